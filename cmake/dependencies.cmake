@@ -1,0 +1,12 @@
+# Every dependency comes from a Debian package that ./dev installs; nothing is vendored.
+find_package(Threads REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(date REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(GTest REQUIRED)
+if(SLUICE_BENCH AND NOT SLUICE_SANITIZE)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,6 @@
+# One sanitizer build (ASan + UBSan) runs the unit tests in ./dev test.
+if(SLUICE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

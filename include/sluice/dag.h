@@ -1,0 +1,96 @@
+#pragma once
+// The DAG model: what a DAG file (DESIGN.md §2) means once loaded and validated. Values only;
+// loading lives in src/core/dag_loader.h. Every field here is already checked: task ids are
+// unique, `needs` name existing tasks, there is no cycle, templates name known variables.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/clock.h"
+
+namespace sluice {
+
+enum class TaskKind { kRun, kExec };
+enum class RetryBackoff { kFixed, kExponential };
+enum class ScheduleMode { kInterval, kTrigger };
+
+enum class TriggerRule {
+  kAllSuccess,
+  kAllFailed,
+  kAllDone,
+  kAllSkipped,
+  kOneSuccess,
+  kOneFailed,
+  kOneDone,
+  kNoneFailed,
+  kNoneFailedMinOneSuccess,
+  kNoneSkipped,
+  kAlways,
+};
+
+// "all_success" <-> TriggerRule::kAllSuccess, ...
+const char* TriggerRuleName(TriggerRule rule);
+std::optional<TriggerRule> ParseTriggerRule(const std::string& name);
+
+// A position in a DAG file, 1-based, for `FILE:LINE:COL: error: MSG`.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct TaskSpec {
+  std::string id;
+  TaskKind kind = TaskKind::kRun;
+  std::string run;                  // kRun: a template for `/bin/sh -c`
+  std::vector<std::string> exec;    // kExec: argv templates, no shell
+  std::vector<std::string> needs;   // upstream task ids, in file order, no duplicates
+  TriggerRule trigger = TriggerRule::kAllSuccess;
+  int retries = 0;
+  Duration retry_delay = std::chrono::minutes(5);
+  RetryBackoff retry_backoff = RetryBackoff::kFixed;
+  std::optional<Duration> max_retry_delay;
+  std::optional<Duration> timeout;
+  std::map<std::string, std::string> env;  // values are templates
+  std::string cwd;                         // template; empty: the DAG file's folder
+  std::string pool;                        // reserved for pools (issue 3)
+  int priority = 0;                        // higher runs first
+  int skip_exit_code = 99;                 // this exit code ends the attempt `skipped`
+  bool depends_on_past = false;
+  std::vector<std::string> on_failure, on_retry, on_success;  // notifier names
+  SourceLocation location;                 // of the task's key
+};
+
+struct ScheduleSpec {
+  std::string expr;  // cron, preset or "every 15m"
+  ScheduleMode mode = ScheduleMode::kInterval;
+};
+
+struct DagSpec {
+  std::string id;
+  std::string description;
+  std::string owner;
+  std::vector<std::string> tags;
+  std::optional<ScheduleSpec> schedule;  // none: manual runs only
+  std::string timezone = "UTC";
+  std::optional<TimePoint> start;        // required with a schedule
+  std::optional<TimePoint> end;
+  bool catchup = false;
+  int max_active_runs = 16;
+  int max_active_tasks = 16;
+  // Default params. Scalars keep their YAML text; lists and maps are stored as JSON text.
+  std::map<std::string, std::string> params;
+  std::vector<std::string> on_failure, on_retry, on_success, on_sla_miss;
+  std::optional<Duration> sla;
+  std::vector<TaskSpec> tasks;           // in file order; `defaults` already applied
+
+  std::string file;                      // the file it came from
+  std::string hash;                      // hex hash of the canonical spec: names a DAG version
+
+  const TaskSpec* FindTask(const std::string& task_id) const;
+};
+
+}  // namespace sluice

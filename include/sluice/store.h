@@ -1,0 +1,185 @@
+#pragma once
+// The store: where every run, task instance, attempt and transition is persisted before it is
+// acted on. One interface, two backends (SQLite now, PostgreSQL next). Instants are stored as
+// UTC microseconds. A Store is used from one thread at a time; open one per process.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/clock.h"
+#include "sluice/state.h"
+#include "sluice/status.h"
+
+namespace sluice {
+
+// One row per DAG id ever seen. `paused` is owned by pause/unpause: writing a DagRecord through
+// WriteBatch::dags never changes it (use WriteBatch::set_paused).
+struct DagRecord {
+  std::string dag_id;
+  std::string file;                 // the file that defines it now
+  std::string hash;                 // its current (last good) version
+  bool paused = false;
+  bool deleted = false;             // its file is gone: out of `dags list`, runs kept
+  std::string errors_json = "[]";   // JSON list of "FILE:LINE:COL: error: MSG" for its file
+  std::optional<TimePoint> last_scheduled;  // logical date of the newest scheduled run created
+  bool operator==(const DagRecord&) const = default;
+};
+
+// An immutable version of a DAG: its canonical spec as JSON, named by its hash.
+struct DagVersionRecord {
+  std::string dag_id;
+  std::string hash;
+  std::string spec_json;
+  TimePoint created;
+  bool operator==(const DagVersionRecord&) const = default;
+};
+
+struct RunRecord {
+  std::string dag_id;
+  std::string run_id;
+  RunType type = RunType::kManual;
+  RunState state = RunState::kQueued;
+  TimePoint logical_date;
+  TimePoint data_interval_start;
+  TimePoint data_interval_end;
+  std::string dag_hash;             // the DAG version the run uses
+  std::string params_json = "{}";   // trigger-time overrides
+  TimePoint queued_at;
+  std::optional<TimePoint> start;
+  std::optional<TimePoint> end;
+  bool operator==(const RunRecord&) const = default;
+};
+
+struct TaskInstanceRecord {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  TaskState state = TaskState::kNone;
+  int try_number = 0;               // attempts started so far
+  std::optional<TimePoint> start;   // of the first attempt
+  std::optional<TimePoint> end;     // when it reached a terminal state
+  std::optional<TimePoint> next_try_at;  // up_for_retry: when the next attempt may start
+  bool operator==(const TaskInstanceRecord&) const = default;
+};
+
+enum class AttemptState { kRunning, kSuccess, kFailed, kSkipped };
+const char* AttemptStateName(AttemptState s);
+
+struct AttemptRecord {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 1;
+  AttemptState state = AttemptState::kRunning;
+  TimePoint start;
+  std::optional<TimePoint> end;
+  std::optional<int> exit_code;     // set when the process exited
+  std::optional<int> signal;        // set when a signal ended it
+  bool timed_out = false;
+  std::string host;
+  int64_t pid = 0;                  // of the supervisor that owns the task's process group
+  std::string log_path;
+  std::string error;                // why it failed when there is no exit code ("lost: ...")
+  bool operator==(const AttemptRecord&) const = default;
+};
+
+// An append-only log of every state transition.
+struct EventRecord {
+  int64_t id = 0;                   // assigned by the store
+  TimePoint time;
+  std::string dag_id;
+  std::string run_id;               // empty for DAG-level events
+  std::string task_id;              // empty for run-level events
+  std::string kind;                 // "task_state", "run_state", "dag_paused", ...
+  std::string from;
+  std::string to;
+  std::string detail;
+  bool operator==(const EventRecord&) const = default;
+};
+
+// A request from the CLI or API for the running scheduler (trigger, clear, pause, ...).
+struct CommandRecord {
+  int64_t id = 0;                   // assigned by the store
+  TimePoint created;
+  std::string kind;
+  std::string args_json = "{}";
+  std::string state = "pending";    // pending | done | failed
+  std::string result;               // a message for the caller
+};
+
+// Everything a scheduler loop turn changes, written in one transaction.
+struct WriteBatch {
+  std::vector<DagRecord> dags;                  // upserts; `paused` is not written
+  std::vector<std::pair<std::string, bool>> set_paused;  // dag_id -> paused (row created if absent)
+  std::vector<DagVersionRecord> dag_versions;   // inserted if (dag_id, hash) is absent
+  std::vector<RunRecord> runs;                  // upserts by (dag_id, run_id)
+  std::vector<TaskInstanceRecord> task_instances;  // upserts by (dag_id, run_id, task_id)
+  std::vector<AttemptRecord> attempts;          // upserts by (dag_id, run_id, task_id, try)
+  std::vector<EventRecord> events;              // appended in order
+  std::vector<CommandRecord> finished_commands; // by id: state and result updated
+
+  bool empty() const {
+    return dags.empty() && set_paused.empty() && dag_versions.empty() && runs.empty() &&
+           task_instances.empty() && attempts.empty() && events.empty() &&
+           finished_commands.empty();
+  }
+};
+
+struct RunFilter {
+  std::optional<std::string> dag_id;
+  std::optional<RunState> state;
+  std::vector<RunState> states;     // any of these (when non-empty)
+  std::optional<int> limit;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // 0 for an empty database. The latest version this build knows is LatestSchemaVersion().
+  virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+  // Applies every pending migration, each in its own transaction. Never drops history.
+  virtual Status Migrate() = 0;
+  // Ok when the schema is at the latest version and the database passes its integrity check;
+  // otherwise a message saying what is wrong and how to fix it (`sluice db migrate`).
+  virtual Status Check() = 0;
+
+  // All of `batch` or nothing, in one transaction.
+  virtual Status Apply(const WriteBatch& batch) = 0;
+
+  virtual Result<std::vector<DagRecord>> ListDags() = 0;
+  virtual Result<std::optional<DagRecord>> GetDag(const std::string& dag_id) = 0;
+  virtual Result<std::optional<DagVersionRecord>> GetDagVersion(const std::string& dag_id,
+                                                                const std::string& hash) = 0;
+
+  // Newest logical date first, then newest run id.
+  virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+  virtual Result<std::optional<RunRecord>> GetRun(const std::string& dag_id,
+                                                  const std::string& run_id) = 0;
+  // In insertion order.
+  virtual Result<std::vector<TaskInstanceRecord>> ListTaskInstances(
+      const std::string& dag_id, const std::string& run_id) = 0;
+  // Oldest try first; an empty task_id lists every task's attempts in the run.
+  virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
+                                                          const std::string& run_id,
+                                                          const std::string& task_id) = 0;
+  // Every attempt in state running, across all runs (crash recovery).
+  virtual Result<std::vector<AttemptRecord>> ListRunningAttempts() = 0;
+  // Events with id > after_id, oldest first, at most `limit`.
+  virtual Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) = 0;
+
+  // Commands: the CLI enqueues, the scheduler takes pending ones and finishes them in a batch.
+  virtual Result<int64_t> EnqueueCommand(const CommandRecord& command) = 0;
+  virtual Result<std::vector<CommandRecord>> PendingCommands() = 0;
+  virtual Result<std::optional<CommandRecord>> GetCommand(int64_t id) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `path` in WAL mode with
+// synchronous=NORMAL, or FULL when `durable_full`. Does not migrate.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool durable_full = false);
+
+}  // namespace sluice

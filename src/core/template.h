@@ -1,0 +1,49 @@
+#pragma once
+// `{{ name }}` templates (DESIGN.md §2 "Templates"). An unknown name is an error, never "".
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/clock.h"
+#include "sluice/dag.h"
+#include "sluice/status.h"
+
+namespace sluice {
+
+// The names every template may use, besides `params.NAME` for the DAG's declared params.
+const std::vector<std::string>& BuiltinTemplateVariables();
+
+// Checks syntax and names; returns one message per problem, each with the 0-based byte offset
+// in `text` where it starts, e.g. {7, "unknown template variable 'dss' (did you mean 'ds'?)"}.
+struct TemplateProblem {
+  size_t offset = 0;
+  std::string message;
+};
+std::vector<TemplateProblem> CheckTemplate(std::string_view text, const DagSpec& dag);
+
+// The values for one attempt of one task.
+struct TemplateContext {
+  std::map<std::string, std::string> values;  // "ds" -> "2025-01-02", "params.root" -> "/data"
+};
+
+struct RunContextInput {
+  std::string run_id;
+  TimePoint logical_date;
+  TimePoint data_interval_start;
+  TimePoint data_interval_end;
+  std::map<std::string, std::string> param_overrides;  // from the trigger
+};
+// Values for `task_id`, attempt `try_number`, computed in the DAG's time zone.
+Result<TemplateContext> MakeTemplateContext(const DagSpec& dag, const RunContextInput& run,
+                                            const std::string& task_id, int try_number);
+
+Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx);
+
+// SLUICE_DS, SLUICE_DS_NODASH, SLUICE_TS, SLUICE_LOGICAL_DATE, SLUICE_DATA_INTERVAL_START,
+// SLUICE_DATA_INTERVAL_END, SLUICE_RUN_ID, SLUICE_DAG_ID, SLUICE_TASK_ID, SLUICE_TRY_NUMBER and
+// SLUICE_PARAM_<NAME> for each param.
+std::map<std::string, std::string> TemplateEnvironment(const TemplateContext& ctx);
+
+}  // namespace sluice

@@ -1,0 +1,88 @@
+#pragma once
+// The executor runs task attempts as processes. The scheduler hands it LaunchRequests and
+// learns of ended attempts through Wait(); it never blocks on a task otherwise.
+//
+// The local executor starts each attempt under `sluice-supervisor`, a tiny static program that
+// puts the task in its own process group, time-stamps its stdout/stderr into the attempt's log,
+// enforces the timeout (SIGTERM to the group, SIGKILL after the grace period) and writes the
+// outcome to a file in the attempt's directory before it exits. Supervisors outlive a crashed
+// scheduler; a restarted one Adopt()s them, so a task that finished is never run again.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/clock.h"
+#include "sluice/status.h"
+
+namespace sluice {
+
+struct AttemptKey {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 1;
+  auto operator<=>(const AttemptKey&) const = default;
+};
+
+struct LaunchRequest {
+  AttemptKey key;
+  std::vector<std::string> argv;            // argv[0] is looked up in PATH if it has no '/'
+  std::map<std::string, std::string> env;   // added to (and overriding) the scheduler's env
+  std::string cwd;                          // empty: the scheduler's cwd
+  std::optional<Duration> timeout;
+  Duration kill_grace = std::chrono::seconds(10);  // SIGTERM -> SIGKILL
+  std::string attempt_dir;                  // created if absent; holds log, result, lock
+};
+
+struct LaunchedAttempt {
+  int64_t pid = 0;                          // of the supervisor
+  TimePoint start;
+  std::string log_path;
+};
+
+struct AttemptOutcome {
+  AttemptKey key;
+  std::optional<int> exit_code;             // the task's exit status when it exited
+  std::optional<int> signal;                // the signal that ended it
+  bool timed_out = false;
+  bool lost = false;                        // the supervisor died without a result
+  std::string error;                        // e.g. "exec(\"./x\"): No such file or directory"
+  TimePoint start;                          // when the task process started
+  TimePoint end;                            // when it ended (or was found lost)
+};
+
+// Where an earlier scheduler left a running attempt (from the store) to adopt.
+struct AdoptRequest {
+  AttemptKey key;
+  std::string attempt_dir;
+  int64_t pid = 0;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts the attempt; fails only when the supervisor could not be started at all.
+  virtual Result<LaunchedAttempt> Launch(const LaunchRequest& request) = 0;
+  // Takes over an attempt from a previous scheduler: if it already ended, its outcome is
+  // returned by the next Wait(); if its supervisor is gone with no result, it comes back lost.
+  virtual Status Adopt(const AdoptRequest& request) = 0;
+  // Asks the attempt to stop (SIGTERM to its group, SIGKILL after the grace period). Its
+  // outcome still arrives through Wait().
+  virtual void Kill(const AttemptKey& key) = 0;
+  // Returns the attempts that ended, waiting at most `max_wait` for the first one (zero: do not
+  // wait). May return early with nothing (a signal, Wake()).
+  virtual std::vector<AttemptOutcome> Wait(Duration max_wait) = 0;
+  // Makes a concurrent or the next Wait() return promptly. Thread-safe, async-signal-safe.
+  virtual void Wake() = 0;
+  virtual size_t Running() const = 0;
+};
+
+// The local process executor. `supervisor_path` is the sluice-supervisor binary.
+Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
+                                                      Clock& clock);
+
+}  // namespace sluice
