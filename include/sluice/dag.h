@@ -40,6 +40,7 @@ struct SourceLocation {
   std::string file;
   int line = 0;
   int column = 0;
+  bool operator==(const SourceLocation&) const = default;
 };
 
 struct TaskSpec {
@@ -62,11 +63,13 @@ struct TaskSpec {
   bool depends_on_past = false;
   std::vector<std::string> on_failure, on_retry, on_success;  // notifier names
   SourceLocation location;                 // of the task's key
+  bool operator==(const TaskSpec&) const = default;
 };
 
 struct ScheduleSpec {
   std::string expr;  // cron, preset or "every 15m"
   ScheduleMode mode = ScheduleMode::kInterval;
+  bool operator==(const ScheduleSpec&) const = default;
 };
 
 struct DagSpec {
@@ -91,6 +94,8 @@ struct DagSpec {
   std::string hash;                      // hex hash of the canonical spec: names a DAG version
 
   const TaskSpec* FindTask(const std::string& task_id) const;
+  // Field for field, `file` and `hash` included.
+  bool operator==(const DagSpec&) const = default;
 };
 
 }  // namespace sluice

@@ -60,11 +60,13 @@ class [[nodiscard]] Result {
   }
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // By value, so `for (auto& x : *MakeResult())` owns what it iterates instead of dangling.
+  T value() && { return std::get<T>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   std::variant<T, Status> v_;
@@ -76,10 +78,12 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function if it is not ok.
-#define SLUICE_RETURN_IF_ERROR(expr)          \
+#define SLUICE_RETURN_IF_ERROR(expr) \
+  SLUICE_RETURN_IF_ERROR_IMPL(SLUICE_CONCAT(sluice_st_, __LINE__), expr)
+#define SLUICE_RETURN_IF_ERROR_IMPL(st, expr) \
   do {                                        \
-    ::sluice::Status sluice_st_ = (expr);     \
-    if (!sluice_st_.ok()) return sluice_st_;  \
+    ::sluice::Status st = (expr);             \
+    if (!st.ok()) return st;                  \
   } while (0)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.

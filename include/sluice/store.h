@@ -59,6 +59,7 @@ struct TaskInstanceRecord {
   std::string task_id;
   TaskState state = TaskState::kNone;
   int try_number = 0;               // attempts started so far
+  int retry_base = 0;               // attempts made before the last clear: retries count from here
   std::optional<TimePoint> start;   // of the first attempt
   std::optional<TimePoint> end;     // when it reached a terminal state
   std::optional<TimePoint> next_try_at;  // up_for_retry: when the next attempt may start
@@ -163,7 +164,8 @@ class Store {
   // In insertion order.
   virtual Result<std::vector<TaskInstanceRecord>> ListTaskInstances(
       const std::string& dag_id, const std::string& run_id) = 0;
-  // Oldest try first; an empty task_id lists every task's attempts in the run.
+  // Oldest try first; an empty task_id lists every task's attempts in the run, oldest start
+  // first (then by task id and try).
   virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
                                                           const std::string& run_id,
                                                           const std::string& task_id) = 0;
@@ -173,6 +175,9 @@ class Store {
   virtual Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) = 0;
 
   // Commands: the CLI enqueues, the scheduler takes pending ones and finishes them in a batch.
+  // EnqueueCommand stores created, kind and args_json as a pending command (the record's id,
+  // state and result are ignored) and returns its id; ids increase. PendingCommands lists them
+  // oldest first. Finishing an id that does not exist fails the whole batch (kNotFound).
   virtual Result<int64_t> EnqueueCommand(const CommandRecord& command) = 0;
   virtual Result<std::vector<CommandRecord>> PendingCommands() = 0;
   virtual Result<std::optional<CommandRecord>> GetCommand(int64_t id) = 0;

@@ -49,8 +49,14 @@ class Timetable {
   std::optional<RunWindow> FirstDueAtOrAfter(TimePoint t) const;
 
  private:
-  explicit Timetable(std::unique_ptr<FireTimes> fire);
-  std::unique_ptr<FireTimes> fire_;
+  Timetable(std::unique_ptr<FireTimes> fire, ScheduleMode mode, std::optional<TimePoint> end);
+  // The run whose logical date is the fire time `t`, or none if it would have no due time.
+  std::optional<RunWindow> RunAt(TimePoint t) const;
+  bool AfterEnd(TimePoint t) const { return end_ && t > *end_; }
+
+  std::unique_ptr<FireTimes> fire_;  // never null
+  ScheduleMode mode_;
+  std::optional<TimePoint> end_;
 };
 
 // Checks only the expression ("30 18 * * 1-5", "@daily", "every 15m"); same messages as Create.

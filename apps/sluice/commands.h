@@ -1,0 +1,29 @@
+#pragma once
+// Each file registers its subcommands on the app. A callback sets `exit_code`.
+
+#include <CLI/CLI.hpp>
+
+#include "app_context.h"
+
+namespace sluice::cli {
+
+struct Invocation {
+  GlobalFlags flags;
+  int exit_code = kExitOk;
+};
+
+void AddDagsCommands(CLI::App& app, Invocation& inv);
+void AddDagsTestCommand(CLI::App& dags, Invocation& inv);
+void AddRunsCommands(CLI::App& app, Invocation& inv);
+void AddTasksCommands(CLI::App& app, Invocation& inv);
+void AddScheduleCommands(CLI::App& app, Invocation& inv);
+void AddSchedulerCommands(CLI::App& app, Invocation& inv);
+void AddDbCommands(CLI::App& app, Invocation& inv);
+
+// Adds --output to a listing command.
+inline void AddOutputFlag(CLI::App* cmd, Invocation& inv) {
+  cmd->add_option("--output,-o", inv.flags.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+}
+
+}  // namespace sluice::cli

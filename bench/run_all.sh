@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every benchmark, one after another, on the release build. Figures print to stdout; copy them
+# into bench/RESULTS.md with the date and this command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+echo "== shapes: sluice vs ninja -j2, same graphs of 'true' tasks, parallelism 2"
+python3 bench/shapes.py "$BUILD" --repeat "${REPEAT:-5}"
+echo "== scheduler RSS with 1,000 DAGs of 10 tasks"
+python3 bench/rss.py "$BUILD"
+echo "== pure scheduling throughput (no-op executor, durable SQLite)"
+"$BUILD/bench/scheduler_throughput" --benchmark_min_time=1

@@ -1,0 +1,205 @@
+// Reading task keys, shared by `defaults` and each task.
+
+#include <algorithm>
+#include <limits>
+
+#include "core/dag_parser.h"
+#include "util/strings.h"
+
+namespace sluice {
+namespace {
+
+bool IsKindKey(const std::string& key) { return key == "run" || key == "exec"; }
+
+std::vector<std::string> TriggerRuleNames() {
+  std::vector<std::string> names;
+  for (int i = 0; i <= static_cast<int>(TriggerRule::kAlways); ++i) {
+    names.push_back(TriggerRuleName(static_cast<TriggerRule>(i)));
+  }
+  return names;
+}
+
+// Applies one key to `task`. Returns false when the key is not a task key.
+bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, DiagnosticSink& diags) {
+  const std::string& k = e.key;
+  if (k == "run") {
+    task.kind = TaskKind::kRun;
+    if (auto v = ReadString(e, diags)) {
+      if (Trim(*v).empty()) {
+        diags.Error(e.value, "'run' is empty (give the shell command to run)");
+      } else {
+        task.run = *v;
+        src.templates.push_back(e.value);
+      }
+    }
+  } else if (k == "exec") {
+    task.kind = TaskKind::kExec;
+    if (auto v = ReadStringList(e, "strings (the argv)", diags)) {
+      if (v->empty()) {
+        diags.Error(e.value, "'exec' is empty (give the program and its arguments)");
+      } else {
+        task.exec = *v;
+        for (const auto& item : e.value) src.templates.push_back(item);
+      }
+    }
+  } else if (k == "needs") {
+    if (e.value.IsScalar()) {
+      // One upstream may be written without brackets.
+      src.needs = {{e.value.Scalar(), e.value}};
+    } else if (auto v = ReadStringListNodes(e, "task ids", diags)) {
+      src.needs = std::move(*v);
+    }
+  } else if (k == "trigger") {
+    if (auto v = ReadString(e, diags)) {
+      if (auto rule = ParseTriggerRule(*v)) {
+        task.trigger = *rule;
+      } else {
+        std::string hint = ClosestMatch(*v, TriggerRuleNames());
+        diags.Error(e.value, "unknown trigger rule '" + *v + "' " +
+                                 (hint.empty() ? "(use one of " + Join(TriggerRuleNames(), ", ") + ")"
+                                               : "(did you mean '" + hint + "'?)"));
+      }
+    }
+  } else if (k == "retries") {
+    if (auto v = ReadInt(e, 0, diags)) task.retries = *v;
+  } else if (k == "retry_delay") {
+    if (auto v = ReadDuration(e, diags)) task.retry_delay = *v;
+  } else if (k == "retry_backoff") {
+    if (auto v = ReadString(e, diags)) {
+      if (*v == "fixed") {
+        task.retry_backoff = RetryBackoff::kFixed;
+      } else if (*v == "exponential") {
+        task.retry_backoff = RetryBackoff::kExponential;
+      } else {
+        diags.Error(e.value, "unknown retry_backoff '" + *v + "' (use fixed or exponential)");
+      }
+    }
+  } else if (k == "max_retry_delay") {
+    if (auto v = ReadDuration(e, diags)) task.max_retry_delay = *v;
+  } else if (k == "timeout") {
+    if (auto v = ReadDuration(e, diags)) task.timeout = *v;
+  } else if (k == "env") {
+    if (auto v = ReadStringMap(e, diags)) {
+      for (auto& [item, text] : *v) {
+        task.env[item.key] = text;
+        src.templates.push_back(item.value);
+      }
+    }
+  } else if (k == "cwd") {
+    if (auto v = ReadString(e, diags)) {
+      task.cwd = *v;
+      src.templates.push_back(e.value);
+    }
+  } else if (k == "pool") {
+    if (auto v = ReadString(e, diags)) task.pool = *v;
+  } else if (k == "priority") {
+    if (auto v = ReadInt(e, std::numeric_limits<int>::min(), diags)) task.priority = *v;
+  } else if (k == "skip_exit_code") {
+    if (auto v = ReadInt(e, 0, diags)) {
+      if (*v > 255) {
+        diags.Error(e.value, "'skip_exit_code' must be an exit code from 0 to 255");
+      } else {
+        task.skip_exit_code = *v;
+      }
+    }
+  } else if (k == "depends_on_past") {
+    if (auto v = ReadBool(e, diags)) task.depends_on_past = *v;
+  } else if (k == "on_failure") {
+    if (auto v = ReadStringList(e, "notifier names", diags)) task.on_failure = *v;
+  } else if (k == "on_retry") {
+    if (auto v = ReadStringList(e, "notifier names", diags)) task.on_retry = *v;
+  } else if (k == "on_success") {
+    if (auto v = ReadStringList(e, "notifier names", diags)) task.on_success = *v;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& TaskKeys() {
+  static const std::vector<std::string> kKeys = {
+      "run",     "exec",  "needs", "trigger", "retries",        "retry_delay",
+      "retry_backoff", "max_retry_delay", "timeout", "env", "cwd", "pool",
+      "priority", "skip_exit_code", "depends_on_past", "on_failure", "on_retry", "on_success"};
+  return kKeys;
+}
+
+std::string UnknownKeyMessage(const std::string& key, const std::vector<std::string>& known) {
+  std::string hint = ClosestMatch(key, known);
+  return "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+}
+
+std::vector<YamlEntry> ParseDefaults(const YamlEntry& entry, DiagnosticSink& diags) {
+  if (entry.value.IsNull()) return {};
+  if (!entry.value.IsMap()) {
+    diags.Error(entry.value, "'defaults' must be a mapping of task keys (e.g. retries: 3)");
+    return {};
+  }
+  std::vector<YamlEntry> good;
+  for (YamlEntry& e : MapEntries(entry.value, diags)) {
+    TaskSpec scratch;
+    TaskSource scratch_source;
+    size_t before = diags.size();
+    if (!ApplyTaskKey(e, scratch, scratch_source, diags)) {
+      diags.Error(e.key_node, UnknownKeyMessage(e.key, TaskKeys()));
+      continue;
+    }
+    // A bad default is reported here once and not applied, so tasks do not repeat it.
+    if (diags.size() == before) good.push_back(std::move(e));
+  }
+  return good;
+}
+
+std::optional<std::pair<TaskSpec, TaskSource>> ParseTask(const YamlEntry& entry,
+                                                         const std::vector<YamlEntry>& defaults,
+                                                         DiagnosticSink& diags) {
+  TaskSpec task;
+  TaskSource src;
+  task.id = entry.key;
+  task.location = diags.At(entry.key_node);
+  src.key = entry.key_node;
+  if (!entry.value.IsMap() && !entry.value.IsNull()) {
+    diags.Error(entry.value, "task '" + entry.key + "' must be a mapping of task keys (e.g. " +
+                                 entry.key + ": {run: ./step.sh})");
+    return std::nullopt;
+  }
+  std::vector<YamlEntry> own;
+  if (entry.value.IsMap()) own = MapEntries(entry.value, diags);
+  auto sets = [&](const std::string& key) {
+    return std::any_of(own.begin(), own.end(), [&](const YamlEntry& e) { return e.key == key; });
+  };
+  bool own_kind = std::any_of(own.begin(), own.end(),
+                              [](const YamlEntry& e) { return IsKindKey(e.key); });
+  // Defaults first, so the task's own keys overwrite them; a default kind applies only to a
+  // task that names none.
+  std::vector<const YamlEntry*> entries;
+  for (const YamlEntry& d : defaults) {
+    if (sets(d.key) || (own_kind && IsKindKey(d.key))) continue;
+    entries.push_back(&d);
+  }
+  for (const YamlEntry& e : own) entries.push_back(&e);
+
+  std::vector<std::string> kinds;
+  for (const YamlEntry* e : entries) {
+    if (IsKindKey(e->key)) kinds.push_back(e->key);
+    if (!ApplyTaskKey(*e, task, src, diags)) {
+      diags.Error(e->key_node, UnknownKeyMessage(e->key, TaskKeys()));
+    }
+  }
+  // Name kinds in the order of TaskKeys(), whatever order the file used.
+  std::sort(kinds.begin(), kinds.end(), [](const std::string& a, const std::string& b) {
+    const auto& keys = TaskKeys();
+    return std::find(keys.begin(), keys.end(), a) < std::find(keys.begin(), keys.end(), b);
+  });
+  if (kinds.empty()) {
+    diags.Error(entry.key_node, "task '" + entry.key + "' has no command (add 'run' or 'exec')");
+  } else if (kinds.size() > 1) {
+    diags.Error(entry.key_node, "task '" + entry.key + "' has both '" + kinds[0] + "' and '" +
+                                    kinds[1] + "' (use exactly one)");
+  }
+  return std::make_pair(std::move(task), std::move(src));
+}
+
+}  // namespace sluice

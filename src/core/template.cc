@@ -1,0 +1,159 @@
+// `{{ name }}` templates: one scanner shared by the checker (load time) and the renderer (run
+// time), so what validates is exactly what renders.
+
+#include "core/template.h"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "time/time_format.h"
+#include "time/time_zone.h"
+#include "util/strings.h"
+
+namespace sluice {
+namespace {
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+}
+
+// Calls `literal` for text between expressions and `variable` for each `{{ name }}` (with the
+// offset of its `{{`). Returns the first syntax problem; scanning stops there.
+std::optional<TemplateProblem> Scan(
+    std::string_view text, const std::function<void(std::string_view)>& literal,
+    const std::function<void(size_t, const std::string&)>& variable) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t open = text.find("{{", pos);
+    if (open == std::string_view::npos) {
+      literal(text.substr(pos));
+      return std::nullopt;
+    }
+    literal(text.substr(pos, open - pos));
+    size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      return TemplateProblem{open, "unclosed '{{' (write {{ name }}, e.g. {{ ds }})"};
+    }
+    std::string_view inner = Trim(text.substr(open + 2, close - open - 2));
+    std::string expr(text.substr(open, close + 2 - open));
+    if (inner.empty()) {
+      return TemplateProblem{open, "empty template expression '" + expr +
+                                       "' (write {{ name }}, e.g. {{ ds }})"};
+    }
+    if (!std::all_of(inner.begin(), inner.end(), IsNameChar)) {
+      return TemplateProblem{open, "invalid template expression '" + expr +
+                                       "' (only {{ name }} is supported, e.g. {{ ds }})"};
+    }
+    variable(open, std::string(inner));
+    pos = close + 2;
+  }
+  return std::nullopt;
+}
+
+std::string UnknownVariable(const std::string& name, const std::vector<std::string>& known) {
+  // A param is matched by its own name: "params." shared by all would make any two look alike.
+  constexpr std::string_view kParams = "params.";
+  std::vector<std::string> candidates;
+  bool param = StartsWith(name, kParams);
+  for (const auto& k : known) {
+    if (StartsWith(k, kParams) == param) {
+      candidates.push_back(param ? k.substr(kParams.size()) : k);
+    }
+  }
+  std::string hint = ClosestMatch(param ? name.substr(kParams.size()) : name, candidates);
+  if (!hint.empty() && param) hint = std::string(kParams) + hint;
+  return "unknown template variable '" + name + "'" +
+         (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& BuiltinTemplateVariables() {
+  static const std::vector<std::string> kNames = {
+      "ds",     "ds_nodash", "ts",      "logical_date", "data_interval_start",
+      "data_interval_end", "run_id", "dag_id", "task_id", "try_number"};
+  return kNames;
+}
+
+std::vector<TemplateProblem> CheckTemplate(std::string_view text, const DagSpec& dag) {
+  std::vector<std::string> known = BuiltinTemplateVariables();
+  for (const auto& [name, value] : dag.params) known.push_back("params." + name);
+  std::vector<TemplateProblem> problems;
+  auto syntax = Scan(
+      text, [](std::string_view) {},
+      [&](size_t offset, const std::string& name) {
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+          problems.push_back({offset, UnknownVariable(name, known)});
+        }
+      });
+  if (syntax) problems.push_back(std::move(*syntax));
+  return problems;
+}
+
+Result<TemplateContext> MakeTemplateContext(const DagSpec& dag, const RunContextInput& run,
+                                            const std::string& task_id, int try_number) {
+  SLUICE_ASSIGN_OR_RETURN(TimeZone zone, TimeZone::Find(dag.timezone));
+  TemplateContext ctx;
+  auto& v = ctx.values;
+  v["ds"] = FormatLocalDate(run.logical_date, zone);
+  std::string nodash = v["ds"];
+  nodash.erase(std::remove(nodash.begin(), nodash.end(), '-'), nodash.end());
+  v["ds_nodash"] = nodash;
+  v["ts"] = FormatIsoUtc(run.logical_date);
+  v["logical_date"] = FormatIsoUtc(run.logical_date);
+  v["data_interval_start"] = FormatIsoUtc(run.data_interval_start);
+  v["data_interval_end"] = FormatIsoUtc(run.data_interval_end);
+  v["run_id"] = run.run_id;
+  v["dag_id"] = dag.id;
+  v["task_id"] = task_id;
+  v["try_number"] = std::to_string(try_number);
+  for (const auto& [name, value] : dag.params) {
+    // Only declared params exist; an override of a param the DAG no longer declares (its file
+    // changed after the trigger) is dropped rather than failing the run.
+    auto o = run.param_overrides.find(name);
+    v["params." + name] = o != run.param_overrides.end() ? o->second : value;
+  }
+  return ctx;
+}
+
+Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx) {
+  std::string out;
+  std::optional<std::string> unknown;
+  auto syntax = Scan(
+      text, [&](std::string_view lit) { out.append(lit); },
+      [&](size_t, const std::string& name) {
+        auto it = ctx.values.find(name);
+        if (it != ctx.values.end()) {
+          out += it->second;
+        } else if (!unknown) {
+          unknown = name;
+        }
+      });
+  if (syntax) return Status::Invalid(syntax->message);
+  if (unknown) {
+    std::vector<std::string> known;
+    for (const auto& [name, value] : ctx.values) known.push_back(name);
+    return Status::Invalid(UnknownVariable(*unknown, known));
+  }
+  return out;
+}
+
+std::map<std::string, std::string> TemplateEnvironment(const TemplateContext& ctx) {
+  std::map<std::string, std::string> env;
+  for (const auto& [name, value] : ctx.values) {
+    if (StartsWith(name, "params.")) {
+      env["SLUICE_PARAM_" + Upper(name.substr(7))] = value;
+    } else {
+      env["SLUICE_" + Upper(name)] = value;
+    }
+  }
+  return env;
+}
+
+}  // namespace sluice

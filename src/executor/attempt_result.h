@@ -1,0 +1,39 @@
+#pragma once
+// The files of an attempt directory and the text format of its `result` file: the protocol
+// between sluice-supervisor (which writes them) and the local executor (which reads them).
+// Dependency-free on purpose: the supervisor links this and nothing else of Sluice.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// Names inside ATTEMPT_DIR.
+inline constexpr const char* kAttemptLockFile = "lock";      // flock held by the live supervisor
+inline constexpr const char* kAttemptPidFile = "pid";        // the supervisor's pid, decimal
+inline constexpr const char* kAttemptLogFile = "log";        // time-stamped task output
+inline constexpr const char* kAttemptResultFile = "result";  // written last, atomically
+
+// What the supervisor saw of the task. Times are microseconds since the Unix epoch (UTC).
+struct AttemptResult {
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+  std::optional<int> exit_code;  // set when the task exited
+  std::optional<int> signal;     // set when a signal ended it
+  bool timed_out = false;        // the supervisor stopped it at its timeout
+  bool killed = false;           // the supervisor was asked to stop it (SIGTERM)
+  std::string error;             // non-empty when the task could not run, e.g. exec failed
+  bool operator==(const AttemptResult&) const = default;
+};
+
+// `key=value` lines, e.g. "start_us=1764000000000000\nexit_code=3\n...". Newlines and
+// backslashes in `error` are escaped, so every field is one line.
+std::string FormatAttemptResult(const AttemptResult& result);
+
+// The inverse of FormatAttemptResult. Unknown keys are ignored (a newer supervisor may add
+// some); a missing `end_us` or a malformed number fails, with a message in `*error`.
+std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::string* error);
+
+}  // namespace sluice

@@ -1,0 +1,507 @@
+// The local executor with real processes: each test runs /bin/sh scripts under the real
+// sluice-supervisor and waits for outcomes through Wait() with a generous deadline.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <filesystem>
+#include <thread>
+
+#include "executor/attempt_result.h"
+#include "executor/executor.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/temp_dir.h"
+#include "util/file.h"
+#include "util/strings.h"
+
+namespace sluice {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+const TimePoint kFakeNow = TimePoint(Duration(1764000000000000));  // 2025-11-24T16:00:00Z
+constexpr auto kDeadline = seconds(20);  // generous: the machine is shared
+
+std::string SupervisorPath() {
+  const char* dir = std::getenv("SLUICE_BUILD_DIR");
+  return (dir ? std::string(dir) : ExecutableDir() + "/../..") + "/sluice-supervisor";
+}
+
+// A process that no longer exists or is only a zombie (one whose parent does not reap).
+bool ProcessGone(long pid) {
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return true;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && stat->substr(paren + 2, 1) == "Z";
+}
+
+int CountOpenFds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+// Zombie children of this process: supervisors the executor forgot to reap.
+int CountZombieChildren() {
+  int zombies = 0;
+  const std::string self = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    auto status = ReadFile(entry.path().string() + "/status");
+    if (!status.ok()) continue;
+    bool child = status->find("\nPPid:\t" + self + "\n") != std::string::npos;
+    if (child && status->find("\nState:\tZ") != std::string::npos) ++zombies;
+  }
+  return zombies;
+}
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { exec_ = NewExecutor(); }
+
+  std::unique_ptr<Executor> NewExecutor() {
+    auto e = CreateLocalExecutor(SupervisorPath(), clock_);
+    EXPECT_TRUE(e.ok()) << e.status().message();
+    return e.ok() ? std::move(e).value() : nullptr;
+  }
+
+  LaunchRequest Sh(const std::string& task, const std::string& script) {
+    LaunchRequest req;
+    req.key = AttemptKey{"dag", "manual__2025-11-24T16:00:00Z", task, 1};
+    req.argv = {"/bin/sh", "-c", script};
+    req.attempt_dir = tmp_.path() + "/logs/" + task + "/1";
+    return req;
+  }
+
+  AttemptOutcome Run(const LaunchRequest& req) {
+    auto launched = exec_->Launch(req);
+    EXPECT_TRUE(launched.ok()) << launched.status().message();
+    return WaitFor(req.key);
+  }
+
+  // Waits for the outcome of `key`, keeping others for later calls.
+  AttemptOutcome WaitFor(const AttemptKey& key, Executor* exec = nullptr) {
+    exec = exec ? exec : exec_.get();
+    const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < give_up) {
+      if (auto it = stash_.find(key); it != stash_.end()) {
+        AttemptOutcome o = it->second;
+        stash_.erase(it);
+        return o;
+      }
+      for (auto& o : exec->Wait(milliseconds(200))) stash_[o.key] = o;
+    }
+    ADD_FAILURE() << "no outcome for " << key.task_id << " within the deadline";
+    return {};
+  }
+
+  std::string Log(const LaunchRequest& req) {
+    auto text = ReadFile(req.attempt_dir + "/log");
+    return text.ok() ? *text : "";
+  }
+
+  // Log lines without their timestamps, checking the timestamp format on the way.
+  std::vector<std::string> LogBodies(const LaunchRequest& req) {
+    std::vector<std::string> bodies;
+    std::string last_stamp;
+    for (const auto& line : Split(Log(req), '\n')) {
+      if (line.empty()) continue;
+      if (!IsTimestamp(line.substr(0, 27)) || line.size() < 28 || line[27] != ' ') {
+        ADD_FAILURE() << "malformed log line: " << line.substr(0, 100);
+        continue;
+      }
+      std::string body = line.substr(28);
+      if (!StartsWith(body, "out| ") && !StartsWith(body, "err| ") &&
+          !StartsWith(body, "sluice| ")) {
+        ADD_FAILURE() << "log line without a tag: " << line.substr(0, 100);
+      }
+      EXPECT_GE(line.substr(0, 27), last_stamp) << "time went backwards at: " << line;
+      last_stamp = line.substr(0, 27);
+      bodies.push_back(std::move(body));
+    }
+    return bodies;
+  }
+
+  // YYYY-MM-DDTHH:MM:SS.ffffffZ. (std::regex recurses per character: long lines overflow.)
+  static bool IsTimestamp(const std::string& s) {
+    const std::string shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    if (s.size() != shape.size()) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Waits until the log has a line ending with `text` (the task reached a known point).
+  void WaitForLog(const LaunchRequest& req, const std::string& text) {
+    const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+    while (Log(req).find(text) == std::string::npos) {
+      ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "log never showed: " << text;
+      for (auto& o : exec_->Wait(milliseconds(10))) stash_[o.key] = o;
+    }
+  }
+
+  // The pid the task printed on the stdout line `out| PID`.
+  long PrintedPid(const LaunchRequest& req) {
+    for (const auto& body : LogBodies(req)) {
+      if (StartsWith(body, "out| ")) return std::atol(body.c_str() + 5);
+    }
+    return 0;
+  }
+
+  TempDir tmp_;
+  FakeClock clock_{kFakeNow};
+  std::unique_ptr<Executor> exec_;
+  std::map<AttemptKey, AttemptOutcome> stash_;
+};
+
+TEST_F(ExecutorTest, ReportsExitCodes) {
+  LaunchRequest ok = Sh("ok", "exit 0");
+  auto launched = exec_->Launch(ok);
+  ASSERT_TRUE(launched.ok()) << launched.status().message();
+  EXPECT_GT(launched->pid, 0);
+  EXPECT_EQ(launched->start, kFakeNow);
+  EXPECT_EQ(launched->log_path, ok.attempt_dir + "/log");
+  EXPECT_EQ(exec_->Running(), 1u);
+  AttemptOutcome o = WaitFor(ok.key);
+  EXPECT_EQ(o.key, ok.key);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_FALSE(o.signal);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_FALSE(o.lost);
+  EXPECT_EQ(o.error, "");
+  EXPECT_LE(o.start, o.end);
+  EXPECT_EQ(exec_->Running(), 0u);
+
+  AttemptOutcome three = Run(Sh("three", "exit 3"));
+  EXPECT_EQ(three.exit_code, 3);
+  EXPECT_EQ(three.error, "");
+}
+
+TEST_F(ExecutorTest, ReportsTheSignalThatEndedTheTask) {
+  LaunchRequest req = Sh("sig", "kill -9 $$");
+  AttemptOutcome o = Run(req);
+  EXPECT_FALSE(o.exit_code);
+  EXPECT_EQ(o.signal, 9);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(LogBodies(req).back(), "sluice| killed by signal 9 (SIGKILL)");
+}
+
+TEST_F(ExecutorTest, TimeoutKillsTheWholeProcessGroup) {
+  LaunchRequest req = Sh("slow", "sleep 30 & echo $!; sleep 30");
+  req.timeout = milliseconds(300);
+  AttemptOutcome o = Run(req);
+  EXPECT_TRUE(o.timed_out);
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_FALSE(o.exit_code);
+  EXPECT_GE(o.end - o.start, milliseconds(300));
+  EXPECT_LT(o.end - o.start, seconds(10));
+  const long grandchild = PrintedPid(req);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(ProcessGone(grandchild)) << "the background sleep survived the timeout";
+  auto bodies = LogBodies(req);
+  EXPECT_THAT(bodies, ::testing::Contains(
+                          "sluice| timed out after 300 ms: SIGTERM to the process group"));
+  EXPECT_EQ(bodies.back(), "sluice| killed by signal 15 (SIGTERM)");
+}
+
+TEST_F(ExecutorTest, SigkillFollowsWhenTheTaskIgnoresSigterm) {
+  LaunchRequest req = Sh("stubborn", "trap '' TERM; echo ready; sleep 30");
+  req.timeout = milliseconds(200);
+  req.kill_grace = milliseconds(300);
+  AttemptOutcome o = Run(req);
+  EXPECT_TRUE(o.timed_out);
+  EXPECT_EQ(o.signal, SIGKILL);
+  EXPECT_GE(o.end - o.start, milliseconds(500));
+  EXPECT_THAT(LogBodies(req),
+              ::testing::Contains("sluice| still running 300 ms after SIGTERM: SIGKILL to the "
+                                  "process group"));
+}
+
+TEST_F(ExecutorTest, LogHasTimeStampedLinesOfBothStreamsAndNotes) {
+  LaunchRequest req = Sh("log", "echo one; echo two >&2; echo three; printf 'last'");
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.exit_code, 0);
+  auto bodies = LogBodies(req);
+  ASSERT_GE(bodies.size(), 6u);
+  EXPECT_THAT(bodies.front(), ::testing::MatchesRegex("sluice\\| started pid [0-9]+"));
+  EXPECT_EQ(bodies.back(), "sluice| exit code 0");
+  // Each stream keeps its order; the two pipes are read as they become ready.
+  std::vector<std::string> out, err;
+  for (const auto& b : bodies) {
+    if (StartsWith(b, "out| ")) out.push_back(b);
+    if (StartsWith(b, "err| ")) err.push_back(b);
+  }
+  EXPECT_EQ(out, (std::vector<std::string>{"out| one", "out| three", "out| last"}));
+  EXPECT_EQ(err, (std::vector<std::string>{"err| two"}));
+}
+
+TEST_F(ExecutorTest, LongOutputIsNotLost) {
+  // 300,000 bytes without a newline, then 2,000 short lines.
+  LaunchRequest req = Sh("long", "head -c 300000 /dev/zero | tr '\\0' x; echo; seq 1 2000");
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.exit_code, 0);
+  size_t xs = 0;
+  std::vector<std::string> numbers;
+  for (const auto& b : LogBodies(req)) {
+    if (!StartsWith(b, "out| ")) continue;
+    if (b.size() > 5 && b[5] == 'x') {
+      xs += b.size() - 5;
+    } else {
+      numbers.push_back(b.substr(5));
+    }
+  }
+  EXPECT_EQ(xs, 300000u);
+  ASSERT_EQ(numbers.size(), 2000u);
+  EXPECT_EQ(numbers.front(), "1");
+  EXPECT_EQ(numbers.back(), "2000");
+}
+
+TEST_F(ExecutorTest, AppliesEnvOverlayAndCwd) {
+  ASSERT_EQ(::setenv("SLUICE_TEST_INHERITED", "from-scheduler", 1), 0);
+  ASSERT_TRUE(MakeDirs(tmp_.path() + "/work").ok());
+  LaunchRequest req =
+      Sh("env", "echo \"$SLUICE_TEST_INHERITED $SLUICE_TEST_VAR $HOME\"; pwd");
+  req.env = {{"SLUICE_TEST_VAR", "hello world"}, {"HOME", "/overridden"}};
+  req.cwd = tmp_.path() + "/work";
+  AttemptOutcome o = Run(req);
+  ::unsetenv("SLUICE_TEST_INHERITED");
+  EXPECT_EQ(o.exit_code, 0);
+  std::vector<std::string> out;
+  for (const auto& b : LogBodies(req)) {
+    if (StartsWith(b, "out| ")) out.push_back(b.substr(5));
+  }
+  EXPECT_EQ(out, (std::vector<std::string>{"from-scheduler hello world /overridden",
+                                           std::filesystem::canonical(req.cwd).string()}));
+}
+
+TEST_F(ExecutorTest, LooksUpTheProgramInPath) {
+  LaunchRequest req = Sh("path", "");
+  req.argv = {"sh", "-c", "exit 4"};
+  EXPECT_EQ(Run(req).exit_code, 4);
+}
+
+TEST_F(ExecutorTest, AProgramThatCannotStartGivesTheExecError) {
+  LaunchRequest req = Sh("nope", "");
+  req.argv = {"./nope"};
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.error, "exec(\"./nope\"): No such file or directory");
+  EXPECT_FALSE(o.exit_code);
+  EXPECT_FALSE(o.signal);
+  EXPECT_FALSE(o.lost);
+  EXPECT_EQ(LogBodies(req), (std::vector<std::string>{
+                                "sluice| exec(\"./nope\"): No such file or directory"}));
+
+  LaunchRequest bad_cwd = Sh("cwd", "true");
+  bad_cwd.cwd = tmp_.path() + "/missing";
+  EXPECT_EQ(Run(bad_cwd).error,
+            "chdir(\"" + bad_cwd.cwd + "\"): No such file or directory");
+}
+
+TEST_F(ExecutorTest, KillStopsTheTask) {
+  LaunchRequest req = Sh("victim", "echo started; sleep 30");
+  ASSERT_TRUE(exec_->Launch(req).ok());
+  WaitForLog(req, "out| started\n");
+  exec_->Kill(req.key);
+  AttemptOutcome o = WaitFor(req.key);
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_THAT(LogBodies(req),
+              ::testing::Contains("sluice| asked to stop: SIGTERM to the process group"));
+  exec_->Kill(req.key);  // ended: a no-op
+}
+
+TEST_F(ExecutorTest, KillRightAfterLaunchIsNotLost) {
+  LaunchRequest req = Sh("early", "sleep 30");
+  ASSERT_TRUE(exec_->Launch(req).ok());
+  exec_->Kill(req.key);
+  AttemptOutcome o = WaitFor(req.key);
+  EXPECT_FALSE(o.lost) << o.error;
+  EXPECT_EQ(o.signal, SIGTERM);
+}
+
+TEST_F(ExecutorTest, LaunchingARunningAttemptAgainFails) {
+  LaunchRequest req = Sh("twice", "sleep 30");
+  ASSERT_TRUE(exec_->Launch(req).ok());
+  auto again = exec_->Launch(req);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().message(), req.attempt_dir + ": attempt is already running");
+  exec_->Kill(req.key);
+  EXPECT_EQ(WaitFor(req.key).signal, SIGTERM);
+}
+
+TEST_F(ExecutorTest, WakeMakesWaitReturnPromptly) {
+  const auto start = std::chrono::steady_clock::now();
+  std::thread waker([this] { exec_->Wake(); });
+  EXPECT_TRUE(exec_->Wait(seconds(30)).empty());
+  waker.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+  // The wake-up was consumed: a later Wait times out normally.
+  const auto again = std::chrono::steady_clock::now();
+  EXPECT_TRUE(exec_->Wait(milliseconds(50)).empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - again, milliseconds(50));
+}
+
+TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
+  const std::string dir = tmp_.path() + "/done/1";
+  AttemptResult r;
+  r.start_us = 1764000000000000;
+  r.end_us = 1764000001500000;
+  r.exit_code = 5;
+  tmp_.Write("done/1/result", FormatAttemptResult(r));
+  AttemptKey key{"dag", "run", "done", 1};
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 999999}).ok());
+  EXPECT_EQ(exec_->Running(), 0u);
+  auto outcomes = exec_->Wait(Duration(0));
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].key, key);
+  EXPECT_EQ(outcomes[0].exit_code, 5);
+  EXPECT_FALSE(outcomes[0].lost);
+  EXPECT_EQ(outcomes[0].start, TimePoint(Duration(1764000000000000)));
+  EXPECT_EQ(outcomes[0].end, TimePoint(Duration(1764000001500000)));
+}
+
+TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
+  LaunchRequest req = Sh("adopted", "sleep 1; exit 7");
+  auto launched = exec_->Launch(req);
+  ASSERT_TRUE(launched.ok());
+  exec_.reset();  // the scheduler went away; the supervisor carries on
+  auto b = NewExecutor();
+  ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
+  EXPECT_EQ(b->Running(), 1u);
+  AttemptOutcome o = WaitFor(req.key, b.get());
+  EXPECT_EQ(o.exit_code, 7);
+  EXPECT_FALSE(o.lost);
+  EXPECT_EQ(b->Running(), 0u);
+}
+
+TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
+  const std::string dir = tmp_.path() + "/gone/1";
+  tmp_.Write("gone/1/lock", "");
+  AttemptKey key{"dag", "run", "gone", 1};
+  clock_.Advance(seconds(42));
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 0}).ok());
+  auto outcomes = exec_->Wait(Duration(0));
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_TRUE(outcomes[0].lost);
+  EXPECT_EQ(outcomes[0].error, "lost: supervisor exited without a result");
+  EXPECT_FALSE(outcomes[0].exit_code);
+  EXPECT_EQ(outcomes[0].end, kFakeNow + seconds(42));
+  EXPECT_EQ(exec_->Running(), 0u);
+}
+
+TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
+  // A supervisor that holds the lock but has not written its pid yet.
+  const std::string dir = tmp_.path() + "/young/1";
+  const std::string lock = tmp_.Write("young/1/lock", "");
+  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  AttemptKey key{"dag", "run", "young", 1};
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 0}).ok());
+  EXPECT_EQ(exec_->Running(), 1u);
+  EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
+
+  AttemptResult r;
+  r.start_us = 1;
+  r.end_us = 2;
+  r.exit_code = 0;
+  tmp_.Write("young/1/result", FormatAttemptResult(r));
+  ::close(fd);  // the supervisor exits
+  AttemptOutcome o = WaitFor(key);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_FALSE(o.lost);
+  EXPECT_EQ(exec_->Running(), 0u);
+}
+
+TEST_F(ExecutorTest, AKilledSupervisorMeansALostAttemptAndTakesItsTask) {
+  LaunchRequest req = Sh("orphan", "sleep 30");
+  auto launched = exec_->Launch(req);
+  ASSERT_TRUE(launched.ok());
+  WaitForLog(req, "sluice| started pid ");
+  const auto bodies = LogBodies(req);
+  const long task = std::atol(bodies.front().c_str() + std::strlen("sluice| started pid "));
+  ASSERT_GT(task, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(launched->pid), SIGKILL), 0);
+  clock_.Advance(seconds(1));
+  AttemptOutcome o = WaitFor(req.key);
+  EXPECT_TRUE(o.lost);
+  EXPECT_EQ(o.error, "lost: supervisor exited without a result");
+  EXPECT_EQ(o.start, kFakeNow);
+  EXPECT_EQ(o.end, kFakeNow + seconds(1));
+  // PR_SET_PDEATHSIG: the task dies with its supervisor (asynchronously, so allow a moment).
+  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+  while (!ProcessGone(task) && std::chrono::steady_clock::now() < give_up) {
+    exec_->Wait(milliseconds(10));
+  }
+  EXPECT_TRUE(ProcessGone(task));
+}
+
+TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
+  LaunchRequest req = Sh("survivor", "sleep 1; exit 7");
+  exec_.reset();
+  pid_t scheduler = ::fork();
+  ASSERT_GE(scheduler, 0);
+  if (scheduler == 0) {
+    // The "scheduler": launches, then dies by SIGKILL with no chance to clean up.
+    auto e = CreateLocalExecutor(SupervisorPath(), SystemClock());
+    if (e.ok() && (*e)->Launch(req).ok()) ::raise(SIGKILL);
+    ::_exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(scheduler, &status, 0), scheduler);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child could not launch";
+  exec_ = NewExecutor();
+  // The store would know the pid; the pid file has it too.
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, 0}).ok());
+  AttemptOutcome o = WaitFor(req.key);
+  EXPECT_EQ(o.exit_code, 7) << o.error;
+  EXPECT_FALSE(o.lost);
+}
+
+TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
+  const int fds_before = CountOpenFds();
+  int launched = 0, ended = 0;
+  while (ended < 200) {
+    while (launched < 200 && exec_->Running() < 2) {
+      LaunchRequest req = Sh("t" + std::to_string(launched), "");
+      req.argv = {"true"};
+      ASSERT_TRUE(exec_->Launch(req).ok());
+      ++launched;
+    }
+    for (const auto& o : exec_->Wait(seconds(5))) {
+      EXPECT_EQ(o.exit_code, 0) << o.key.task_id << ": " << o.error;
+      ++ended;
+    }
+  }
+  EXPECT_EQ(exec_->Running(), 0u);
+  EXPECT_EQ(CountZombieChildren(), 0);
+  EXPECT_EQ(CountOpenFds(), fds_before);
+}
+
+TEST(LocalExecutorCreateTest, AMissingSupervisorIsReported) {
+  FakeClock clock(kFakeNow);
+  auto e = CreateLocalExecutor("/nonexistent/sluice-supervisor", clock);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message(),
+            "the task supervisor is missing (build the sluice-supervisor target): "
+            "access(\"/nonexistent/sluice-supervisor\"): No such file or directory");
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,59 @@
+#include "executor/log_lines.h"
+
+#include <cstdio>
+#include <chrono>
+
+namespace sluice {
+
+std::string FormatLogTimestamp(int64_t t_us) {
+  // std::chrono's calendar rather than gmtime_r: glibc's gmtime_r reads /etc/localtime on
+  // first use, a cost on every supervisor start for nothing.
+  using namespace std::chrono;
+  const sys_time<microseconds> t{microseconds(t_us)};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<microseconds> hms{t - day};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<long long>(hms.subseconds().count()));
+  return buf;
+}
+
+void AppendLogLine(int64_t t_us, std::string_view tag, std::string_view text, std::string* out) {
+  *out += FormatLogTimestamp(t_us);
+  *out += ' ';
+  *out += tag;
+  *out += "| ";
+  *out += text;
+  *out += '\n';
+}
+
+void LogLineSplitter::Feed(std::string_view data, int64_t t_us, std::string* out) {
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    partial_.append(data.substr(0, nl));
+    data = nl == std::string_view::npos ? std::string_view() : data.substr(nl + 1);
+    // Emit whole pieces of an over-long line now; the last piece waits for its newline.
+    size_t emitted = 0;
+    while (partial_.size() - emitted > max_line_) {
+      AppendLogLine(t_us, tag_, std::string_view(partial_).substr(emitted, max_line_), out);
+      emitted += max_line_;
+    }
+    partial_.erase(0, emitted);
+    if (nl != std::string_view::npos) {
+      AppendLogLine(t_us, tag_, partial_, out);
+      partial_.clear();
+    }
+  }
+}
+
+void LogLineSplitter::Finish(int64_t t_us, std::string* out) {
+  if (partial_.empty()) return;
+  AppendLogLine(t_us, tag_, partial_, out);
+  partial_.clear();
+}
+
+}  // namespace sluice

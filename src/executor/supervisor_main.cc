@@ -1,0 +1,487 @@
+// sluice-supervisor: runs one task attempt and reports how it ended.
+//
+//   sluice-supervisor --dir ATTEMPT_DIR [--timeout-ms N] [--grace-ms N] [--cwd DIR] -- ARGV...
+//
+// It holds an flock on ATTEMPT_DIR/lock for its whole life (inherited as fd 3 from the
+// executor, so there is no moment when it runs unlocked), writes its pid to ATTEMPT_DIR/pid,
+// starts the task in its own process group, time-stamps the task's stdout and stderr into
+// ATTEMPT_DIR/log, enforces the timeout (SIGTERM to the group, SIGKILL after the grace period;
+// a SIGTERM to the supervisor does the same), and writes ATTEMPT_DIR/result atomically before
+// it exits 0. It runs in its own session, so it outlives the scheduler that started it.
+//
+// Kept tiny and statically linked: it is exec'd once per task, on the critical path.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/attempt_result.h"
+#include "executor/log_lines.h"
+
+namespace sluice {
+namespace {
+
+constexpr int kInheritedLockFd = 3;             // where the executor puts the locked lock file
+constexpr int64_t kDrainAfterExitUs = 2000000;  // output of escaped processes is not awaited
+constexpr int64_t kReapBoundUs = 5000000;       // SIGKILLed leftovers in D state are not awaited
+constexpr size_t kReadChunk = 64 * 1024;
+
+int64_t NowUs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+int64_t WallUs() { return NowUs(CLOCK_REALTIME); }
+int64_t MonoUs() { return NowUs(CLOCK_MONOTONIC); }
+
+std::string SysError(const std::string& call, int err) { return call + ": " + std::strerror(err); }
+
+void WriteAll(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk loses log lines; the result is still written
+    off += static_cast<size_t>(n);
+  }
+}
+
+// Writes `path.tmp` and renames it over `path`, so a reader sees all of it or nothing.
+bool WriteFileAtomic(const std::string& path, const std::string& data, std::string* error) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = SysError("open(\"" + tmp + "\")", errno);
+    return false;
+  }
+  WriteAll(fd, data);
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = SysError("rename(\"" + tmp + "\")", errno);
+    return false;
+  }
+  return true;
+}
+
+struct Options {
+  std::string dir;
+  std::optional<int64_t> timeout_ms;
+  int64_t grace_ms = 10000;
+  std::string cwd;
+  std::vector<char*> argv;  // null-terminated
+};
+
+bool ParseCount(const char* text, int64_t* out) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < 0) return false;
+  *out = v;
+  return true;
+}
+
+// --dir comes first so that `pkill -f "sluice-supervisor --dir $HOME"` finds a home's supervisors.
+bool ParseArgs(int argc, char** argv, Options* o, std::string* error) {
+  if (argc < 3 || std::strcmp(argv[1], "--dir") != 0) {
+    *error = "the first argument must be --dir ATTEMPT_DIR";
+    return false;
+  }
+  o->dir = argv[2];
+  int i = 3;
+  for (; i < argc && std::strcmp(argv[i], "--") != 0; i += 2) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) {
+      *error = flag + " needs a value";
+      return false;
+    }
+    const char* value = argv[i + 1];
+    int64_t n = 0;
+    if (flag == "--timeout-ms" || flag == "--grace-ms") {
+      if (!ParseCount(value, &n)) {
+        *error = flag + ": not a count of milliseconds: '" + value + "'";
+        return false;
+      }
+      if (flag == "--timeout-ms") {
+        o->timeout_ms = n;
+      } else {
+        o->grace_ms = n;
+      }
+    } else if (flag == "--cwd") {
+      o->cwd = value;
+    } else {
+      *error = "unknown flag " + flag;
+      return false;
+    }
+  }
+  if (i + 1 >= argc) {
+    *error = "no command: expected -- ARGV...";
+    return false;
+  }
+  for (++i; i < argc; ++i) o->argv.push_back(argv[i]);
+  o->argv.push_back(nullptr);
+  return true;
+}
+
+// Takes over the lock the executor passed as fd 3 (same file, already locked by us), or locks
+// the file itself when started by hand. Returns the fd, or -1 when another supervisor has it.
+int AcquireLock(const std::string& path, std::string* error) {
+  struct stat inherited{};
+  struct stat on_disk{};
+  if (::fstat(kInheritedLockFd, &inherited) == 0 && ::stat(path.c_str(), &on_disk) == 0 &&
+      inherited.st_dev == on_disk.st_dev && inherited.st_ino == on_disk.st_ino &&
+      ::flock(kInheritedLockFd, LOCK_EX | LOCK_NB) == 0) {
+    // The task must not inherit it: a leftover grandchild would keep the attempt "alive".
+    ::fcntl(kInheritedLockFd, F_SETFD, FD_CLOEXEC);
+    return kInheritedLockFd;
+  }
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = SysError("open(\"" + path + "\")", errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    *error = errno == EWOULDBLOCK ? path + ": another supervisor holds this attempt's lock"
+                                  : SysError("flock(\"" + path + "\")", errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// What the child reports through the CLOEXEC pipe when it could not exec.
+struct ChildFailure {
+  int stage;  // 0: chdir, 1: exec
+  int err;
+};
+
+// Runs in the forked child; only async-signal-safe calls until exec.
+[[noreturn]] void ExecTask(const Options& o, pid_t parent, int null_fd, int out_fd, int err_fd,
+                           int report_fd) {
+  ::setpgid(0, 0);
+  // A SIGKILLed supervisor takes its task with it: the attempt is then lost and retried,
+  // never left running unwatched.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
+  ::signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::dup2(null_fd, 0);
+  ::dup2(out_fd, 1);
+  ::dup2(err_fd, 2);
+  ChildFailure failure{0, 0};
+  if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) {
+    failure = {0, errno};
+  } else {
+    ::execvp(o.argv[0], o.argv.data());
+    failure = {1, errno};
+  }
+  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
+  (void)ignored;
+  ::_exit(127);
+}
+
+class Supervisor {
+ public:
+  Supervisor(Options options, int signal_fd) : o_(std::move(options)), signal_fd_(signal_fd) {}
+
+  // Runs the task to its end and writes the result. Returns the process exit code.
+  int Run() {
+    // Orphans of the task are re-parented to us, so we can reap them and none stays a zombie.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (!Start()) return Finish(result_.error);
+    Supervise();
+    return Finish("");
+  }
+
+ private:
+  // Opens the log and records our pid. Done while the task starts: creating files costs about
+  // half a millisecond each on some disks, and the output waits in the pipes meanwhile.
+  bool RecordFiles() {
+    const std::string log_path = o_.dir + "/" + kAttemptLogFile;
+    log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd_ < 0) {
+      result_.error = SysError("open(\"" + log_path + "\")", errno);
+      return false;
+    }
+    // Written in place, not renamed: it is new (the executor removed any old one) and a
+    // reader that finds it empty treats the pid as unknown and relies on the lock.
+    const std::string pid_path = o_.dir + "/" + kAttemptPidFile;
+    int pid_fd = ::open(pid_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (pid_fd < 0) {
+      Note("cannot record the supervisor's pid: " +
+           SysError("open(\"" + pid_path + "\")", errno));
+    } else {
+      WriteAll(pid_fd, std::to_string(::getpid()) + "\n");
+      ::close(pid_fd);
+    }
+    return true;
+  }
+
+  bool Start() {
+    int out_pipe[2], err_pipe[2], report_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
+        ::pipe2(report_pipe, O_CLOEXEC) != 0) {
+      result_.error = SysError("pipe2()", errno);
+      return false;
+    }
+    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const pid_t self = ::getpid();
+    result_.start_us = WallUs();
+    start_mono_ = MonoUs();
+    // fork rather than posix_spawn: the child must set PR_SET_PDEATHSIG, and this process is
+    // small and single-threaded, so the copy is cheap.
+    task_ = ::fork();
+    if (task_ == 0) ExecTask(o_, self, null_fd, out_pipe[1], err_pipe[1], report_pipe[1]);
+    const int fork_errno = errno;
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    ::close(report_pipe[1]);
+    if (null_fd >= 0) ::close(null_fd);
+    if (task_ < 0) {
+      result_.error = SysError("fork()", fork_errno);
+      return false;
+    }
+    ::setpgid(task_, task_);  // also in the parent, so killpg works before the child runs
+    streams_[0].fd = out_pipe[0];
+    streams_[1].fd = err_pipe[0];
+    if (!RecordFiles()) {
+      // Without a log the attempt cannot be watched as promised: stop it before it does work.
+      ::killpg(task_, SIGKILL);
+      ::waitpid(task_, nullptr, 0);
+      ::close(report_pipe[0]);
+      for (auto& s : streams_) CloseStream(s);
+      return false;
+    }
+    ChildFailure failure{};
+    ssize_t n;
+    do {
+      n = ::read(report_pipe[0], &failure, sizeof failure);
+    } while (n < 0 && errno == EINTR);
+    ::close(report_pipe[0]);
+    if (n == static_cast<ssize_t>(sizeof failure)) {
+      int status = 0;
+      ::waitpid(task_, &status, 0);
+      result_.error = failure.stage == 0 ? SysError("chdir(\"" + o_.cwd + "\")", failure.err)
+                                         : SysError("exec(\"" + std::string(o_.argv[0]) + "\")",
+                                                    failure.err);
+      for (auto& s : streams_) CloseStream(s);
+      return false;
+    }
+    Note("started pid " + std::to_string(task_));
+    return true;
+  }
+
+  struct Stream {
+    int fd = -1;
+    LogLineSplitter splitter;
+  };
+
+  void Supervise() {
+    std::optional<int64_t> timeout_at;
+    if (o_.timeout_ms) timeout_at = start_mono_ + *o_.timeout_ms * 1000;
+    for (;;) {
+      if (task_done_ && streams_[0].fd < 0 && streams_[1].fd < 0) break;
+      int64_t now = MonoUs();
+      if (!task_done_ && !term_sent_ && timeout_at && now >= *timeout_at) {
+        result_.timed_out = true;
+        StopGroup("timed out after " + std::to_string(*o_.timeout_ms) + " ms", now);
+      }
+      if (!task_done_ && sigkill_at_ && now >= *sigkill_at_) {
+        Note("still running " + std::to_string(o_.grace_ms) +
+             " ms after SIGTERM: SIGKILL to the process group");
+        ::killpg(task_, SIGKILL);
+        sigkill_at_.reset();
+      }
+      if (drain_until_ && now >= *drain_until_) {
+        // Something outside the task's group still holds its stdout or stderr.
+        for (auto& s : streams_) CloseStream(s);
+        continue;
+      }
+      std::optional<int64_t> next;
+      for (auto t : {task_done_ || term_sent_ ? std::nullopt : timeout_at,
+                     task_done_ ? std::nullopt : sigkill_at_, drain_until_}) {
+        if (t && (!next || *t < *next)) next = t;
+      }
+      int wait_ms = next ? static_cast<int>((std::max<int64_t>(*next - now, 0) + 999) / 1000) : -1;
+      pollfd fds[3] = {{signal_fd_, POLLIN, 0},
+                       {streams_[0].fd, POLLIN, 0},
+                       {streams_[1].fd, POLLIN, 0}};
+      if (::poll(fds, 3, wait_ms) < 0) continue;  // EINTR
+      if (fds[0].revents & POLLIN) HandleSignals();
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) ReadStream(streams_[i]);
+      }
+    }
+  }
+
+  void StopGroup(const std::string& why, int64_t now) {
+    Note(why + ": SIGTERM to the process group");
+    ::killpg(task_, SIGTERM);
+    ::killpg(task_, SIGCONT);  // a stopped process acts on SIGTERM only once continued
+    term_sent_ = true;
+    sigkill_at_ = now + o_.grace_ms * 1000;
+  }
+
+  void HandleSignals() {
+    signalfd_siginfo infos[8];
+    ssize_t n = ::read(signal_fd_, infos, sizeof infos);
+    if (n <= 0) return;
+    for (size_t i = 0; i < static_cast<size_t>(n) / sizeof infos[0]; ++i) {
+      const auto sig = static_cast<int>(infos[i].ssi_signo);
+      if (sig == SIGCHLD) {
+        ReapChildren();
+      } else if (!task_done_ && !term_sent_) {
+        result_.killed = true;
+        StopGroup("asked to stop", MonoUs());
+      }
+    }
+  }
+
+  void ReapChildren() {
+    for (;;) {
+      siginfo_t info{};
+      // Peek without reaping: while the task is a zombie its pid (the group id) cannot be
+      // reused, so the SIGKILL to what is left of its group cannot hit a stranger.
+      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) {
+        return;
+      }
+      if (info.si_pid == task_ && !task_done_) {
+        result_.end_us = WallUs();
+        ::killpg(task_, SIGKILL);
+        ::waitpid(task_, &status_, 0);
+        task_done_ = true;
+        drain_until_ = MonoUs() + kDrainAfterExitUs;
+      } else {
+        int ignored = 0;  // an orphan of the task, re-parented to us
+        ::waitpid(info.si_pid, &ignored, 0);
+      }
+    }
+  }
+
+  void ReadStream(Stream& s) {
+    char buf[kReadChunk];
+    ssize_t n = ::read(s.fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    std::string lines;
+    if (n > 0) {
+      s.splitter.Feed(std::string_view(buf, static_cast<size_t>(n)), WallUs(), &lines);
+      WriteAll(log_fd_, lines);
+      return;
+    }
+    CloseStream(s);
+  }
+
+  void CloseStream(Stream& s) {
+    if (s.fd < 0) return;
+    std::string lines;
+    s.splitter.Finish(WallUs(), &lines);
+    WriteAll(log_fd_, lines);
+    ::close(s.fd);
+    s.fd = -1;
+  }
+
+  void Note(const std::string& text) {
+    std::string line;
+    AppendLogLine(WallUs(), "sluice", text, &line);
+    if (log_fd_ >= 0) WriteAll(log_fd_, line);
+  }
+
+  // Waits (boundedly) for the SIGKILLed rest of the task's group, records the outcome and
+  // writes the result file: the last thing before exiting.
+  int Finish(const std::string& error) {
+    if (task_ > 0) {
+      const int64_t give_up = MonoUs() + kReapBoundUs;
+      int status = 0;
+      while (MonoUs() < give_up) {
+        pid_t r = ::waitpid(-task_, &status, WNOHANG);
+        if (r < 0) break;  // ECHILD: nothing of the group is left among our children
+        if (r == 0) ::poll(nullptr, 0, 1);
+      }
+    }
+    if (!error.empty()) {
+      result_.error = error;
+      if (result_.start_us == 0) result_.start_us = WallUs();
+      result_.end_us = WallUs();
+      Note(error);
+    } else if (WIFEXITED(status_)) {
+      result_.exit_code = WEXITSTATUS(status_);
+      Note("exit code " + std::to_string(*result_.exit_code));
+    } else if (WIFSIGNALED(status_)) {
+      result_.signal = WTERMSIG(status_);
+      const char* name = sigabbrev_np(*result_.signal);
+      Note("killed by signal " + std::to_string(*result_.signal) +
+           (name ? std::string(" (SIG") + name + ")" : std::string()));
+    }
+    std::string write_error;
+    if (!WriteFileAtomic(o_.dir + "/" + kAttemptResultFile, FormatAttemptResult(result_),
+                         &write_error)) {
+      Note("cannot write the result: " + write_error);
+      return 1;
+    }
+    return 0;
+  }
+
+  Options o_;
+  int signal_fd_;
+  int log_fd_ = -1;
+  pid_t task_ = 0;
+  int status_ = 0;
+  bool task_done_ = false;
+  bool term_sent_ = false;
+  int64_t start_mono_ = 0;
+  std::optional<int64_t> sigkill_at_;
+  std::optional<int64_t> drain_until_;
+  Stream streams_[2] = {{-1, LogLineSplitter("out")}, {-1, LogLineSplitter("err")}};
+  AttemptResult result_;
+};
+
+}  // namespace
+}  // namespace sluice
+
+int main(int argc, char** argv) {
+  // Blocked before anything else (the executor also spawns us with them blocked), so a Kill
+  // that arrives early is queued for the signalfd instead of killing us without a result.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
+  sigprocmask(SIG_BLOCK, &handled, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  sluice::Options options;
+  std::string error;
+  if (!sluice::ParseArgs(argc, argv, &options, &error)) {
+    std::fprintf(stderr,
+                 "sluice-supervisor: %s\nusage: sluice-supervisor --dir ATTEMPT_DIR "
+                 "[--timeout-ms N] [--grace-ms N] [--cwd DIR] -- ARGV...\n",
+                 error.c_str());
+    return 2;
+  }
+  setsid();  // its own session: a Ctrl-C at the scheduler's terminal does not reach the task
+  int lock_fd = sluice::AcquireLock(options.dir + "/" + sluice::kAttemptLockFile, &error);
+  if (lock_fd < 0) {
+    std::fprintf(stderr, "sluice-supervisor: %s\n", error.c_str());
+    return 3;
+  }
+  int signal_fd = signalfd(-1, &handled, SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    std::fprintf(stderr, "sluice-supervisor: signalfd(): %s\n", std::strerror(errno));
+    return 1;
+  }
+  return sluice::Supervisor(std::move(options), signal_fd).Run();
+}

@@ -1,0 +1,190 @@
+// From ready task instances to attempts, and from ended attempts back to task states.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "core/template.h"
+#include "scheduler/retry_policy.h"
+#include "scheduler/scheduler.h"
+
+namespace sluice {
+namespace {
+
+std::map<std::string, std::string> ParamOverrides(const std::string& params_json) {
+  std::map<std::string, std::string> out;
+  auto j = nlohmann::json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return out;
+  for (auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
+std::string DescribeOutcome(const AttemptOutcome& o) {
+  if (!o.error.empty()) return o.error;
+  if (o.timed_out) return "timed out";
+  if (o.signal) return "killed by signal " + std::to_string(*o.signal);
+  if (o.exit_code) return "exit code " + std::to_string(*o.exit_code);
+  return "ended";
+}
+
+}  // namespace
+
+void Scheduler::Dispatch(std::vector<LaunchRequest>* launches) {
+  ready_changed_ = false;
+  for (auto it = ready_.begin(); it != ready_.end() && running_total_ < options_.parallelism;) {
+    auto run_it = runs_.find({it->dag_id, it->run_id});
+    if (run_it == runs_.end() || run_it->second->rec.state != RunState::kRunning ||
+        static_cast<size_t>(it->task) >= run_it->second->tasks.size() ||
+        run_it->second->tasks[static_cast<size_t>(it->task)].rec.state != TaskState::kScheduled) {
+      it = ready_.erase(it);
+      continue;
+    }
+    ActiveRun& run = *run_it->second;
+    DagEntry& dag = dags_[run.rec.dag_id];
+    if (dag.running_tasks >= run.graph->spec().max_active_tasks) {
+      ++it;  // this DAG is at its limit; a task of another DAG may still go
+      continue;
+    }
+    int task = it->task;
+    it = ready_.erase(it);
+    StartAttempt(run, task, launches);
+  }
+}
+
+void Scheduler::StartAttempt(ActiveRun& run, int task, std::vector<LaunchRequest>* launches) {
+  const TimePoint now = clock_.Now();
+  auto& rec = run.tasks[static_cast<size_t>(task)].rec;
+  rec.try_number += 1;
+  if (!rec.start) rec.start = now;
+  SetTaskState(run, task, TaskState::kQueued);
+  SetTaskState(run, task, TaskState::kRunning, "try " + std::to_string(rec.try_number));
+
+  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  AttemptRecord attempt;
+  attempt.dag_id = rec.dag_id;
+  attempt.run_id = rec.run_id;
+  attempt.task_id = rec.task_id;
+  attempt.try_number = rec.try_number;
+  attempt.start = now;
+  attempt.host = options_.hostname;
+  attempt.log_path = AttemptDir(key) + "/log";
+  batch_.attempts.push_back(attempt);
+  attempts_[key] = RunningAttempt{attempt, false};
+  ++running_total_;
+  ++dags_[rec.dag_id].running_tasks;
+
+  std::string error;
+  LaunchRequest req = MakeLaunch(run, task, &error);
+  if (!error.empty()) {
+    AttemptOutcome o;
+    o.key = key;
+    o.error = error;
+    o.start = o.end = now;
+    pending_outcomes_.push_back(std::move(o));
+    return;
+  }
+  launches->push_back(std::move(req));
+}
+
+LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error) {
+  const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
+  const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
+  LaunchRequest req;
+  req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  req.attempt_dir = AttemptDir(req.key);
+  req.timeout = spec.timeout;
+  req.kill_grace = options_.kill_grace;
+
+  RunContextInput input;
+  input.run_id = run.rec.run_id;
+  input.logical_date = run.rec.logical_date;
+  input.data_interval_start = run.rec.data_interval_start;
+  input.data_interval_end = run.rec.data_interval_end;
+  input.param_overrides = ParamOverrides(run.rec.params_json);
+  auto ctx = MakeTemplateContext(run.graph->spec(), input, spec.id, rec.try_number);
+  if (!ctx.ok()) {
+    *error = ctx.status().message();
+    return req;
+  }
+  auto render = [&](const std::string& text) -> std::string {
+    auto r = RenderTemplate(text, *ctx);
+    if (!r.ok()) {
+      if (error->empty()) *error = r.status().message();
+      return {};
+    }
+    return *r;
+  };
+  if (spec.kind == TaskKind::kRun) {
+    req.argv = {"/bin/sh", "-c", render(spec.run)};
+  } else {
+    for (const auto& arg : spec.exec) req.argv.push_back(render(arg));
+  }
+  req.env = TemplateEnvironment(*ctx);
+  for (const auto& [k, v] : spec.env) req.env[k] = render(v);
+  // A relative cwd (and no cwd) is taken from the DAG file's folder, so DAGs can call scripts
+  // that sit beside them wherever the scheduler was started.
+  std::filesystem::path dag_dir = std::filesystem::path(run.graph->spec().file).parent_path();
+  std::string cwd = spec.cwd.empty() ? std::string() : render(spec.cwd);
+  if (cwd.empty()) {
+    req.cwd = dag_dir.empty() ? "." : dag_dir.string();
+  } else if (cwd[0] == '/') {
+    req.cwd = cwd;
+  } else {
+    req.cwd = (dag_dir / cwd).string();
+  }
+  return req;
+}
+
+void Scheduler::HandleOutcome(const AttemptOutcome& o) {
+  auto att = attempts_.find(o.key);
+  if (att == attempts_.end()) return;
+  const TimePoint now = clock_.Now();
+  AttemptRecord rec = att->second.rec;
+  const bool orphaned = att->second.orphaned;
+  attempts_.erase(att);
+  --running_total_;
+  --dags_[o.key.dag_id].running_tasks;
+
+  if (o.start.time_since_epoch().count() != 0) rec.start = o.start;
+  rec.end = o.end.time_since_epoch().count() != 0 ? o.end : now;
+  rec.exit_code = o.exit_code;
+  rec.signal = o.signal;
+  rec.timed_out = o.timed_out;
+  rec.error = o.lost && o.error.empty() ? "lost: supervisor exited without a result" : o.error;
+
+  auto run_it = runs_.find({o.key.dag_id, o.key.run_id});
+  ActiveRun* run = run_it == runs_.end() ? nullptr : run_it->second.get();
+  int task = run ? run->graph->IndexOf(o.key.task_id) : -1;
+  const TaskSpec* spec = task >= 0 ? &run->graph->task(static_cast<size_t>(task)) : nullptr;
+
+  const bool success = o.exit_code && *o.exit_code == 0 && !o.timed_out && o.error.empty();
+  const bool skipped = spec && o.exit_code && *o.exit_code == spec->skip_exit_code &&
+                       !o.timed_out && o.error.empty();
+  rec.state = success ? AttemptState::kSuccess
+                      : (skipped ? AttemptState::kSkipped : AttemptState::kFailed);
+  batch_.attempts.push_back(rec);
+  if (orphaned || !spec) return;
+  auto& ti = run->tasks[static_cast<size_t>(task)].rec;
+  if (ti.try_number != o.key.try_number || ti.state != TaskState::kRunning) return;
+
+  if (success) {
+    FinishTask(*run, task, TaskState::kSuccess);
+    return;
+  }
+  if (skipped) {
+    FinishTask(*run, task, TaskState::kSkipped, "exit code " + std::to_string(*o.exit_code));
+    return;
+  }
+  const std::string why = DescribeOutcome(o);
+  const std::string jitter_key = ti.dag_id + "/" + ti.run_id + "/" + ti.task_id + "/" +
+                                 std::to_string(ti.try_number);
+  auto delay = RetryDelay(*spec, ti.try_number - ti.retry_base, jitter_key);
+  if (!delay) {
+    FinishTask(*run, task, TaskState::kFailed, why);
+    return;
+  }
+  ti.next_try_at = now + *delay;
+  SetTaskState(*run, task, TaskState::kUpForRetry, why);
+  retry_timers_.insert({*ti.next_try_at, {{ti.dag_id, ti.run_id}, ti.task_id}});
+}
+
+}  // namespace sluice

@@ -1,0 +1,101 @@
+#include "scheduler/run_builder.h"
+
+#include <set>
+
+#include "time/time_format.h"
+
+namespace sluice {
+
+std::string MakeRunId(RunType type, TimePoint logical_date) {
+  return std::string(RunTypeName(type)) + "__" + FormatIsoUtc(logical_date);
+}
+
+WriteBatch BuildNewRun(const DagGraph& dag, RunType type, const RunWindowInput& window,
+                       const std::string& params_json, TimePoint now) {
+  WriteBatch batch;
+  RunRecord run;
+  run.dag_id = dag.id();
+  run.run_id = MakeRunId(type, window.logical_date);
+  run.type = type;
+  run.state = RunState::kQueued;
+  run.logical_date = window.logical_date;
+  run.data_interval_start = window.data_interval_start;
+  run.data_interval_end = window.data_interval_end;
+  run.dag_hash = dag.spec().hash;
+  run.params_json = params_json;
+  run.queued_at = now;
+  batch.events.push_back(RunStateEvent(now, run, "", RunTypeName(type)));
+  for (size_t i = 0; i < dag.size(); ++i) {
+    TaskInstanceRecord ti;
+    ti.dag_id = run.dag_id;
+    ti.run_id = run.run_id;
+    ti.task_id = dag.task(i).id;
+    batch.task_instances.push_back(std::move(ti));
+  }
+  batch.runs.push_back(std::move(run));
+  return batch;
+}
+
+EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskState from,
+                           const std::string& detail) {
+  EventRecord e;
+  e.time = now;
+  e.dag_id = ti.dag_id;
+  e.run_id = ti.run_id;
+  e.task_id = ti.task_id;
+  e.kind = "task_state";
+  e.from = TaskStateName(from);
+  e.to = TaskStateName(ti.state);
+  e.detail = detail;
+  return e;
+}
+
+EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string& from,
+                          const std::string& detail) {
+  EventRecord e;
+  e.time = now;
+  e.dag_id = run.dag_id;
+  e.run_id = run.run_id;
+  e.kind = "run_state";
+  e.from = from;
+  e.to = RunStateName(run.state);
+  e.detail = detail;
+  return e;
+}
+
+Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
+                             const std::string& task_id, bool downstream, TimePoint now,
+                             std::vector<std::string>* cleared) {
+  SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag.id(), run_id));
+  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag.id() + "'");
+  int index = dag.IndexOf(task_id);
+  if (index < 0) return Status::NotFound("dag '" + dag.id() + "' has no task '" + task_id + "'");
+  std::set<std::string> targets;
+  for (int i : downstream ? dag.WithDownstream(index) : std::vector<int>{index}) {
+    targets.insert(dag.task(static_cast<size_t>(i)).id);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto tis, store.ListTaskInstances(dag.id(), run_id));
+  WriteBatch batch;
+  for (auto& ti : tis) {
+    if (!targets.count(ti.task_id)) continue;
+    TaskState from = ti.state;
+    ti.state = TaskState::kNone;
+    ti.retry_base = ti.try_number;
+    ti.end.reset();
+    ti.next_try_at.reset();
+    batch.events.push_back(TaskStateEvent(now, ti, from, "cleared"));
+    if (cleared) cleared->push_back(ti.task_id);
+    batch.task_instances.push_back(ti);
+  }
+  if (IsTerminal(run->state)) {
+    std::string from = RunStateName(run->state);
+    run->state = RunState::kQueued;
+    run->end.reset();
+    run->queued_at = now;
+    batch.events.push_back(RunStateEvent(now, *run, from, "cleared"));
+    batch.runs.push_back(*run);
+  }
+  return batch;
+}
+
+}  // namespace sluice

@@ -1,0 +1,38 @@
+#pragma once
+// Records for a new run and for clearing tasks of an existing one. Shared by the scheduler and
+// by CLI commands that change the store while no scheduler is running, so both do the same.
+
+#include <string>
+#include <vector>
+
+#include "scheduler/dag_graph.h"
+#include "sluice/store.h"
+
+namespace sluice {
+
+// "scheduled__2025-01-02T23:30:00Z", "manual__...", "backfill__...".
+std::string MakeRunId(RunType type, TimePoint logical_date);
+
+struct RunWindowInput {
+  TimePoint logical_date;
+  TimePoint data_interval_start;
+  TimePoint data_interval_end;
+};
+
+// A queued run with one task instance (state none) per task, and their events.
+WriteBatch BuildNewRun(const DagGraph& dag, RunType type, const RunWindowInput& window,
+                       const std::string& params_json, TimePoint now);
+
+EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskState from,
+                           const std::string& detail = "");
+EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string& from,
+                          const std::string& detail = "");
+
+// Resets `task_id` (and with `downstream`, everything downstream of it) in the stored run to
+// state none, so it runs again; retries count afresh. A finished run goes back to queued.
+// `cleared` receives the task ids reset. Running attempts must be stopped by the caller.
+Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
+                             const std::string& task_id, bool downstream, TimePoint now,
+                             std::vector<std::string>* cleared);
+
+}  // namespace sluice

@@ -1,0 +1,353 @@
+// How runs advance: loading, readiness by upstream counters, task state changes, run
+// completion, and re-binding open runs to a new DAG version.
+#include <algorithm>
+
+#include "core/dag_loader.h"
+#include "scheduler/run_builder.h"
+#include "scheduler/scheduler.h"
+
+namespace sluice {
+
+Result<DagGraphPtr> Scheduler::GraphForVersion(const std::string& dag_id,
+                                               const std::string& hash) {
+  const std::string key = dag_id + "@" + hash;
+  auto it = versions_.find(key);
+  if (it != versions_.end()) return it->second;
+  SLUICE_ASSIGN_OR_RETURN(auto version, store_.GetDagVersion(dag_id, hash));
+  if (!version) {
+    return Status::Internal("dag '" + dag_id + "' version " + hash + " is not in the store");
+  }
+  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
+  SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, DagGraph::Build(std::move(spec)));
+  versions_[key] = graph;
+  return graph;
+}
+
+Status Scheduler::LoadRun(const RunRecord& run) {
+  SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, GraphForVersion(run.dag_id, run.dag_hash));
+  SLUICE_ASSIGN_OR_RETURN(auto tis, store_.ListTaskInstances(run.dag_id, run.run_id));
+  AddRun(run, std::move(tis), std::move(graph));
+  return Status::Ok();
+}
+
+Scheduler::ActiveRun* Scheduler::AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis,
+                                        DagGraphPtr graph) {
+  auto run = std::make_unique<ActiveRun>();
+  run->rec = std::move(rec);
+  run->graph = graph;
+  run->tasks.resize(graph->size());
+  std::vector<bool> present(graph->size(), false);
+  for (auto& ti : tis) {
+    int i = graph->IndexOf(ti.task_id);
+    if (i < 0) {
+      run->removed.push_back(std::move(ti));
+      continue;
+    }
+    present[static_cast<size_t>(i)] = true;
+    run->tasks[static_cast<size_t>(i)].rec = std::move(ti);
+  }
+  for (size_t i = 0; i < graph->size(); ++i) {
+    if (present[i]) continue;
+    auto& ti = run->tasks[i].rec;
+    ti.dag_id = run->rec.dag_id;
+    ti.run_id = run->rec.run_id;
+    ti.task_id = graph->task(i).id;
+  }
+  RunKey key{run->rec.dag_id, run->rec.run_id};
+  ActiveRun* raw = run.get();
+  runs_[key] = std::move(run);
+  RebindRun(*raw, graph);
+  for (size_t i = 0; i < graph->size(); ++i) {
+    if (!present[i]) MarkDirty(*raw, static_cast<int>(i));
+  }
+  return raw;
+}
+
+// Recomputes the counters, `unfinished`, and the ready and retry queues of `run` for `graph`.
+// Tasks not in `graph` become removed (a running one is stopped); new tasks start at none.
+void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
+  const TimePoint now = clock_.Now();
+  const RunKey key{run.rec.dag_id, run.rec.run_id};
+  for (auto it = ready_.begin(); it != ready_.end();) {
+    it = (it->dag_id == key.first && it->run_id == key.second) ? ready_.erase(it) : std::next(it);
+  }
+  const bool graph_changed = graph != run.graph;
+  if (graph_changed) {
+    std::vector<TaskSlot> tasks(graph->size());
+    std::vector<bool> kept(run.graph->size(), false);
+    for (size_t i = 0; i < graph->size(); ++i) {
+      int old = run.graph->IndexOf(graph->task(i).id);
+      if (old >= 0) {
+        tasks[i].rec = run.tasks[static_cast<size_t>(old)].rec;
+        kept[static_cast<size_t>(old)] = true;
+      } else {
+        tasks[i].rec.dag_id = key.first;
+        tasks[i].rec.run_id = key.second;
+        tasks[i].rec.task_id = graph->task(i).id;
+      }
+    }
+    for (size_t i = 0; i < run.graph->size(); ++i) {
+      if (kept[i]) continue;
+      TaskInstanceRecord ti = run.tasks[i].rec;
+      AttemptKey akey{ti.dag_id, ti.run_id, ti.task_id, ti.try_number};
+      auto att = attempts_.find(akey);
+      if (att != attempts_.end()) {
+        att->second.orphaned = true;
+        executor_.Kill(akey);
+      }
+      if (ti.state != TaskState::kRemoved) {
+        TaskState from = ti.state;
+        ti.state = TaskState::kRemoved;
+        ti.end = now;
+        batch_.events.push_back(TaskStateEvent(now, ti, from, "task removed from the dag"));
+        batch_.task_instances.push_back(ti);
+      }
+      run.removed.push_back(std::move(ti));
+    }
+    run.tasks = std::move(tasks);
+    run.graph = graph;
+    if (run.rec.dag_hash != graph->spec().hash) {
+      run.rec.dag_hash = graph->spec().hash;
+      MarkRunDirty(run);
+    }
+    for (size_t i = 0; i < run.tasks.size(); ++i) MarkDirty(run, static_cast<int>(i));
+  }
+  // Removed task instances loaded from the store are recorded as removed once.
+  for (auto& ti : run.removed) {
+    if (ti.state == TaskState::kRemoved) continue;
+    TaskState from = ti.state;
+    ti.state = TaskState::kRemoved;
+    ti.end = now;
+    batch_.events.push_back(TaskStateEvent(now, ti, from, "task removed from the dag"));
+    batch_.task_instances.push_back(ti);
+  }
+  run.unfinished = 0;
+  for (auto& slot : run.tasks) {
+    slot.counts = UpstreamCounts();
+    slot.queued_for_dispatch = false;
+  }
+  for (size_t i = 0; i < run.tasks.size(); ++i) {
+    run.tasks[i].counts.total = static_cast<int>(graph->upstream(i).size());
+    for (int up : graph->upstream(i)) {
+      TaskState s = run.tasks[static_cast<size_t>(up)].rec.state;
+      if (IsTerminal(s)) run.tasks[i].counts.Add(s);
+    }
+    if (!IsTerminal(run.tasks[i].rec.state)) ++run.unfinished;
+  }
+  if (graph_changed && run.rec.state == RunState::kRunning) Reactivate(run);
+}
+
+void Scheduler::StartRun(ActiveRun& run) {
+  const TimePoint now = clock_.Now();
+  if (run.rec.state == RunState::kQueued) {
+    run.rec.state = RunState::kRunning;
+    if (!run.rec.start) run.rec.start = now;
+    batch_.events.push_back(RunStateEvent(now, run.rec, "queued"));
+    MarkRunDirty(run);
+  }
+  ++dags_[run.rec.dag_id].running_runs;
+  Reactivate(run);
+}
+
+// Puts every unfinished task of a running run where it belongs: evaluated, ready or waiting
+// for its retry.
+void Scheduler::Reactivate(ActiveRun& run) {
+  const TimePoint now = clock_.Now();
+  const RunKey key{run.rec.dag_id, run.rec.run_id};
+  for (size_t i = 0; i < run.tasks.size(); ++i) {
+    auto& slot = run.tasks[i];
+    switch (slot.rec.state) {
+      case TaskState::kNone:
+        Evaluate(run, static_cast<int>(i));
+        break;
+      case TaskState::kScheduled:
+        ready_changed_ = true;
+        ready_.insert({-run.graph->task(i).priority, run.rec.logical_date, key.first, key.second,
+                       static_cast<int>(i)});
+        break;
+      case TaskState::kUpForRetry:
+        retry_timers_.insert({slot.rec.next_try_at.value_or(now), {key, slot.rec.task_id}});
+        break;
+      default:
+        break;
+    }
+  }
+  MaybeFinishRun(run);
+}
+
+void Scheduler::AdmitRuns(const std::string& dag_id) {
+  auto dag_it = dags_.find(dag_id);
+  if (dag_it == dags_.end() || dag_it->second.rec.paused) return;
+  DagEntry& dag = dag_it->second;
+  std::vector<ActiveRun*> queued;
+  for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
+       ++it) {
+    if (it->second->rec.state == RunState::kQueued) queued.push_back(it->second.get());
+  }
+  std::sort(queued.begin(), queued.end(), [](const ActiveRun* a, const ActiveRun* b) {
+    return a->rec.logical_date < b->rec.logical_date;
+  });
+  for (ActiveRun* run : queued) {
+    const int limit = run->graph->spec().max_active_runs;
+    if (dag.running_runs >= limit) break;
+    StartRun(*run);
+  }
+}
+
+void Scheduler::SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail) {
+  auto& rec = run.tasks[static_cast<size_t>(task)].rec;
+  if (rec.state == state) return;
+  TaskState from = rec.state;
+  rec.state = state;
+  batch_.events.push_back(TaskStateEvent(clock_.Now(), rec, from, detail));
+  MarkDirty(run, task);
+  if (state == TaskState::kScheduled) {
+    ready_changed_ = true;
+    ready_.insert({-run.graph->task(static_cast<size_t>(task)).priority, run.rec.logical_date,
+                   run.rec.dag_id, run.rec.run_id, task});
+  }
+}
+
+// Decides what a task in state none does now, from its upstream counters.
+void Scheduler::Evaluate(ActiveRun& run, int task) {
+  auto& slot = run.tasks[static_cast<size_t>(task)];
+  if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning) return;
+  const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
+  switch (EvaluateTriggerRule(spec.trigger, slot.counts)) {
+    case Readiness::kWait:
+      return;
+    case Readiness::kRun:
+      if (spec.depends_on_past && !PastSatisfied(run, task)) {
+        slot.waiting_on_past = true;
+        return;
+      }
+      slot.waiting_on_past = false;
+      SetTaskState(run, task, TaskState::kScheduled);
+      return;
+    case Readiness::kSkip:
+      FinishTask(run, task, TaskState::kSkipped, "trigger rule " +
+                 std::string(TriggerRuleName(spec.trigger)));
+      return;
+    case Readiness::kUpstreamFailed:
+      FinishTask(run, task, TaskState::kUpstreamFailed, "trigger rule " +
+                 std::string(TriggerRuleName(spec.trigger)));
+      return;
+  }
+}
+
+// Puts a task in a terminal state and lets its downstream tasks react.
+void Scheduler::FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail) {
+  auto& slot = run.tasks[static_cast<size_t>(task)];
+  if (IsTerminal(slot.rec.state)) return;
+  slot.rec.end = clock_.Now();
+  slot.rec.next_try_at.reset();
+  SetTaskState(run, task, state, detail);
+  --run.unfinished;
+  for (int down : run.graph->downstream(static_cast<size_t>(task))) {
+    auto& d = run.tasks[static_cast<size_t>(down)];
+    d.counts.Add(state);
+    Evaluate(run, down);
+  }
+  if (run.graph->task(static_cast<size_t>(task)).depends_on_past) {
+    RecheckDependsOnPast(run.rec.dag_id);
+  }
+  MaybeFinishRun(run);
+}
+
+void Scheduler::MaybeFinishRun(ActiveRun& run) {
+  if (run.unfinished > 0 || run.rec.state != RunState::kRunning) return;
+  bool failed = false;
+  for (size_t i = 0; i < run.tasks.size(); ++i) {
+    if (!run.graph->is_leaf(i)) continue;
+    TaskState s = run.tasks[i].rec.state;
+    failed = failed || s == TaskState::kFailed || s == TaskState::kUpstreamFailed;
+  }
+  run.rec.state = failed ? RunState::kFailed : RunState::kSuccess;
+  run.rec.end = clock_.Now();
+  batch_.events.push_back(RunStateEvent(clock_.Now(), run.rec, "running"));
+  MarkRunDirty(run);
+  finished_runs_.push_back({run.rec.dag_id, run.rec.run_id});
+}
+
+// A finished run leaves memory after its final state is committed; the next queued run of
+// its DAG may then start.
+void Scheduler::DropRun(const RunKey& key) {
+  auto it = runs_.find(key);
+  if (it == runs_.end()) return;
+  const bool was_running = it->second->rec.state != RunState::kQueued;
+  for (auto r = ready_.begin(); r != ready_.end();) {
+    r = (r->dag_id == key.first && r->run_id == key.second) ? ready_.erase(r) : std::next(r);
+  }
+  runs_.erase(it);
+  if (was_running) --dags_[key.first].running_runs;
+  AdmitRuns(key.first);
+}
+
+// depends_on_past: the same task in the DAG's previous run (by logical date) ended success or
+// skipped, or there is no previous run. The previous run may still be in memory only (created
+// in this turn), so both memory and the store are asked.
+bool Scheduler::PastSatisfied(const ActiveRun& run, int task) {
+  std::optional<RunKey> prev;
+  TimePoint prev_date{};
+  auto consider = [&](const std::string& run_id, TimePoint logical) {
+    if (logical < run.rec.logical_date && (!prev || logical > prev_date)) {
+      prev = RunKey{run.rec.dag_id, run_id};
+      prev_date = logical;
+    }
+  };
+  for (auto it = runs_.lower_bound({run.rec.dag_id, ""});
+       it != runs_.end() && it->first.first == run.rec.dag_id; ++it) {
+    consider(it->first.second, it->second->rec.logical_date);
+  }
+  RunFilter filter;
+  filter.dag_id = run.rec.dag_id;
+  auto stored = store_.ListRuns(filter);
+  if (!stored.ok()) return false;
+  for (const auto& r : *stored) {
+    if (r.logical_date < run.rec.logical_date) {
+      consider(r.run_id, r.logical_date);
+      break;  // newest first: this is the latest earlier one in the store
+    }
+  }
+  if (!prev) return true;
+  const std::string& task_id = run.graph->task(static_cast<size_t>(task)).id;
+  auto ok_state = [](TaskState s) { return s == TaskState::kSuccess || s == TaskState::kSkipped; };
+  auto mem = runs_.find(*prev);
+  if (mem != runs_.end()) {
+    int i = mem->second->graph->IndexOf(task_id);
+    return i < 0 || ok_state(mem->second->tasks[static_cast<size_t>(i)].rec.state);
+  }
+  auto tis = store_.ListTaskInstances(prev->first, prev->second);
+  if (!tis.ok()) return false;
+  for (const auto& ti : *tis) {
+    if (ti.task_id == task_id) return ok_state(ti.state);
+  }
+  return true;
+}
+
+void Scheduler::RecheckDependsOnPast(const std::string& dag_id) {
+  for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
+       ++it) {
+    ActiveRun& run = *it->second;
+    for (size_t i = 0; i < run.tasks.size(); ++i) {
+      if (run.tasks[i].waiting_on_past) Evaluate(run, static_cast<int>(i));
+    }
+  }
+}
+
+void Scheduler::FireRetries(TimePoint now) {
+  while (!retry_timers_.empty() && retry_timers_.begin()->first <= now) {
+    auto [key, task_id] = retry_timers_.begin()->second;
+    retry_timers_.erase(retry_timers_.begin());
+    auto it = runs_.find(key);
+    if (it == runs_.end() || it->second->rec.state != RunState::kRunning) continue;
+    int task = it->second->graph->IndexOf(task_id);
+    if (task < 0) continue;
+    auto& rec = it->second->tasks[static_cast<size_t>(task)].rec;
+    if (rec.state != TaskState::kUpForRetry) continue;
+    rec.next_try_at.reset();
+    SetTaskState(*it->second, task, TaskState::kScheduled, "retry delay over");
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,123 @@
+#pragma once
+// The fixture of the scheduler's simulated-time tests: a FakeClock, a FakeExecutor whose
+// attempts take scripted durations, a StaticDagSource and a real SQLite store.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "scheduler/scheduler.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_executor.h"
+#include "tests/testing/static_dag_source.h"
+#include "tests/testing/temp_dir.h"
+#include "time/time_format.h"
+
+namespace sluice::testing {
+
+inline TimePoint T(const std::string& iso) { return *ParseTimePoint(iso, TimeZone::Utc()); }
+inline std::string Iso(TimePoint t) { return FormatIsoUtc(t); }
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteStore(dir_.path() + "/sluice.db");
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
+
+  // Starts a scheduler; a second call "restarts" it: the old one is dropped as a crash would
+  // (every turn already committed its transitions), the executor and its attempts live on.
+  void StartScheduler(int parallelism = 2) {
+    scheduler_.reset();
+    SchedulerOptions options;
+    options.parallelism = parallelism;
+    options.logs_dir = dir_.path() + "/logs";
+    // Simulated time: poll rarely so a year of schedules takes few turns.
+    options.dag_poll_interval = std::chrono::hours(1);
+    options.command_poll_interval = command_poll_interval_;
+    scheduler_ = std::make_unique<Scheduler>(options, *store_, executor_, clock_, source_);
+    Status st = scheduler_->Start();
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+
+  // Turns until `until` (simulated) or until nothing is running and no timer is before it.
+  void RunUntil(TimePoint until) {
+    for (int turns = 0; turns < 1000000; ++turns) {
+      if (clock_.Now() >= until) return;
+      Duration left = until - clock_.Now();
+      Status st = scheduler_->Turn(left);
+      ASSERT_TRUE(st.ok()) << st.message();
+    }
+    FAIL() << "too many turns";
+  }
+
+  RunRecord OnlyRun(const std::string& dag) {
+    RunFilter f;
+    f.dag_id = dag;
+    auto runs = store_->ListRuns(f);
+    EXPECT_TRUE(runs.ok());
+    EXPECT_EQ(runs->size(), 1u);
+    return runs->empty() ? RunRecord() : runs->front();
+  }
+
+  std::map<std::string, std::pair<std::string, int>> TaskStates(const std::string& dag,
+                                                                const std::string& run) {
+    std::map<std::string, std::pair<std::string, int>> out;
+    for (const auto& ti : *store_->ListTaskInstances(dag, run)) {
+      out[ti.task_id] = {TaskStateName(ti.state), ti.try_number};
+    }
+    return out;
+  }
+
+  // Launches as "task@ISO" in launch order.
+  std::vector<std::string> Launches() {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < executor_.launched().size(); ++i) {
+      out.push_back(executor_.launched()[i].key.task_id + "@" + Iso(executor_.launch_times()[i]));
+    }
+    return out;
+  }
+
+  // Enqueues a command as the CLI does and turns until the scheduler has handled it.
+  void Command(const std::string& kind, const std::string& args_json) {
+    CommandRecord c;
+    c.created = clock_.Now();
+    c.kind = kind;
+    c.args_json = args_json;
+    auto id = store_->EnqueueCommand(c);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    RunUntil(clock_.Now() + command_poll_interval_ + std::chrono::seconds(1));
+    auto done = store_->GetCommand(*id);
+    ASSERT_TRUE(done.ok() && done->has_value());
+    ASSERT_EQ((*done)->state, "done") << (*done)->result;
+  }
+
+  // Pause or unpause as `sluice dags pause` does: the flag in the store, then a command.
+  void SetPaused(const std::string& dag, bool paused) {
+    WriteBatch b;
+    b.set_paused.push_back({dag, paused});
+    ASSERT_TRUE(store_->Apply(b).ok());
+    Command(paused ? "pause" : "unpause", R"({"dag":")" + dag + R"("})");
+  }
+
+  std::vector<std::string> RunIds(const std::string& dag) {
+    RunFilter f;
+    f.dag_id = dag;
+    std::vector<std::string> out;
+    for (const auto& r : *store_->ListRuns(f)) out.push_back(r.run_id);
+    return out;
+  }
+
+  Duration command_poll_interval_ = std::chrono::hours(1);
+  TempDir dir_;
+  FakeClock clock_{T("2025-01-06T12:00:00Z")};
+  FakeExecutor executor_{clock_};
+  StaticDagSource source_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace sluice::testing

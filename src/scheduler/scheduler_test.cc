@@ -1,0 +1,250 @@
+// Scheduler semantics in simulated time: a FakeClock, a FakeExecutor whose attempts take
+// scripted durations, and a real SQLite store. No processes, no sleeps.
+#include "scheduler/scheduler_fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+TEST_F(SchedulerTest, ChainRunsInOrderAndSucceeds) {
+  source_.Set("/dags/chain.yaml", R"(
+dag: chain
+tasks:
+  a: {run: "echo a"}
+  b: {run: "echo b", needs: [a]}
+  c: {run: "echo {{ ds }}", needs: [b]}
+)");
+  StartScheduler();
+  auto run_id = scheduler_->TriggerRun("chain", "{}");
+  ASSERT_TRUE(run_id.ok()) << run_id.status().message();
+  EXPECT_EQ(*run_id, "manual__2025-01-06T12:00:00Z");
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  EXPECT_EQ(Launches(), (std::vector<std::string>{"a@2025-01-06T12:00:00Z",
+                                                  "b@2025-01-06T12:00:01Z",
+                                                  "c@2025-01-06T12:00:02Z"}));
+  EXPECT_EQ(executor_.launched()[2].argv,
+            (std::vector<std::string>{"/bin/sh", "-c", "echo 2025-01-06"}));
+  RunRecord run = OnlyRun("chain");
+  EXPECT_EQ(RunStateName(run.state), std::string("success"));
+  EXPECT_EQ(Iso(*run.end), "2025-01-06T12:00:03Z");
+  auto states = TaskStates("chain", *run_id);
+  EXPECT_EQ(states["c"], (std::pair<std::string, int>{"success", 1}));
+}
+
+TEST_F(SchedulerTest, FixedRetriesThenSuccess) {
+  source_.Set("/dags/r.yaml", R"(
+dag: r
+tasks:
+  flaky: {run: "x", retries: 2, retry_delay: 5m}
+)");
+  executor_.Script("flaky", {{seconds(1), 1}, {seconds(1), 1}, {seconds(1), 0}});
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("r", "{}").ok());
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  EXPECT_EQ(Launches(), (std::vector<std::string>{"flaky@2025-01-06T12:00:00Z",
+                                                  "flaky@2025-01-06T12:05:01Z",
+                                                  "flaky@2025-01-06T12:10:02Z"}));
+  RunRecord run = OnlyRun("r");
+  EXPECT_EQ(RunStateName(run.state), std::string("success"));
+  EXPECT_EQ(TaskStates("r", run.run_id)["flaky"], (std::pair<std::string, int>{"success", 3}));
+  auto attempts = *store_->ListAttempts("r", run.run_id, "flaky");
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0].exit_code, 1);
+  EXPECT_EQ(AttemptStateName(attempts[0].state), std::string("failed"));
+  EXPECT_EQ(AttemptStateName(attempts[2].state), std::string("success"));
+}
+
+TEST_F(SchedulerTest, ExhaustedRetriesFailTheRunAndDownstream) {
+  source_.Set("/dags/f.yaml", R"(
+dag: f
+tasks:
+  a: {run: "x", retries: 1, retry_delay: 10s}
+  b: {run: "x", needs: [a]}
+  c: {run: "x", needs: [b]}
+  cleanup: {run: "x", needs: [a], trigger: all_done}
+)");
+  executor_.Script("a", {{seconds(1), 2}});
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("f", "{}").ok());
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  RunRecord run = OnlyRun("f");
+  EXPECT_EQ(RunStateName(run.state), std::string("failed"));
+  auto states = TaskStates("f", run.run_id);
+  EXPECT_EQ(states["a"], (std::pair<std::string, int>{"failed", 2}));
+  EXPECT_EQ(states["b"], (std::pair<std::string, int>{"upstream_failed", 0}));
+  EXPECT_EQ(states["c"], (std::pair<std::string, int>{"upstream_failed", 0}));
+  EXPECT_EQ(states["cleanup"], (std::pair<std::string, int>{"success", 1}));
+}
+
+TEST_F(SchedulerTest, SkipExitCodeSkipsDownstreamAndRunSucceeds) {
+  source_.Set("/dags/s.yaml", R"(
+dag: s
+tasks:
+  check: {run: "x", retries: 3}
+  load: {run: "x", needs: [check]}
+  always: {run: "x", needs: [load], trigger: none_failed}
+)");
+  executor_.Script("check", {{seconds(1), 99}});
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("s", "{}").ok());
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  RunRecord run = OnlyRun("s");
+  EXPECT_EQ(RunStateName(run.state), std::string("success"));
+  auto states = TaskStates("s", run.run_id);
+  EXPECT_EQ(states["check"], (std::pair<std::string, int>{"skipped", 1}));
+  EXPECT_EQ(states["load"], (std::pair<std::string, int>{"skipped", 0}));
+  EXPECT_EQ(states["always"], (std::pair<std::string, int>{"success", 1}));
+}
+
+TEST_F(SchedulerTest, ParallelismAndPriority) {
+  source_.Set("/dags/p.yaml", R"(
+dag: p
+tasks:
+  low: {run: "x"}
+  mid: {run: "x", priority: 5}
+  high: {run: "x", priority: 10}
+  top: {run: "x", priority: 20}
+)");
+  StartScheduler(/*parallelism=*/2);
+  ASSERT_TRUE(scheduler_->TriggerRun("p", "{}").ok());
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  EXPECT_EQ(executor_.max_concurrent(), 2);
+  EXPECT_EQ(Launches(), (std::vector<std::string>{"top@2025-01-06T12:00:00Z",
+                                                  "high@2025-01-06T12:00:00Z",
+                                                  "mid@2025-01-06T12:00:01Z",
+                                                  "low@2025-01-06T12:00:01Z"}));
+}
+
+TEST_F(SchedulerTest, TimeoutFailsTheAttempt) {
+  source_.Set("/dags/t.yaml", R"(
+dag: t
+tasks:
+  slow: {run: "x", timeout: 30s}
+)");
+  executor_.Script("slow", {{minutes(5), 0}});
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("t", "{}").ok());
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  RunRecord run = OnlyRun("t");
+  EXPECT_EQ(RunStateName(run.state), std::string("failed"));
+  auto attempts = *store_->ListAttempts("t", run.run_id, "slow");
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_TRUE(attempts[0].timed_out);
+  EXPECT_EQ(Iso(*attempts[0].end), "2025-01-06T12:00:30Z");
+}
+
+TEST_F(SchedulerTest, DailyScheduleWithCatchupCreatesEveryInterval) {
+  source_.Set("/dags/d.yaml", R"(
+dag: d
+schedule: "30 18 * * *"
+timezone: America/New_York
+start: 2025-01-02
+catchup: true
+max_active_runs: 1
+tasks:
+  t: {run: "x"}
+)");
+  StartScheduler();
+  RunUntil(T("2025-01-06T12:00:10Z"));
+  RunFilter f;
+  f.dag_id = "d";
+  auto runs = *store_->ListRuns(f);
+  // Intervals starting Jan 2, 3, 4 are due (each at the next day's 18:30 EST = 23:30Z);
+  // Jan 5's interval ends at Jan 6 23:30Z, still ahead.
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].run_id, "scheduled__2025-01-04T23:30:00Z");
+  EXPECT_EQ(Iso(runs[0].data_interval_end), "2025-01-05T23:30:00Z");
+  EXPECT_EQ(runs[2].run_id, "scheduled__2025-01-02T23:30:00Z");
+  for (const auto& r : runs) EXPECT_EQ(RunStateName(r.state), std::string("success"));
+  // max_active_runs: 1 serialises them.
+  EXPECT_EQ(executor_.max_concurrent(), 1);
+  // The next run appears when its interval ends.
+  RunUntil(T("2025-01-06T23:30:05Z"));
+  EXPECT_EQ(store_->ListRuns(f)->size(), 4u);
+}
+
+TEST_F(SchedulerTest, NoCatchupRunsOnlyTheLatestInterval) {
+  source_.Set("/dags/d.yaml", R"(
+dag: d
+schedule: "@hourly"
+start: 2025-01-01
+tasks:
+  t: {run: "x"}
+)");
+  StartScheduler();
+  RunUntil(T("2025-01-06T12:00:10Z"));
+  RunFilter f;
+  f.dag_id = "d";
+  auto runs = *store_->ListRuns(f);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].run_id, "scheduled__2025-01-06T11:00:00Z");
+}
+
+TEST_F(SchedulerTest, TaskRemovedFromDagBecomesRemovedInOpenRun) {
+  source_.Set("/dags/x.yaml", R"(
+dag: x
+tasks:
+  a: {run: "x"}
+  b: {run: "x", needs: [a]}
+)");
+  executor_.Script("a", {{hours(2), 0}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("x", "{}");
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  source_.Set("/dags/x.yaml", R"(
+dag: x
+tasks:
+  a: {run: "x"}
+  c: {run: "x", needs: [a]}
+)");
+  // The scheduler polls the folder hourly in this test: the 13:00 poll sees the change while
+  // a still runs; c runs after a ends at 14:00.
+  RunUntil(T("2025-01-06T15:00:00Z"));
+  auto states = TaskStates("x", run_id);
+  EXPECT_EQ(states["b"].first, "removed");
+  EXPECT_EQ(states["c"].first, "success");
+  EXPECT_EQ(RunStateName(OnlyRun("x").state), std::string("success"));
+}
+
+TEST_F(SchedulerTest, BrokenFileKeepsLastGoodVersion) {
+  source_.Set("/dags/b.yaml", R"(
+dag: b
+schedule: "@hourly"
+start: 2025-01-06T00:00:00Z
+tasks:
+  t: {run: "x"}
+)");
+  StartScheduler();
+  RunUntil(T("2025-01-06T12:30:00Z"));
+  source_.Set("/dags/b.yaml", "dag: b\ntasks: {t: {run: x, retires: 1}}\n");
+  RunUntil(T("2025-01-06T15:30:00Z"));
+  RunFilter f;
+  f.dag_id = "b";
+  // 11:00 (latest at start), then 12:00, 13:00, 14:00 from the last good version.
+  EXPECT_EQ(store_->ListRuns(f)->size(), 4u);
+  auto rec = *store_->GetDag("b");
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_NE(rec->errors_json.find("unknown key 'retires'"), std::string::npos) << rec->errors_json;
+}
+
+TEST_F(SchedulerTest, ParamsOverrideDefaultsInTemplates) {
+  source_.Set("/dags/p.yaml", R"(
+dag: p
+params: {root: /data, day: x}
+tasks:
+  t: {exec: ["ls", "{{ params.root }}/{{ params.day }}"]}
+)");
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("p", R"({"day":"2025-01-02"})").ok());
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  ASSERT_EQ(executor_.launched().size(), 1u);
+  EXPECT_EQ(executor_.launched()[0].argv, (std::vector<std::string>{"ls", "/data/2025-01-02"}));
+  EXPECT_EQ(executor_.launched()[0].env.at("SLUICE_PARAM_DAY"), "2025-01-02");
+  EXPECT_EQ(executor_.launched()[0].env.at("SLUICE_DS"), "2025-01-06");
+}
+
+}  // namespace
+}  // namespace sluice::testing

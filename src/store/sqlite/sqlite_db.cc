@@ -1,0 +1,150 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <string>
+
+namespace sluice::sqlite {
+
+Status SqliteError(sqlite3* db, std::string_view op) {
+  if (op.empty()) return Status::Io(sqlite3_errmsg(db));
+  return Status::Io(std::string(op) + ": " + sqlite3_errmsg(db));
+}
+
+void Statement::NoteBind(int rc, int index) {
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) {
+    bind_error_ = rc;
+    bind_error_index_ = index;
+  }
+}
+
+void Statement::Bind(int index, int64_t value) {
+  NoteBind(sqlite3_bind_int64(stmt_, index, value), index);
+}
+
+void Statement::Bind(int index, std::string_view value) {
+  // SQLITE_TRANSIENT: SQLite copies the text, so the caller's string may die before Step().
+  NoteBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8),
+           index);
+}
+
+void Statement::Bind(int index, std::optional<TimePoint> value) {
+  if (value) {
+    Bind(index, *value);
+  } else {
+    BindNull(index);
+  }
+}
+
+void Statement::Bind(int index, std::optional<int> value) {
+  if (value) {
+    Bind(index, static_cast<int64_t>(*value));
+  } else {
+    BindNull(index);
+  }
+}
+
+void Statement::BindNull(int index) { NoteBind(sqlite3_bind_null(stmt_, index), index); }
+
+Result<bool> Statement::Step(std::string_view op) {
+  if (bind_error_ != SQLITE_OK) {
+    std::string prefix = op.empty() ? "" : std::string(op) + ": ";
+    return Status::Internal(prefix + "bind parameter " +
+                            std::to_string(bind_error_index_) + ": " +
+                            sqlite3_errstr(bind_error_));
+  }
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, op);
+}
+
+Status Statement::Run(std::string_view op) {
+  SLUICE_ASSIGN_OR_RETURN(bool row, Step(op));
+  if (row) return Status::Internal(std::string(op) + ": the statement returned a row");
+  return Status::Ok();
+}
+
+void Statement::Reset() {
+  // The return value repeats the last Step() error, which was already reported.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_ = SQLITE_OK;
+  bind_error_index_ = 0;
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return {};
+  // Size after the text call: it may convert the value to text first.
+  int size = sqlite3_column_bytes(stmt_, column);
+  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+std::optional<TimePoint> Statement::OptionalTime(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Time(column);
+}
+
+std::optional<int> Statement::OptionalInt(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return static_cast<int>(Int(column));
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  sqlite3* handle = nullptr;
+  // NOMUTEX: a Store is used from one thread at a time, so SQLite's own locking is waste.
+  int rc = sqlite3_open_v2(path.c_str(), &handle,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
+    sqlite3_close(handle);  // a handle is returned even on failure; closing null is a no-op
+    return Status::Io("open database \"" + path + "\": " + message);
+  }
+  sqlite3_extended_result_codes(handle, 1);
+  return std::make_unique<Db>(handle, path);
+}
+
+Db::~Db() {
+  // Every statement must be finalized before sqlite3_close, or the close fails and leaks.
+  cache_.clear();
+  sqlite3_close(db_);
+}
+
+Status Db::Exec(const std::string& sql, std::string_view op) {
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+  sqlite3_free(error);
+  return Status::Io(std::string(op) + ": " + message);
+}
+
+Result<Statement*> Db::Prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return it->second.get();
+  sqlite3_stmt* stmt = nullptr;
+  // PERSISTENT: these statements live as long as the connection.
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    // The start of the SQL is enough to tell which statement it was.
+    std::string head = sql.size() > 60 ? sql.substr(0, 60) + "..." : sql;
+    return SqliteError(db_, "prepare \"" + head + "\"");
+  }
+  auto owned = std::make_unique<Statement>(db_, stmt);
+  Statement* raw = owned.get();
+  cache_.emplace(sql, std::move(owned));
+  return raw;
+}
+
+Result<std::string> Db::QueryText(const std::string& sql) {
+  SLUICE_ASSIGN_OR_RETURN(Statement * stmt, Prepare(sql));
+  Query q(*stmt);
+  SLUICE_ASSIGN_OR_RETURN(bool row, q->Step(sql));
+  if (!row) return Status::Internal(sql + ": no row");
+  return q->Text(0);
+}
+
+}  // namespace sluice::sqlite

@@ -1,0 +1,274 @@
+// SqliteStore's reads. Each SELECT names its columns in the order its Read* function expects;
+// state names are parsed back, and a name this build does not know is an error, not a guess.
+#include <string>
+
+#include "store/record_names.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sluice {
+namespace {
+
+using sqlite::Query;
+using sqlite::Statement;
+
+template <typename T>
+Result<T> ParsedOr(std::optional<T> parsed, const std::string& text, const std::string& what) {
+  if (parsed) return *parsed;
+  return Status::Io(what + ": unknown value '" + text +
+                    "' in the database (written by a newer sluice?)");
+}
+
+constexpr const char* kDagColumns =
+    "SELECT dag_id, file, hash, paused, deleted, errors_json, last_scheduled_us FROM dags";
+
+DagRecord ReadDag(const Statement& s) {
+  DagRecord d;
+  d.dag_id = s.Text(0);
+  d.file = s.Text(1);
+  d.hash = s.Text(2);
+  d.paused = s.Bool(3);
+  d.deleted = s.Bool(4);
+  d.errors_json = s.Text(5);
+  d.last_scheduled = s.OptionalTime(6);
+  return d;
+}
+
+constexpr const char* kRunColumns =
+    "SELECT dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
+    "data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us FROM runs";
+
+Result<RunRecord> ReadRun(const Statement& s) {
+  RunRecord r;
+  r.dag_id = s.Text(0);
+  r.run_id = s.Text(1);
+  std::string where = "run " + r.dag_id + "/" + r.run_id;
+  std::string type = s.Text(2);
+  SLUICE_ASSIGN_OR_RETURN(r.type, ParsedOr(ParseRunType(type), type, where + " type"));
+  std::string state = s.Text(3);
+  SLUICE_ASSIGN_OR_RETURN(r.state, ParsedOr(ParseRunState(state), state, where + " state"));
+  r.logical_date = s.Time(4);
+  r.data_interval_start = s.Time(5);
+  r.data_interval_end = s.Time(6);
+  r.dag_hash = s.Text(7);
+  r.params_json = s.Text(8);
+  r.queued_at = s.Time(9);
+  r.start = s.OptionalTime(10);
+  r.end = s.OptionalTime(11);
+  return r;
+}
+
+constexpr const char* kTaskInstanceColumns =
+    "SELECT dag_id, run_id, task_id, state, try_number, retry_base, start_us, end_us, "
+    "next_try_at_us FROM task_instances";
+
+Result<TaskInstanceRecord> ReadTaskInstance(const Statement& s) {
+  TaskInstanceRecord t;
+  t.dag_id = s.Text(0);
+  t.run_id = s.Text(1);
+  t.task_id = s.Text(2);
+  std::string state = s.Text(3);
+  SLUICE_ASSIGN_OR_RETURN(
+      t.state, ParsedOr(ParseTaskState(state), state,
+                        "task instance " + t.dag_id + "/" + t.run_id + "/" + t.task_id + " state"));
+  t.try_number = static_cast<int>(s.Int(4));
+  t.retry_base = static_cast<int>(s.Int(5));
+  t.start = s.OptionalTime(6);
+  t.end = s.OptionalTime(7);
+  t.next_try_at = s.OptionalTime(8);
+  return t;
+}
+
+constexpr const char* kAttemptColumns =
+    "SELECT dag_id, run_id, task_id, try_number, state, start_us, end_us, exit_code, signal, "
+    "timed_out, host, pid, log_path, error FROM attempts";
+
+Result<AttemptRecord> ReadAttempt(const Statement& s) {
+  AttemptRecord a;
+  a.dag_id = s.Text(0);
+  a.run_id = s.Text(1);
+  a.task_id = s.Text(2);
+  a.try_number = static_cast<int>(s.Int(3));
+  std::string state = s.Text(4);
+  SLUICE_ASSIGN_OR_RETURN(
+      a.state, ParsedOr(ParseAttemptState(state), state,
+                        "attempt " + a.dag_id + "/" + a.run_id + "/" + a.task_id + " try " +
+                            std::to_string(a.try_number) + " state"));
+  a.start = s.Time(5);
+  a.end = s.OptionalTime(6);
+  a.exit_code = s.OptionalInt(7);
+  a.signal = s.OptionalInt(8);
+  a.timed_out = s.Bool(9);
+  a.host = s.Text(10);
+  a.pid = s.Int(11);
+  a.log_path = s.Text(12);
+  a.error = s.Text(13);
+  return a;
+}
+
+EventRecord ReadEvent(const Statement& s) {
+  EventRecord e;
+  e.id = s.Int(0);
+  e.time = s.Time(1);
+  e.dag_id = s.Text(2);
+  e.run_id = s.Text(3);
+  e.task_id = s.Text(4);
+  e.kind = s.Text(5);
+  e.from = s.Text(6);
+  e.to = s.Text(7);
+  e.detail = s.Text(8);
+  return e;
+}
+
+// Wraps a reader that cannot fail so that SelectAll takes either kind.
+template <typename Record>
+auto Infallible(Record (*read)(const Statement&)) {
+  return [read](const Statement& s) -> Result<Record> { return read(s); };
+}
+
+// Binds `args` as text to ?1..?N, steps through every row and decodes it with `read`.
+template <typename ReadFn>
+auto SelectAll(sqlite::Db& db, const std::string& sql, const std::vector<std::string>& args,
+               const std::string& op, ReadFn read)
+    -> Result<std::vector<std::remove_reference_t<decltype(read(std::declval<Statement&>())
+                                                            .value())>>> {
+  using Record =
+      std::remove_reference_t<decltype(read(std::declval<Statement&>()).value())>;
+  SLUICE_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(sql));
+  Query q(*stmt);
+  for (size_t i = 0; i < args.size(); ++i) q->Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<Record> out;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step(op));
+    if (!row) break;
+    SLUICE_ASSIGN_OR_RETURN(Record record, read(*q));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+template <typename Record>
+std::optional<Record> First(std::vector<Record> rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+}  // namespace
+
+Result<std::vector<DagRecord>> SqliteStore::ListDags() {
+  return SelectAll(*db_, std::string(kDagColumns) + " ORDER BY dag_id", {}, "list dags",
+                   Infallible(ReadDag));
+}
+
+Result<std::optional<DagRecord>> SqliteStore::GetDag(const std::string& dag_id) {
+  SLUICE_ASSIGN_OR_RETURN(auto rows, SelectAll(*db_, std::string(kDagColumns) +
+                                                         " WHERE dag_id = ?1",
+                                               {dag_id}, "get dag " + dag_id,
+                                               Infallible(ReadDag)));
+  return First(std::move(rows));
+}
+
+Result<std::optional<DagVersionRecord>> SqliteStore::GetDagVersion(const std::string& dag_id,
+                                                                   const std::string& hash) {
+  auto read = [](const Statement& s) -> Result<DagVersionRecord> {
+    return DagVersionRecord{s.Text(0), s.Text(1), s.Text(2), s.Time(3)};
+  };
+  SLUICE_ASSIGN_OR_RETURN(
+      auto rows, SelectAll(*db_,
+                           "SELECT dag_id, hash, spec_json, created_us FROM dag_versions "
+                           "WHERE dag_id = ?1 AND hash = ?2",
+                           {dag_id, hash}, "get version " + hash + " of dag " + dag_id, read));
+  return First(std::move(rows));
+}
+
+Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
+  // The SQL depends only on which filters are set (and how many states), so the statement
+  // cache holds a handful of variants.
+  std::string sql = kRunColumns;
+  std::vector<std::string> args;
+  std::string where;
+  auto add = [&](const std::string& condition) {
+    where += (where.empty() ? " WHERE " : " AND ") + condition;
+  };
+  if (filter.dag_id) {
+    args.push_back(*filter.dag_id);
+    add("dag_id = ?" + std::to_string(args.size()));
+  }
+  if (filter.state) {
+    args.push_back(RunStateName(*filter.state));
+    add("state = ?" + std::to_string(args.size()));
+  }
+  if (!filter.states.empty()) {
+    std::string in;
+    for (RunState s : filter.states) {
+      args.push_back(RunStateName(s));
+      in += (in.empty() ? "?" : ", ?") + std::to_string(args.size());
+    }
+    add("state IN (" + in + ")");
+  }
+  // LIMIT is bound, not spliced in, so each limit does not cache a statement of its own.
+  // SQLite reads the text as an integer; -1 means no limit.
+  args.push_back(std::to_string(filter.limit.value_or(-1)));
+  sql += where + " ORDER BY logical_date_us DESC, run_id DESC LIMIT ?" +
+         std::to_string(args.size());
+  return SelectAll(*db_, sql, args, "list runs", ReadRun);
+}
+
+Result<std::optional<RunRecord>> SqliteStore::GetRun(const std::string& dag_id,
+                                                     const std::string& run_id) {
+  SLUICE_ASSIGN_OR_RETURN(
+      auto rows, SelectAll(*db_, std::string(kRunColumns) + " WHERE dag_id = ?1 AND run_id = ?2",
+                           {dag_id, run_id}, "get run " + dag_id + "/" + run_id, ReadRun));
+  return First(std::move(rows));
+}
+
+Result<std::vector<TaskInstanceRecord>> SqliteStore::ListTaskInstances(
+    const std::string& dag_id, const std::string& run_id) {
+  return SelectAll(*db_,
+                   std::string(kTaskInstanceColumns) +
+                       " WHERE dag_id = ?1 AND run_id = ?2 ORDER BY seq",
+                   {dag_id, run_id}, "list task instances of " + dag_id + "/" + run_id,
+                   ReadTaskInstance);
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& dag_id,
+                                                             const std::string& run_id,
+                                                             const std::string& task_id) {
+  std::string op = "list attempts of " + dag_id + "/" + run_id;
+  if (task_id.empty()) {
+    return SelectAll(*db_,
+                     std::string(kAttemptColumns) +
+                         " WHERE dag_id = ?1 AND run_id = ?2 "
+                         "ORDER BY start_us, task_id, try_number",
+                     {dag_id, run_id}, op, ReadAttempt);
+  }
+  return SelectAll(*db_,
+                   std::string(kAttemptColumns) +
+                       " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 ORDER BY try_number",
+                   {dag_id, run_id, task_id}, op + "/" + task_id, ReadAttempt);
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::ListRunningAttempts() {
+  return SelectAll(*db_,
+                   std::string(kAttemptColumns) +
+                       " WHERE state = 'running' ORDER BY dag_id, run_id, task_id, try_number",
+                   {}, "list running attempts", ReadAttempt);
+}
+
+Result<std::vector<EventRecord>> SqliteStore::ListEvents(int64_t after_id, int limit) {
+  SLUICE_ASSIGN_OR_RETURN(
+      Statement * stmt,
+      db_->Prepare("SELECT id, time_us, dag_id, run_id, task_id, kind, from_state, to_state, "
+                   "detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"));
+  Query q(*stmt);
+  q->Bind(1, after_id);
+  q->Bind(2, limit);
+  std::vector<EventRecord> out;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("list events"));
+    if (!row) break;
+    out.push_back(ReadEvent(*q));
+  }
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,205 @@
+// Opening the SQLite store, its schema version and migrations, transactions and commands.
+// Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc.
+#include "store/sqlite/sqlite_store.h"
+
+#include <string>
+
+#include "store/migrations.h"
+
+namespace sluice {
+namespace {
+
+// Long enough for a CLI command to wait out a scheduler transaction (milliseconds) and a
+// checkpoint, short enough that a stuck writer surfaces as an error, not a hang.
+constexpr int kBusyTimeoutMs = 10'000;
+
+Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
+  SLUICE_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs),
+                                 "PRAGMA busy_timeout"));
+  // WAL: readers (the CLI) never block the writer (the scheduler) nor see a half-written turn.
+  SLUICE_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  if (mode != "wal") {
+    return Status::Io("PRAGMA journal_mode = WAL: the database stayed in '" + mode +
+                      "' mode (an in-memory or read-only database cannot use WAL)");
+  }
+  // NORMAL in WAL mode loses no committed transaction on a process crash (kill -9), only on
+  // power loss; FULL fsyncs the WAL on every commit for that (DESIGN.md section 4).
+  SLUICE_RETURN_IF_ERROR(db.Exec(
+      durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+      "PRAGMA synchronous"));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool durable_full) {
+  SLUICE_ASSIGN_OR_RETURN(auto db, sqlite::Db::Open(path));
+  Status st = ConfigureConnection(*db, durable_full);
+  if (!st.ok()) return st.WithContext("open database \"" + path + "\"");
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
+}
+
+int SqliteStore::LatestSchemaVersion() const {
+  return SqliteMigrations().back().version;
+}
+
+Result<int> SqliteStore::SchemaVersion() {
+  // An empty database has no schema_version table yet: that is version 0, not an error.
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * exists,
+                          db_->Prepare("SELECT count(*) FROM sqlite_master "
+                                       "WHERE type = 'table' AND name = 'schema_version'"));
+  {
+    sqlite::Query q(*exists);
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("read schema version"));
+    if (!row || q->Int(0) == 0) return 0;
+  }
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * max,
+                          db_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  sqlite::Query q(*max);
+  SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("read schema version"));
+  return row ? static_cast<int>(q->Int(0)) : 0;
+}
+
+namespace {
+
+Status NewerSchema(int version, int latest) {
+  return Status::Precondition("database schema version " + std::to_string(version) +
+                              " is newer than this build (" + std::to_string(latest) +
+                              "): upgrade sluice");
+}
+
+}  // namespace
+
+Status SqliteStore::Migrate() {
+  const int latest = LatestSchemaVersion();
+  SLUICE_ASSIGN_OR_RETURN(int current, SchemaVersion());
+  if (current > latest) return NewerSchema(current, latest);
+  for (const Migration& m : SqliteMigrations()) {
+    if (m.version <= current) continue;
+    SLUICE_RETURN_IF_ERROR(InTransaction([&] { return ApplyMigration(m); }));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyMigration(const Migration& m) {
+  // Read again under the write lock: another process may have migrated meanwhile.
+  SLUICE_ASSIGN_OR_RETURN(int now, SchemaVersion());
+  if (now >= m.version) return Status::Ok();
+  SLUICE_RETURN_IF_ERROR(db_->Exec(m.sql, std::string("migration ") + m.name));
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * insert,
+                          db_->Prepare("INSERT INTO schema_version (version, name, applied_us) "
+                                       "VALUES (?, ?, ?)"));
+  sqlite::Query q(*insert);
+  q->Bind(1, m.version);
+  q->Bind(2, m.name);
+  // For the operator's eyes only (when was this upgraded?), so the wall clock is right.
+  q->Bind(3, SystemClock().Now());
+  return q->Run(std::string("record migration ") + m.name);
+}
+
+Status SqliteStore::Check() {
+  const int latest = LatestSchemaVersion();
+  SLUICE_ASSIGN_OR_RETURN(int version, SchemaVersion());
+  if (version < latest) {
+    return Status::Precondition("database schema is at version " + std::to_string(version) +
+                                ", this build needs " + std::to_string(latest) +
+                                ": run `sluice db migrate`");
+  }
+  if (version > latest) return NewerSchema(version, latest);
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * check, db_->Prepare("PRAGMA integrity_check"));
+  sqlite::Query q(*check);
+  std::string problems;
+  int shown = 0;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("PRAGMA integrity_check"));
+    if (!row) break;
+    std::string line = q->Text(0);
+    if (line == "ok") continue;
+    // The first few lines say enough; a damaged file can produce thousands.
+    if (++shown <= 3) problems += (problems.empty() ? "" : "; ") + line;
+  }
+  if (shown == 0) return Status::Ok();
+  return Status::Io("database \"" + db_->path() + "\" fails its integrity check (" +
+                    std::to_string(shown) + " problems: " + problems +
+                    "): restore it from a backup or salvage it with `sqlite3 " + db_->path() +
+                    " .recover`");
+}
+
+Status SqliteStore::InTransaction(const std::function<Status()>& body) {
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * begin, db_->Prepare("BEGIN IMMEDIATE"));
+  {
+    sqlite::Query q(*begin);
+    SLUICE_RETURN_IF_ERROR(q->Run("begin transaction"));
+  }
+  Status st = body();
+  if (st.ok()) {
+    SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * commit, db_->Prepare("COMMIT"));
+    sqlite::Query q(*commit);
+    st = q->Run("commit transaction");
+    if (st.ok()) return st;
+  }
+  // SQLite ends the transaction itself after some errors (a full disk, out of memory).
+  if (db_->InTransaction()) {
+    Status rolled_back = db_->Exec("ROLLBACK", "roll back transaction");
+    if (!rolled_back.ok()) {
+      return Status::Io(st.message() + " (and then " + rolled_back.message() + ")");
+    }
+  }
+  return st;
+}
+
+Result<int64_t> SqliteStore::EnqueueCommand(const CommandRecord& command) {
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * insert,
+                          db_->Prepare("INSERT INTO commands (created_us, kind, args_json, "
+                                       "state, result) VALUES (?, ?, ?, 'pending', '')"));
+  sqlite::Query q(*insert);
+  q->Bind(1, command.created);
+  q->Bind(2, command.kind);
+  q->Bind(3, command.args_json);
+  SLUICE_RETURN_IF_ERROR(q->Run("enqueue command " + command.kind));
+  return db_->LastInsertRowid();
+}
+
+namespace {
+
+constexpr const char* kCommandColumns = "id, created_us, kind, args_json, state, result";
+
+CommandRecord ReadCommand(const sqlite::Statement& s) {
+  CommandRecord c;
+  c.id = s.Int(0);
+  c.created = s.Time(1);
+  c.kind = s.Text(2);
+  c.args_json = s.Text(3);
+  c.state = s.Text(4);
+  c.result = s.Text(5);
+  return c;
+}
+
+}  // namespace
+
+Result<std::vector<CommandRecord>> SqliteStore::PendingCommands() {
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * select,
+                          db_->Prepare(std::string("SELECT ") + kCommandColumns +
+                                       " FROM commands WHERE state = 'pending' ORDER BY id"));
+  sqlite::Query q(*select);
+  std::vector<CommandRecord> out;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("list pending commands"));
+    if (!row) break;
+    out.push_back(ReadCommand(*q));
+  }
+  return out;
+}
+
+Result<std::optional<CommandRecord>> SqliteStore::GetCommand(int64_t id) {
+  SLUICE_ASSIGN_OR_RETURN(
+      sqlite::Statement * select,
+      db_->Prepare(std::string("SELECT ") + kCommandColumns + " FROM commands WHERE id = ?"));
+  sqlite::Query q(*select);
+  q->Bind(1, id);
+  SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("get command " + std::to_string(id)));
+  if (!row) return std::optional<CommandRecord>();
+  return std::optional<CommandRecord>(ReadCommand(*q));
+}
+
+}  // namespace sluice

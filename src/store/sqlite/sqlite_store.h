@@ -1,0 +1,58 @@
+#pragma once
+// The SQLite backend of Store (sluice/store.h). One connection per SqliteStore; statements are
+// prepared once and cached. Apply runs in BEGIN IMMEDIATE ... COMMIT, so a second process (the
+// CLI) waits on the busy timeout instead of failing, and a reader never blocks (WAL).
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/store.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace sluice {
+
+struct Migration;
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
+
+  Result<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
+  Status Migrate() override;
+  Status Check() override;
+
+  Status Apply(const WriteBatch& batch) override;
+
+  Result<std::vector<DagRecord>> ListDags() override;
+  Result<std::optional<DagRecord>> GetDag(const std::string& dag_id) override;
+  Result<std::optional<DagVersionRecord>> GetDagVersion(const std::string& dag_id,
+                                                        const std::string& hash) override;
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override;
+  Result<std::optional<RunRecord>> GetRun(const std::string& dag_id,
+                                          const std::string& run_id) override;
+  Result<std::vector<TaskInstanceRecord>> ListTaskInstances(const std::string& dag_id,
+                                                            const std::string& run_id) override;
+  Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
+                                                  const std::string& run_id,
+                                                  const std::string& task_id) override;
+  Result<std::vector<AttemptRecord>> ListRunningAttempts() override;
+  Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) override;
+
+  Result<int64_t> EnqueueCommand(const CommandRecord& command) override;
+  Result<std::vector<CommandRecord>> PendingCommands() override;
+  Result<std::optional<CommandRecord>> GetCommand(int64_t id) override;
+
+ private:
+  // Runs `body` in BEGIN IMMEDIATE ... COMMIT; on any error rolls back and returns it.
+  Status InTransaction(const std::function<Status()>& body);
+  Status ApplyInTransaction(const WriteBatch& batch);
+  // One migration, inside the caller's transaction; a no-op if another process applied it.
+  Status ApplyMigration(const Migration& m);
+
+  std::unique_ptr<sqlite::Db> db_;
+};
+
+}  // namespace sluice

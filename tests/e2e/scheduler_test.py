@@ -1,0 +1,130 @@
+"""`sluice standalone` end to end: triggers, the DAGs folder being watched, pause, clear."""
+import json
+import os
+import time
+import unittest
+
+from sluice_e2e import SluiceTestCase
+
+HELLO = """\
+dag: hello
+tasks:
+  a: {run: "echo a"}
+  b: {needs: [a], run: "echo b"}
+"""
+
+
+class StandaloneTest(SluiceTestCase):
+    def run_state(self, dag, run_id):
+        for r in self.runs(dag):
+            if r["run_id"] == run_id:
+                return r["state"]
+        return None
+
+    def test_trigger_runs_to_success(self):
+        self.write_dag("hello.yaml", HELLO)
+        self.start_scheduler()
+        r = self.sluice("dags", "trigger", "hello", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        run_id = r.json()["run_id"]
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
+        run = [x for x in self.runs("hello") if x["run_id"] == run_id][0]
+        self.assertRegex(run["start"], r"Z$")
+        self.assertRegex(run["end"], r"Z$")
+        tasks = self.tasks("hello", run_id)
+        self.assertEqual({k: (v["state"], v["tries"]) for k, v in tasks.items()},
+                         {"a": ("success", 1), "b": ("success", 1)})
+
+    def test_trigger_without_scheduler_is_queued_then_runs(self):
+        self.write_dag("hello.yaml", HELLO)
+        r = self.sluice("dags", "trigger", "hello", "--output", "json")
+        run_id = r.json()["run_id"]
+        self.assertEqual(self.run_state("hello", run_id), "queued")
+        self.start_scheduler()
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
+
+    def test_folder_changes_take_effect_within_two_seconds(self):
+        self.start_scheduler()
+        time.sleep(0.5)  # let the scheduler finish its first scan of the empty folder
+        self.write_dag("hello.yaml", HELLO)
+        t0 = time.monotonic()
+
+        def listed():
+            r = self.sluice("dags", "list", "--output", "json")
+            return [d for d in r.json() if d["dag"] == "hello"]
+        # A new file: triggerable, and the scheduler runs it.
+        r = self.sluice("dags", "trigger", "hello", "--output", "json")
+        run_id = r.json()["run_id"]
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", timeout=2.5,
+                        what="a run of a DAG added while the scheduler runs")
+        self.assertLess(time.monotonic() - t0, 2.5)
+        # A broken change: reported in `dags list`, the last good version keeps running.
+        self.write_dag("hello.yaml", HELLO.replace('run: "echo b"', 'rnu: "echo b"'))
+        rows = self.wait_until(lambda: [d for d in listed() if d["errors"]], timeout=2.5,
+                               what="the error in dags list")
+        self.assertEqual(rows[0]["dag"], "hello")
+        self.assertTrue(rows[0]["errors"][0].startswith(os.path.join(self.dags, "hello.yaml") + ":"),
+                        rows)
+        # Deleted: the DAG leaves the list, its runs stay.
+        os.remove(os.path.join(self.dags, "hello.yaml"))
+        self.wait_until(lambda: not listed(), timeout=2.5, what="the DAG to leave dags list")
+        self.assertEqual(self.run_state("hello", run_id), "success")
+
+    def test_pause_and_unpause(self):
+        self.write_dag("hello.yaml", HELLO)
+        r = self.sluice("dags", "pause", "hello")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, "paused dag 'hello'\n")
+        rows = self.sluice("dags", "list", "--output", "json").json()
+        self.assertEqual(rows, [{"dag": "hello", "file": os.path.join(self.dags, "hello.yaml"),
+                                 "paused": True, "schedule": None, "next_due": None,
+                                 "errors": []}])
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "hello", "--output", "json").json()["run_id"]
+        time.sleep(1.0)
+        self.assertEqual(self.run_state("hello", run_id), "queued")
+        self.assertEqual(self.sluice("dags", "unpause", "hello").code, 0)
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
+
+    def test_clear_reruns_task_and_downstream(self):
+        self.write_dag("hello.yaml", HELLO)
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "hello", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
+        r = self.sluice("tasks", "clear", "hello", run_id, "a", "--downstream")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, "cleared 2 task(s): a, b\n")
+        self.wait_until(lambda: self.tasks("hello", run_id)["b"]["tries"] == 2
+                        and self.run_state("hello", run_id) == "success", what="re-run")
+        self.assertEqual(self.tasks("hello", run_id)["a"]["tries"], 2)
+        log = self.sluice("tasks", "logs", "hello", run_id, "a", "--try", "1")
+        self.assertEqual(log.code, 0, log)
+        r = self.sluice("tasks", "logs", "hello", run_id, "a", "--try", "7")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.err, "error: task 'a' has no try 7 (tries: 1-2)\n")
+
+    def test_second_scheduler_refuses_to_start(self):
+        self.start_scheduler()
+        time.sleep(0.3)
+        second = self.start_scheduler()
+        self.assertEqual(second.wait(timeout=10), 1)
+
+    def test_generated_dag_file(self):
+        self.write_dag("gen.dag", "#!/bin/sh\nprintf 'dag: gen_a\\ntasks: {t: {run: \"true\"}}\\n"
+                                  "---\\ndag: gen_b\\ntasks: {t: {run: \"true\"}}\\n'\n",
+                       mode=0o755)
+        self.write_dag("broken.dag", "#!/bin/sh\necho 'cannot reach the inventory' >&2\nexit 3\n",
+                       mode=0o755)
+        rows = self.sluice("dags", "list", "--output", "json").json()
+        by_file = {}
+        for row in rows:
+            by_file.setdefault(os.path.basename(row["file"]), []).append(row)
+        self.assertEqual(sorted(r["dag"] for r in by_file["gen.dag"]), ["gen_a", "gen_b"])
+        self.assertEqual(by_file["broken.dag"][0]["dag"], None)
+        self.assertEqual(by_file["broken.dag"][0]["errors"],
+                         [os.path.join(self.dags, "broken.dag") + ":1:1: error: generator exited "
+                          "with status 3: cannot reach the inventory"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

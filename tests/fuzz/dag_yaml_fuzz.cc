@@ -1,0 +1,22 @@
+// LoadDagText on arbitrary bytes: it must never crash or throw, and every spec it accepts must
+// survive DagToJson/DagFromJson unchanged.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/dag_loader.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string text(reinterpret_cast<const char*>(data), size);
+  sluice::LoadedFile file = sluice::LoadDagText("fuzz.yaml", text);
+  for (const sluice::DagSpec& dag : file.dags) {
+    sluice::Result<sluice::DagSpec> back = sluice::DagFromJson(sluice::DagToJson(dag));
+    if (!back.ok() || !(*back == dag)) std::abort();
+  }
+  // Every error has a location inside the text.
+  for (const sluice::Diagnostic& d : file.errors) {
+    if (d.location.line < 1 || d.location.column < 1) std::abort();
+  }
+  return 0;
+}

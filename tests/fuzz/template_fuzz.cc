@@ -1,0 +1,25 @@
+// CheckTemplate and RenderTemplate on arbitrary bytes: no crash, and they agree: a template
+// with no problems renders, one with problems does not.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/template.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  sluice::DagSpec dag;
+  dag.id = "fuzz";
+  dag.params = {{"root", "/data"}};
+  auto problems = sluice::CheckTemplate(text, dag);
+  for (const auto& p : problems) {
+    if (p.offset >= size) std::abort();
+  }
+  sluice::TemplateContext ctx;
+  for (const auto& name : sluice::BuiltinTemplateVariables()) ctx.values[name] = "v";
+  ctx.values["params.root"] = "/data";
+  auto rendered = sluice::RenderTemplate(text, ctx);
+  if (rendered.ok() != problems.empty()) std::abort();
+  return 0;
+}
