@@ -69,6 +69,8 @@ class Executor {
   virtual Result<LaunchedAttempt> Launch(const LaunchRequest& request) = 0;
   // Takes over an attempt from a previous scheduler: if it already ended, its outcome is
   // returned by the next Wait(); if its supervisor is gone with no result, it comes back lost.
+  // NotFound when the attempt was never launched (no attempt_dir): the caller may start it
+  // again without counting a try. Any other error: its outcome comes back lost.
   virtual Status Adopt(const AdoptRequest& request) = 0;
   // Asks the attempt to stop (SIGTERM to its group, SIGKILL after the grace period). Its
   // outcome still arrives through Wait().

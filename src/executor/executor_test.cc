@@ -393,6 +393,7 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
 TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
   const std::string dir = tmp_.path() + "/gone/1";
   tmp_.Write("gone/1/lock", "");
+  tmp_.Write("gone/1/log", "");  // a supervisor was there: it started the task
   AttemptKey key{"dag", "run", "gone", 1};
   clock_.Advance(seconds(42));
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 0}).ok());
@@ -403,6 +404,20 @@ TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
   EXPECT_FALSE(outcomes[0].exit_code);
   EXPECT_EQ(outcomes[0].end, kFakeNow + seconds(42));
   EXPECT_EQ(exec_->Running(), 0u);
+}
+
+TEST_F(ExecutorTest, AdoptOfAnAttemptThatNeverStartedIsNotFound) {
+  AttemptKey key{"dag", "run", "never", 1};
+  Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/never/1", 0});
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/never/1");
+  EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
+  EXPECT_EQ(exec_->Running(), 0u);
+  // The launcher died after creating the directory and the lock file, before the spawn.
+  tmp_.Write("never/1/lock", "");
+  st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/never/1", 0});
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_EQ(st.message(), "attempt never started: no supervisor in " + tmp_.path() + "/never/1");
 }
 
 TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {

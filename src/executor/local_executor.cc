@@ -170,7 +170,21 @@ class LocalExecutor final : public Executor {
 
   Status Adopt(const AdoptRequest& req) override {
     if (watched_.count(req.key)) return Status::Ok();
-    if (PathExists(Path(req.attempt_dir, kAttemptResultFile))) {
+    // Launch creates the directory first: without it the attempt was never started.
+    if (!PathExists(req.attempt_dir)) {
+      return Status::NotFound("attempt never started: no " + req.attempt_dir);
+    }
+    const bool has_result = PathExists(Path(req.attempt_dir, kAttemptResultFile));
+    // A launcher that died between creating the directory and spawning the supervisor leaves
+    // no trace of a supervisor: no result, no pid, no log, and a lock nobody holds.
+    if (!has_result && !PathExists(Path(req.attempt_dir, kAttemptPidFile)) &&
+        !PathExists(Path(req.attempt_dir, kAttemptLogFile))) {
+      auto held = LockHeld(req.attempt_dir);
+      if (held.ok() && !*held) {
+        return Status::NotFound("attempt never started: no supervisor in " + req.attempt_dir);
+      }
+    }
+    if (has_result) {
       ready_.push_back(OutcomeFromDir(req.key, req.attempt_dir, TimePoint{}));
       return Status::Ok();
     }

@@ -72,6 +72,8 @@ std::optional<TimePoint> FireTimes::NextAfter(TimePoint t) const {
     case Kind::kOnce:
       return std::nullopt;
     case Kind::kEvery:
+      // The answer is at most t + every_; past the clock's range there is none.
+      if (t > TimePoint::max() - every_) return std::nullopt;
       return start_ + ((t - start_) / every_ + 1) * every_;
     case Kind::kCron:
       return cron_->NextAfter(t, zone_);
@@ -87,7 +89,9 @@ std::optional<TimePoint> FireTimes::FirstAtOrAfter(TimePoint t) const {
     case Kind::kEvery: {
       auto k = (t - start_) / every_;
       TimePoint at = start_ + k * every_;
-      return at == t ? at : at + every_;
+      if (at == t) return at;
+      if (at > TimePoint::max() - every_) return std::nullopt;
+      return at + every_;
     }
     case Kind::kCron:
       return cron_->NextAfter(t - Duration(1), zone_);

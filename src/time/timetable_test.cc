@@ -229,6 +229,18 @@ TEST(FireTimes, PresetsAreTheirCronExpressions) {
   EXPECT_EQ(FormatIsoUtc(*(*weekly)->FirstAtOrAfter(start)), "2025-01-05T00:00:00Z");
 }
 
+TEST(FireTimes, HugeEveryIntervalEndsInsteadOfOverflowing) {
+  // Found by the fuzzer: 5e12 seconds is 5e18 microseconds, so t2 is past the clock's range.
+  TimePoint start = Utc("2025-03-08T12:00:00Z");
+  auto fire = FireTimes::Create("every 5000000000000", TimeZone::Utc(), start);
+  ASSERT_TRUE(fire.ok());
+  std::optional<TimePoint> t1 = (*fire)->NextAfter(start);
+  ASSERT_TRUE(t1);
+  EXPECT_EQ(*t1 - start, std::chrono::seconds(5000000000000));
+  EXPECT_FALSE((*fire)->NextAfter(*t1));
+  EXPECT_FALSE((*fire)->FirstAtOrAfter(*t1 + Duration(1)));
+}
+
 TEST(FireTimes, NeverBeforeStartAndLastAtOrBefore) {
   auto fire = FireTimes::Create("0 12 * * *", TimeZone::Utc(), Utc("2025-01-01T13:00:00Z"));
   ASSERT_TRUE(fire.ok());

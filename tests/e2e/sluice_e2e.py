@@ -37,12 +37,15 @@ class SluiceTestCase(unittest.TestCase):
         self.env = dict(os.environ, SLUICE_HOME=self.home, SLUICE_DAGS=self.dags,
                         SLUICE_PARALLELISM="2")
         self.procs = []
+        self.logs = []
 
     def tearDown(self):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+        for log in self.logs:
+            log.close()
         # Supervisors of tasks a test left running are in their own sessions: end them too.
         subprocess.run(["pkill", "-KILL", "-f", "sluice-supervisor --dir " + self.home],
                        check=False)
@@ -62,6 +65,7 @@ class SluiceTestCase(unittest.TestCase):
 
     def start_scheduler(self, *args):
         log = open(os.path.join(self.root, f"scheduler-{len(self.procs)}.log"), "w")
+        self.logs.append(log)
         p = subprocess.Popen([SLUICE, "standalone", *args], env=self.env, stdout=log,
                              stderr=subprocess.STDOUT)
         self.procs.append(p)
