@@ -86,7 +86,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     sluice = os.path.abspath(os.path.join(args.build_dir, "sluice"))
-    root = tempfile.mkdtemp(prefix="sluice-bench-")
+    # Homes and logs live beside the build (same disk as a real SLUICE_HOME would be).
+    root = tempfile.mkdtemp(prefix="sluice-bench-", dir=os.path.abspath(args.build_dir))
     results = {}
     try:
         for name, graph in SHAPES.items():

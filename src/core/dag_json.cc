@@ -8,6 +8,7 @@
 #include "time/duration.h"
 #include "time/time_format.h"
 #include "time/time_zone.h"
+#include "util/hash.h"
 
 namespace sluice {
 namespace {
@@ -196,13 +197,8 @@ std::string DagHash(const DagSpec& dag) {
   canonical.hash.clear();
   for (TaskSpec& t : canonical.tasks) t.location = SourceLocation{};
   std::string text = DagToJson(canonical);
-  uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;  // FNV-1a 64 prime
-  }
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(text)));
   return hex;
 }
 

@@ -26,7 +26,7 @@ bool IsParamName(const std::string& name) {
   });
 }
 
-void ParseSchedule(const YamlEntry& e, DagSpec& spec, DagSource& src, DiagnosticSink& diags) {
+void ParseSchedule(const YamlEntry& e, DagSpec& spec, DagSourceNodes& src, DiagnosticSink& diags) {
   src.schedule_key = e.key_node;
   if (e.value.IsNull()) return;  // manual runs only
   if (e.value.IsScalar()) {
@@ -111,7 +111,7 @@ std::optional<ParsedDag> ParseDagDocument(const YAML::Node& doc, DiagnosticSink&
   }
   ParsedDag parsed;
   DagSpec& spec = parsed.spec;
-  DagSource& src = parsed.source;
+  DagSourceNodes& src = parsed.source;
   src.document = doc;
   spec.file = diags.file();
 

@@ -22,7 +22,7 @@ struct TaskSource {
   std::vector<YAML::Node> templates;                      // scalars that are templates
 };
 
-struct DagSource {
+struct DagSourceNodes {
   YAML::Node document;
   std::optional<YAML::Node> id;             // the value of `dag`
   std::optional<YAML::Node> schedule_key;   // the `schedule` key
@@ -34,7 +34,7 @@ struct DagSource {
 
 struct ParsedDag {
   DagSpec spec;
-  DagSource source;
+  DagSourceNodes source;
 };
 
 // Reads the document `doc`; reports unknown keys, wrong types and bad values. Returns nullopt

@@ -17,7 +17,7 @@ constexpr const char* kIdRule = "use letters, digits, '_', '.' and '-', at most 
 
 void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
   const DagSpec& spec = parsed.spec;
-  const DagSource& src = parsed.source;
+  const DagSourceNodes& src = parsed.source;
   if (!src.id) {
     diags.Error(src.document, "missing required key 'dag' (the DAG's id, e.g. dag: nightly_prices)");
   } else if (src.id->IsScalar() && !IsValidId(spec.id)) {
@@ -119,7 +119,7 @@ std::optional<TimePoint> ReadTime(const std::optional<YAML::Node>& node, const T
 
 void CheckTime(ParsedDag& parsed, DiagnosticSink& diags) {
   DagSpec& spec = parsed.spec;
-  const DagSource& src = parsed.source;
+  const DagSourceNodes& src = parsed.source;
   TimeZone zone = TimeZone::Utc();
   bool zone_ok = true;
   if (src.timezone) {

@@ -3,20 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "util/hash.h"
+
 namespace sluice {
-namespace {
-
-// FNV-1a: a stable, well-spread 64-bit value from the attempt's identity.
-uint64_t Hash64(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-}  // namespace
 
 std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt,
                                    const std::string& jitter_key) {
@@ -31,7 +20,7 @@ std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt,
     capped = std::min(capped, static_cast<long double>(task.max_retry_delay->count()));
   }
   // Jitter only shortens the delay, so max_retry_delay stays a true maximum.
-  const long double fraction = static_cast<long double>(Hash64(jitter_key) % 10001) / 10000.0L;
+  const long double fraction = static_cast<long double>(Fnv1a64(jitter_key) % 10001) / 10000.0L;
   const long double jittered = capped * (1.0L - 0.1L * fraction);
   return Duration(static_cast<Duration::rep>(jittered));
 }
