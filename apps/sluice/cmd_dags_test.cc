@@ -57,7 +57,8 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   auto store = OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock());
+  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
+                                      config->home + "/logs");
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   OneDagSource source(*dag);
   SchedulerOptions options;

@@ -41,7 +41,8 @@ void RunScheduler(Invocation& inv, const char* what) {
   }
   auto store = OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock());
+  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
+                                      config->home + "/logs");
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   auto source = CreateFolderDagSource(config->dags_folder, GeneratorOptions(),
                                       std::chrono::minutes(1));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <unordered_set>
 
 #include "core/template.h"
 #include "time/time_format.h"
@@ -39,20 +40,24 @@ void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
 
 void CheckNeeds(ParsedDag& parsed, DiagnosticSink& diags) {
   DagSpec& spec = parsed.spec;
+  // Sets, not scans: a join of thousands of tasks must not cost millions of comparisons.
   std::vector<std::string> ids;
   for (const TaskSpec& t : spec.tasks) ids.push_back(t.id);
+  const std::unordered_set<std::string> known(ids.begin(), ids.end());
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
     TaskSpec& task = spec.tasks[i];
+    std::unordered_set<std::string> seen;
     for (const auto& [up, node] : parsed.source.tasks_source[i].needs) {
       if (up == task.id) {
         diags.Error(node, "task '" + task.id + "' needs itself");
-      } else if (std::find(task.needs.begin(), task.needs.end(), up) != task.needs.end()) {
+      } else if (seen.count(up)) {
         diags.Error(node, "task '" + task.id + "' needs '" + up + "' twice");
-      } else if (std::find(ids.begin(), ids.end(), up) == ids.end()) {
+      } else if (!known.count(up)) {
         std::string hint = ClosestMatch(up, ids);
         diags.Error(node, "task '" + task.id + "' needs unknown task '" + up + "'" +
                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       } else {
+        seen.insert(up);
         task.needs.push_back(up);
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -108,6 +109,7 @@ std::vector<Diagnostic> DiagnosticSink::Take() {
 
 std::vector<YamlEntry> MapEntries(const YAML::Node& map, DiagnosticSink& diags) {
   std::vector<YamlEntry> entries;
+  std::unordered_map<std::string, size_t> index;  // key -> entry, so 10,000 tasks stay linear
   // By value: yaml-cpp's iterators hand out temporaries that die with the expression.
   for (const auto kv : map) {
     const YAML::Node key = kv.first;
@@ -115,13 +117,13 @@ std::vector<YamlEntry> MapEntries(const YAML::Node& map, DiagnosticSink& diags) 
       diags.Error(key, "a key must be a plain name, not a list or mapping");
       continue;
     }
-    auto first = std::find_if(entries.begin(), entries.end(),
-                              [&](const YamlEntry& e) { return e.key == key.Scalar(); });
-    if (first != entries.end()) {
+    auto first = index.find(key.Scalar());
+    if (first != index.end()) {
       diags.Error(key, "duplicate key '" + key.Scalar() + "' (first defined at line " +
-                           std::to_string(diags.At(first->key_node).line) + ")");
+                           std::to_string(diags.At(entries[first->second].key_node).line) + ")");
       continue;
     }
+    index.emplace(key.Scalar(), entries.size());
     entries.push_back(YamlEntry{key.Scalar(), key, kv.second});
   }
   return entries;

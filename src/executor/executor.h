@@ -83,8 +83,13 @@ class Executor {
   virtual size_t Running() const = 0;
 };
 
-// The local process executor. `supervisor_path` is the sluice-supervisor binary.
+// The local process executor. `supervisor_path` is the sluice-supervisor binary. Supervisors
+// are forked by one long-lived `sluice-supervisor --dir TAG_DIR --zygote` (started at the first
+// Launch, ended with the executor), so a launch costs a fork, not an exec; `tag_dir` (e.g.
+// $SLUICE_HOME/logs) only names the zygote's command line, so `pkill -f "sluice-supervisor
+// --dir $SLUICE_HOME"` finds every supervisor of a home.
 Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
-                                                      Clock& clock);
+                                                      Clock& clock,
+                                                      const std::string& tag_dir = "");
 
 }  // namespace sluice

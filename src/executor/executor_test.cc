@@ -73,7 +73,7 @@ class ExecutorTest : public ::testing::Test {
   void SetUp() override { exec_ = NewExecutor(); }
 
   std::unique_ptr<Executor> NewExecutor() {
-    auto e = CreateLocalExecutor(SupervisorPath(), clock_);
+    auto e = CreateLocalExecutor(SupervisorPath(), clock_, tmp_.path() + "/logs");
     EXPECT_TRUE(e.ok()) << e.status().message();
     return e.ok() ? std::move(e).value() : nullptr;
   }
@@ -490,6 +490,8 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
 }
 
 TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
+  // The first launch starts the zygote, whose socket stays open for the executor's life.
+  EXPECT_EQ(Run(Sh("warm_up", "true")).exit_code, 0);
   const int fds_before = CountOpenFds();
   int launched = 0, ended = 0;
   while (ended < 200) {
@@ -507,6 +509,27 @@ TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
   EXPECT_EQ(exec_->Running(), 0u);
   EXPECT_EQ(CountZombieChildren(), 0);
   EXPECT_EQ(CountOpenFds(), fds_before);
+}
+
+TEST_F(ExecutorTest, AKilledZygoteIsReplacedAndItsSupervisorsLiveOn) {
+  LaunchRequest slow = Sh("slow", "sleep 0.5; exit 4");
+  ASSERT_TRUE(exec_->Launch(slow).ok());
+  // The zygote names the executor's tag folder; supervisors it forked share its command line.
+  const std::string zygote = "sluice-supervisor --dir " + tmp_.path() + "/logs --zygote";
+  ASSERT_EQ(std::system(("pkill -KILL -o -f '" + zygote + "'").c_str()), 0);
+  EXPECT_EQ(Run(Sh("after", "exit 5")).exit_code, 5);
+  EXPECT_EQ(WaitFor(slow.key).exit_code, 4);
+  EXPECT_EQ(CountZombieChildren(), 0);
+}
+
+TEST_F(ExecutorTest, DestroyingTheExecutorEndsTheZygoteButNotTheTasks) {
+  LaunchRequest req = Sh("outlives", "sleep 0.3; exit 6");
+  ASSERT_TRUE(exec_->Launch(req).ok());
+  exec_.reset();
+  EXPECT_EQ(CountZombieChildren(), 0);
+  exec_ = NewExecutor();
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, 0}).ok());
+  EXPECT_EQ(WaitFor(req.key).exit_code, 6);
 }
 
 TEST(LocalExecutorCreateTest, AMissingSupervisorIsReported) {

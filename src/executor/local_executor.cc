@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,8 +113,11 @@ class SpawnSetup {
 
 class LocalExecutor final : public Executor {
  public:
-  LocalExecutor(std::string supervisor, Clock& clock, int wake_fd)
-      : supervisor_(std::move(supervisor)), clock_(clock), wake_fd_(wake_fd) {}
+  LocalExecutor(std::string supervisor, std::string tag_dir, Clock& clock, int wake_fd)
+      : supervisor_(std::move(supervisor)),
+        tag_dir_(tag_dir.empty() ? "/" : std::move(tag_dir)),
+        clock_(clock),
+        wake_fd_(wake_fd) {}
 
   // Closes descriptors only: running supervisors keep their tasks going, and a restarted
   // scheduler adopts them.
@@ -122,6 +126,7 @@ class LocalExecutor final : public Executor {
       if (w.pidfd >= 0) ::close(w.pidfd);
     }
     ::close(wake_fd_);
+    StopZygote();
   }
 
   Result<LaunchedAttempt> Launch(const LaunchRequest& req) override {
@@ -130,6 +135,15 @@ class LocalExecutor final : public Executor {
       return Status::Precondition(req.attempt_dir + ": attempt is already running");
     }
     SLUICE_RETURN_IF_ERROR(MakeDirs(req.attempt_dir));
+    // Files of an earlier supervisor in this directory must not be mistaken for this one's.
+    for (const char* name : {kAttemptResultFile, kAttemptPidFile}) {
+      ::unlink(Path(req.attempt_dir, name).c_str());
+    }
+    if (auto via_zygote = LaunchViaZygote(req)) {
+      if (!via_zygote->ok()) return via_zygote->status();
+      return Watch(req, **via_zygote);
+    }
+    // No zygote (it could not be started or died): exec the supervisor directly.
     const std::string lock_path = Path(req.attempt_dir, kAttemptLockFile);
     int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock_fd < 0) return Status::Errno("open(\"" + lock_path + "\")");
@@ -140,10 +154,6 @@ class LocalExecutor final : public Executor {
                       : Status::Errno("flock(\"" + lock_path + "\")");
       ::close(lock_fd);
       return st;
-    }
-    // Files of an earlier supervisor in this directory must not be mistaken for this one's.
-    for (const char* name : {kAttemptResultFile, kAttemptPidFile}) {
-      ::unlink(Path(req.attempt_dir, name).c_str());
     }
     if (lock_fd == kLockFdInSupervisor) {
       // dup2 onto itself would leave FD_CLOEXEC set and the supervisor without its lock.
@@ -285,7 +295,118 @@ class LocalExecutor final : public Executor {
     TimePoint start;              // launch time, for a lost outcome; zero when adopted
   };
 
-  Result<pid_t> Spawn(const LaunchRequest& req, int lock_fd) {
+  // Starts watching a supervisor the zygote forked (not our child, so never waited for).
+  Result<LaunchedAttempt> Watch(const LaunchRequest& req, pid_t pid) {
+    const TimePoint now = clock_.Now();
+    const std::string log_path = Path(req.attempt_dir, kAttemptLogFile);
+    int pidfd = PidfdOpen(pid);
+    if (pidfd < 0) {
+      // It ended (and was reaped) before we looked: its result is in its folder. The pid
+      // cannot have been reused in these microseconds, and its lock would tell if it had.
+      ready_.push_back(OutcomeFromDir(req.key, req.attempt_dir, now));
+      return LaunchedAttempt{pid, now, log_path};
+    }
+    watched_[req.key] = Watched{req.attempt_dir, pidfd, /*kill_requested=*/false, now};
+    return LaunchedAttempt{pid, now, log_path};
+  }
+
+  // Sends the launch to the zygote. nullopt when there is no working zygote (the caller then
+  // execs the supervisor itself); otherwise the supervisor's pid or the zygote's refusal.
+  std::optional<Result<pid_t>> LaunchViaZygote(const LaunchRequest& req) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (zygote_fd_ < 0 && !StartZygote()) return std::nullopt;
+      std::vector<std::string> args = SupervisorArgs(req);
+      args.erase(args.begin());  // the program name
+      std::string frame;
+      AppendStrings(&frame, args);
+      AppendStrings(&frame, MergedEnv(req.env));
+      int64_t pid = -1;
+      uint32_t len = 0;
+      if (SendAll(zygote_fd_, frame) && RecvAll(zygote_fd_, &pid, sizeof pid) &&
+          RecvAll(zygote_fd_, &len, sizeof len)) {
+        std::string error(len, '\0');
+        if (len == 0 || RecvAll(zygote_fd_, error.data(), len)) {
+          if (pid > 0) return Result<pid_t>(static_cast<pid_t>(pid));
+          return Result<pid_t>(Status::Io(req.attempt_dir + ": " + error));
+        }
+      }
+      StopZygote();  // it died mid-request: start a fresh one and try once more
+    }
+    return std::nullopt;
+  }
+
+  bool StartZygote() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return false;
+    std::vector<std::string> args = {supervisor_, "--dir", tag_dir_, "--zygote"};
+    std::vector<char*> argv = CStrings(args);
+    SpawnSetup s;
+    ::posix_spawn_file_actions_adddup2(&s.actions_, fds[1], 0);
+    ::posix_spawn_file_actions_adddup2(&s.actions_, fds[1], 1);
+    ::posix_spawn_file_actions_addopen(&s.actions_, 2, "/dev/null", O_WRONLY, 0);
+    // Its children (the supervisors) inherit this mask: stop signals wait for their signalfd.
+    sigset_t blocked;
+    sigset_t defaults;
+    sigemptyset(&blocked);
+    sigemptyset(&defaults);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&blocked, sig);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
+    ::posix_spawnattr_setsigmask(&s.attr_, &blocked);
+    ::posix_spawnattr_setsigdefault(&s.attr_, &defaults);
+    ::posix_spawnattr_setflags(&s.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions_, &s.attr_, argv.data(), environ);
+    ::close(fds[1]);
+    if (rc != 0) {
+      ::close(fds[0]);
+      return false;
+    }
+    zygote_fd_ = fds[0];
+    zygote_pid_ = pid;
+    return true;
+  }
+
+  // Closing its socket ends the zygote; supervisors it forked are not affected.
+  void StopZygote() {
+    if (zygote_fd_ >= 0) ::close(zygote_fd_);
+    zygote_fd_ = -1;
+    if (zygote_pid_ > 0) ::waitpid(zygote_pid_, nullptr, 0);
+    zygote_pid_ = -1;
+  }
+
+  static void AppendStrings(std::string* out, const std::vector<std::string>& strings) {
+    auto put = [out](uint32_t v) { out->append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(static_cast<uint32_t>(strings.size()));
+    for (const auto& s : strings) {
+      put(static_cast<uint32_t>(s.size()));
+      out->append(s);
+    }
+  }
+
+  static bool SendAll(int fd, const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  static bool RecvAll(int fd, void* buf, size_t size) {
+    char* p = static_cast<char*>(buf);
+    while (size > 0) {
+      ssize_t n = ::recv(fd, p, size, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  std::vector<std::string> SupervisorArgs(const LaunchRequest& req) const {
     std::vector<std::string> args = {supervisor_, "--dir", req.attempt_dir};
     if (req.timeout) {
       args.insert(args.end(), {"--timeout-ms", std::to_string(ToMillisCeil(*req.timeout))});
@@ -294,6 +415,11 @@ class LocalExecutor final : public Executor {
     if (!req.cwd.empty()) args.insert(args.end(), {"--cwd", req.cwd});
     args.push_back("--");
     args.insert(args.end(), req.argv.begin(), req.argv.end());
+    return args;
+  }
+
+  Result<pid_t> Spawn(const LaunchRequest& req, int lock_fd) {
+    std::vector<std::string> args = SupervisorArgs(req);
     std::vector<std::string> env = MergedEnv(req.env);
     std::vector<char*> argv = CStrings(args);
     std::vector<char*> envp = CStrings(env);
@@ -381,6 +507,9 @@ class LocalExecutor final : public Executor {
   }
 
   const std::string supervisor_;
+  const std::string tag_dir_;  // named in the zygote's command line, for pkill -f
+  int zygote_fd_ = -1;         // our end of the zygote's socket; -1: none running
+  pid_t zygote_pid_ = -1;
   Clock& clock_;
   const int wake_fd_;
   std::map<AttemptKey, Watched> watched_;
@@ -390,7 +519,7 @@ class LocalExecutor final : public Executor {
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
-                                                      Clock& clock) {
+                                                      Clock& clock, const std::string& tag_dir) {
   if (::access(supervisor_path.c_str(), X_OK) != 0) {
     return Status::Errno("access(\"" + supervisor_path + "\")")
         .WithContext("the task supervisor is missing (build the sluice-supervisor target)");
@@ -398,7 +527,7 @@ Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervi
   int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd < 0) return Status::Errno("eventfd()");
   return std::unique_ptr<Executor>(
-      std::make_unique<LocalExecutor>(supervisor_path, clock, wake_fd));
+      std::make_unique<LocalExecutor>(supervisor_path, tag_dir, clock, wake_fd));
 }
 
 }  // namespace sluice

@@ -9,7 +9,17 @@
 // a SIGTERM to the supervisor does the same), and writes ATTEMPT_DIR/result atomically before
 // it exits 0. It runs in its own session, so it outlives the scheduler that started it.
 //
-// Kept tiny and statically linked: it is exec'd once per task, on the critical path.
+// Kept tiny and statically linked. Exec'ing it per task costs about a millisecond on a VM (the
+// dynamic loader and glibc's CPU probing), so the executor normally starts it once as a
+// zygote:
+//
+//   sluice-supervisor --dir TAG_DIR --zygote
+//
+// which reads launch requests from stdin (frames of strings: the arguments above after the
+// program name, then the environment), takes the attempt's lock, forks, and answers with the
+// child's pid on stdout. The child is exactly the supervisor described above (own session, the
+// lock held from before the fork); the zygote only saves the exec. It exits when its stdin
+// closes (the scheduler is gone) or its parent dies; supervisors it forked live on.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +31,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +43,8 @@
 
 #include "executor/attempt_result.h"
 #include "executor/log_lines.h"
+
+extern char** environ;
 
 namespace sluice {
 namespace {
@@ -451,6 +464,123 @@ class Supervisor {
   AttemptResult result_;
 };
 
+
+// Frames on the zygote's socket: a u32 count, then each string as a u32 length and its bytes.
+// Read through a buffer: a request is ~100 small fields, one read() each would be as many
+// system calls on the launch path.
+class FrameReader {
+ public:
+  explicit FrameReader(int fd) : fd_(fd) {}
+
+  bool ReadStrings(std::vector<std::string>* out) {
+    uint32_t count = 0;
+    if (!Read(&count, sizeof count)) return false;
+    out->clear();
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t len = 0;
+      if (!Read(&len, sizeof len)) return false;
+      std::string s(len, '\0');
+      if (len > 0 && !Read(s.data(), len)) return false;
+      out->push_back(std::move(s));
+    }
+    return true;
+  }
+
+ private:
+  bool Read(void* out, size_t n) {
+    while (buf_.size() - pos_ < n) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      char chunk[64 * 1024];
+      ssize_t r = ::read(fd_, chunk, sizeof chunk);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;  // EOF: the executor is gone
+      buf_.append(chunk, static_cast<size_t>(r));
+    }
+    std::memcpy(out, buf_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+
+  int fd_;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+void Reply(int fd, int64_t pid, const std::string& error) {
+  std::string msg(sizeof pid + sizeof(uint32_t), '\0');
+  const uint32_t len = static_cast<uint32_t>(error.size());
+  std::memcpy(msg.data(), &pid, sizeof pid);
+  std::memcpy(msg.data() + sizeof pid, &len, sizeof len);
+  WriteAll(fd, msg + error);
+}
+
+// The forked child: becomes the attempt's supervisor. Never returns.
+[[noreturn]] void BecomeSupervisor(Options o, std::vector<std::string> env,
+                                   const sigset_t& handled) {
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGCHLD, &dfl, nullptr);  // the zygote auto-reaps; a supervisor reaps its task
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  ::dup2(null_fd, 0);
+  ::dup2(null_fd, 1);
+  // The task's environment: leaked on purpose, it lives as long as this process.
+  auto* strings = new std::vector<std::string>(std::move(env));
+  auto* envp = new std::vector<char*>();
+  for (auto& e : *strings) envp->push_back(e.data());
+  envp->push_back(nullptr);
+  environ = envp->data();
+  ::setsid();
+  int signal_fd = signalfd(-1, &handled, SFD_CLOEXEC);
+  if (signal_fd < 0) ::_exit(1);
+  ::_exit(Supervisor(std::move(o), signal_fd).Run());
+}
+
+int RunZygote(const sigset_t& handled) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the scheduler that started it
+  // Supervisors are reaped by the kernel as they exit; their outcomes are in their folders.
+  struct sigaction nocldwait{};
+  nocldwait.sa_handler = SIG_DFL;
+  nocldwait.sa_flags = SA_NOCLDWAIT;
+  ::sigaction(SIGCHLD, &nocldwait, nullptr);
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  FrameReader requests(0);
+  while (requests.ReadStrings(&args) && requests.ReadStrings(&env)) {
+    std::vector<char*> argv;
+    std::string program = "sluice-supervisor";
+    argv.push_back(program.data());
+    for (auto& a : args) argv.push_back(a.data());
+    Options o;
+    std::string error;
+    if (!ParseArgs(static_cast<int>(argv.size()), argv.data(), &o, &error)) {
+      Reply(1, -1, error);
+      continue;
+    }
+    // o.argv points into `args`: the forked child has its own copy of both, which stays
+    // valid because the child never returns from BecomeSupervisor.
+    int lock_fd = AcquireLock(o.dir + "/" + kAttemptLockFile, &error);
+    if (lock_fd < 0) {
+      Reply(1, -1, error);
+      continue;
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::fcntl(lock_fd, F_SETFD, FD_CLOEXEC);  // held for life, never passed to the task
+      BecomeSupervisor(std::move(o), std::move(env), handled);
+    }
+    const int fork_errno = errno;
+    ::close(lock_fd);  // the child holds the lock through its own descriptor
+    if (pid < 0) {
+      Reply(1, -1, SysError("fork()", fork_errno));
+      continue;
+    }
+    Reply(1, pid, "");
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace sluice
 
@@ -463,6 +593,9 @@ int main(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &handled, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  if (argc == 4 && std::strcmp(argv[1], "--dir") == 0 && std::strcmp(argv[3], "--zygote") == 0) {
+    return sluice::RunZygote(handled);
+  }
   sluice::Options options;
   std::string error;
   if (!sluice::ParseArgs(argc, argv, &options, &error)) {

@@ -27,6 +27,9 @@ Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
   SLUICE_RETURN_IF_ERROR(db.Exec(
       durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
       "PRAGMA synchronous"));
+  // Checkpoints copy the WAL into the database and fsync both, in the committing thread:
+  // one per 16 MiB of WAL instead of SQLite's default 4 MiB keeps them off most turns.
+  SLUICE_RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint = 4096", "PRAGMA wal_autocheckpoint"));
   return Status::Ok();
 }
 
