@@ -51,12 +51,14 @@ std::string FormatAttemptResult(const AttemptResult& r) {
   out += std::string("timed_out=") + (r.timed_out ? "1" : "0") + "\n";
   out += std::string("killed=") + (r.killed ? "1" : "0") + "\n";
   if (!r.error.empty()) out += "error=" + Escape(r.error) + "\n";
+  out += "done=1\n";
   return out;
 }
 
 std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::string* error) {
   AttemptResult r;
   bool have_end = false;
+  bool done = false;
   int line_no = 0;
   while (!text.empty()) {
     ++line_no;
@@ -86,6 +88,9 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::stri
       (key == "timed_out" ? r.timed_out : r.killed) = value == "1";
     } else if (key == "error") {
       r.error = Unescape(value);
+    } else if (key == "done") {
+      ok = value == "1";
+      done = ok;
     }
     if (!ok) {
       *error = "line " + std::to_string(line_no) + ": bad value for " + std::string(key) +
@@ -95,6 +100,10 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::stri
   }
   if (!have_end) {
     *error = "missing end_us (a truncated result file?)";
+    return std::nullopt;
+  }
+  if (!done) {
+    *error = "missing done=1 (a truncated result file?)";
     return std::nullopt;
   }
   return r;

@@ -10,11 +10,11 @@
 
 namespace sluice {
 
-// Names inside ATTEMPT_DIR.
-inline constexpr const char* kAttemptLockFile = "lock";      // flock held by the live supervisor
-inline constexpr const char* kAttemptPidFile = "pid";        // the supervisor's pid, decimal
+// Names inside ATTEMPT_DIR. The live supervisor holds an flock on ATTEMPT_DIR itself: one
+// file-system entry fewer per attempt than a lock file (creating inodes is the dearest part of
+// a launch on ext4).
 inline constexpr const char* kAttemptLogFile = "log";        // time-stamped task output
-inline constexpr const char* kAttemptResultFile = "result";  // written last, atomically
+inline constexpr const char* kAttemptResultFile = "result";  // written last, ends with done=1
 
 // What the supervisor saw of the task. Times are microseconds since the Unix epoch (UTC).
 struct AttemptResult {
@@ -28,12 +28,14 @@ struct AttemptResult {
   bool operator==(const AttemptResult&) const = default;
 };
 
-// `key=value` lines, e.g. "start_us=1764000000000000\nexit_code=3\n...". Newlines and
-// backslashes in `error` are escaped, so every field is one line.
+// `key=value` lines, e.g. "start_us=1764000000000000\nexit_code=3\n...\ndone=1\n". Newlines and
+// backslashes in `error` are escaped, so every field is one line. The last line, `done=1`,
+// lets the file be written in place (no rename): a reader that misses it has a torn file.
 std::string FormatAttemptResult(const AttemptResult& result);
 
 // The inverse of FormatAttemptResult. Unknown keys are ignored (a newer supervisor may add
-// some); a missing `end_us` or a malformed number fails, with a message in `*error`.
+// some); a missing `end_us` or `done=1`, or a malformed number fails, with a message in
+// `*error`.
 std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::string* error);
 
 }  // namespace sluice

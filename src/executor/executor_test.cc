@@ -392,7 +392,6 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
 
 TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
   const std::string dir = tmp_.path() + "/gone/1";
-  tmp_.Write("gone/1/lock", "");
   tmp_.Write("gone/1/log", "");  // a supervisor was there: it started the task
   AttemptKey key{"dag", "run", "gone", 1};
   clock_.Advance(seconds(42));
@@ -413,18 +412,18 @@ TEST_F(ExecutorTest, AdoptOfAnAttemptThatNeverStartedIsNotFound) {
   EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/never/1");
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
   EXPECT_EQ(exec_->Running(), 0u);
-  // The launcher died after creating the directory and the lock file, before the spawn.
-  tmp_.Write("never/1/lock", "");
+  // The launcher died after creating the directory, before the supervisor started.
+  ASSERT_TRUE(MakeDirs(tmp_.path() + "/never/1").ok());
   st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/never/1", 0});
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_EQ(st.message(), "attempt never started: no supervisor in " + tmp_.path() + "/never/1");
 }
 
 TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
-  // A supervisor that holds the lock but has not written its pid yet.
+  // A live supervisor (it holds the lock on its directory) whose pid the store never got.
   const std::string dir = tmp_.path() + "/young/1";
-  const std::string lock = tmp_.Write("young/1/lock", "");
-  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_TRUE(MakeDirs(dir).ok());
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
   AttemptKey key{"dag", "run", "young", 1};

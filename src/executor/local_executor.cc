@@ -43,8 +43,8 @@ std::string ErrnoText(const std::string& call, int err) {
 // Whether a process holds the attempt's lock, i.e. its supervisor is alive. Never judged by
 // a pid, which the kernel may have given to another process since.
 Result<bool> LockHeld(const std::string& dir) {
-  const std::string path = Path(dir, kAttemptLockFile);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string& path = dir;  // the supervisor locks its attempt directory
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return false;  // no supervisor ever started here
     return Status::Errno("open(\"" + path + "\")");
@@ -61,13 +61,6 @@ Result<bool> LockHeld(const std::string& dir) {
   ::close(fd);  // also releases the lock if we just took it
   if (!st.ok()) return st;
   return held;
-}
-
-// The supervisor's pid as it recorded it, or 0.
-pid_t ReadPidFile(const std::string& dir) {
-  auto text = ReadFile(Path(dir, kAttemptPidFile));
-  if (!text.ok()) return 0;
-  return static_cast<pid_t>(std::atol(text->c_str()));
 }
 
 int64_t ToMillisCeil(Duration d) {
@@ -136,16 +129,14 @@ class LocalExecutor final : public Executor {
     }
     SLUICE_RETURN_IF_ERROR(MakeDirs(req.attempt_dir));
     // Files of an earlier supervisor in this directory must not be mistaken for this one's.
-    for (const char* name : {kAttemptResultFile, kAttemptPidFile}) {
-      ::unlink(Path(req.attempt_dir, name).c_str());
-    }
+    ::unlink(Path(req.attempt_dir, kAttemptResultFile).c_str());
     if (auto via_zygote = LaunchViaZygote(req)) {
       if (!via_zygote->ok()) return via_zygote->status();
       return Watch(req, **via_zygote);
     }
     // No zygote (it could not be started or died): exec the supervisor directly.
-    const std::string lock_path = Path(req.attempt_dir, kAttemptLockFile);
-    int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const std::string& lock_path = req.attempt_dir;  // the directory itself is the lock
+    int lock_fd = ::open(lock_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lock_fd < 0) return Status::Errno("open(\"" + lock_path + "\")");
     if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
       Status st = errno == EWOULDBLOCK
@@ -184,20 +175,17 @@ class LocalExecutor final : public Executor {
     if (!PathExists(req.attempt_dir)) {
       return Status::NotFound("attempt never started: no " + req.attempt_dir);
     }
-    const bool has_result = PathExists(Path(req.attempt_dir, kAttemptResultFile));
-    // A launcher that died between creating the directory and spawning the supervisor leaves
-    // no trace of a supervisor: no result, no pid, no log, and a lock nobody holds.
-    if (!has_result && !PathExists(Path(req.attempt_dir, kAttemptPidFile)) &&
+    // A launcher that died between creating the directory and starting the supervisor leaves
+    // no trace of one: no result, no log, and a lock nobody holds.
+    if (!PathExists(Path(req.attempt_dir, kAttemptResultFile)) &&
         !PathExists(Path(req.attempt_dir, kAttemptLogFile))) {
       auto held = LockHeld(req.attempt_dir);
       if (held.ok() && !*held) {
         return Status::NotFound("attempt never started: no supervisor in " + req.attempt_dir);
       }
     }
-    if (has_result) {
-      ready_.push_back(OutcomeFromDir(req.key, req.attempt_dir, TimePoint{}));
-      return Status::Ok();
-    }
+    // The result is read only once the lock is free: while its supervisor lives, it may be
+    // half-written.
     Watched w{req.attempt_dir, -1, false, TimePoint{}};
     Status st = Recheck(req.key, w, static_cast<pid_t>(req.pid));
     if (st.ok() && w.pidfd == -2) return Status::Ok();  // ended: its outcome is in ready_
@@ -454,8 +442,7 @@ class LocalExecutor final : public Executor {
   // w.pidfd is >= 0 (watch it), -1 (lock held, pid still unknown: check again later) or -2
   // (it ended; its outcome was queued).
   Status Recheck(const AttemptKey& key, Watched& w, pid_t hint) {
-    pid_t pid = ReadPidFile(w.dir);
-    if (pid <= 0) pid = hint;
+    const pid_t pid = hint;
     // The pidfd is opened before the lock is checked: if the lock is still held afterwards,
     // its holder was alive all along, so the pid cannot have been reused meanwhile.
     int pidfd = pid > 0 ? PidfdOpen(pid) : -1;

@@ -2,12 +2,12 @@
 //
 //   sluice-supervisor --dir ATTEMPT_DIR [--timeout-ms N] [--grace-ms N] [--cwd DIR] -- ARGV...
 //
-// It holds an flock on ATTEMPT_DIR/lock for its whole life (inherited as fd 3 from the
-// executor, so there is no moment when it runs unlocked), writes its pid to ATTEMPT_DIR/pid,
-// starts the task in its own process group, time-stamps the task's stdout and stderr into
-// ATTEMPT_DIR/log, enforces the timeout (SIGTERM to the group, SIGKILL after the grace period;
-// a SIGTERM to the supervisor does the same), and writes ATTEMPT_DIR/result atomically before
-// it exits 0. It runs in its own session, so it outlives the scheduler that started it.
+// It holds an flock on ATTEMPT_DIR itself for its whole life (inherited as fd 3 from the
+// executor or the zygote, so there is no moment when it runs unlocked), starts the task in its
+// own process group, time-stamps the task's stdout and stderr into ATTEMPT_DIR/log, enforces
+// the timeout (SIGTERM to the group, SIGKILL after the grace period; a SIGTERM to the
+// supervisor does the same), and writes ATTEMPT_DIR/result (ending in done=1) before it exits
+// 0. It runs in its own session, so it outlives the scheduler that started it.
 //
 // Kept tiny and statically linked. Exec'ing it per task costs about a millisecond on a VM (the
 // dynamic loader and glibc's CPU probing), so the executor normally starts it once as a
@@ -16,7 +16,7 @@
 //   sluice-supervisor --dir TAG_DIR --zygote
 //
 // which reads launch requests from stdin (frames of strings: the arguments above after the
-// program name, then the environment), takes the attempt's lock, forks, and answers with the
+// program name, then the environment), locks the attempt directory, forks, and answers with the
 // child's pid on stdout. The child is exactly the supervisor described above (own session, the
 // lock held from before the fork); the zygote only saves the exec. It exits when its stdin
 // closes (the scheduler is gone) or its parent dies; supervisors it forked live on.
@@ -74,20 +74,16 @@ void WriteAll(int fd, const std::string& data) {
   }
 }
 
-// Writes `path.tmp` and renames it over `path`, so a reader sees all of it or nothing.
-bool WriteFileAtomic(const std::string& path, const std::string& data, std::string* error) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+// Writes the result in place: its last line (done=1) tells a reader it is whole, and it is
+// read only once this process has exited, so no temporary file and rename are needed.
+bool WriteResultFile(const std::string& path, const std::string& data, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    *error = SysError("open(\"" + tmp + "\")", errno);
+    *error = SysError("open(\"" + path + "\")", errno);
     return false;
   }
   WriteAll(fd, data);
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = SysError("rename(\"" + tmp + "\")", errno);
-    return false;
-  }
   return true;
 }
 
@@ -150,8 +146,9 @@ bool ParseArgs(int argc, char** argv, Options* o, std::string* error) {
   return true;
 }
 
-// Takes over the lock the executor passed as fd 3 (same file, already locked by us), or locks
-// the file itself when started by hand. Returns the fd, or -1 when another supervisor has it.
+// Takes over the lock on the attempt directory `path` that the executor passed as fd 3 (same
+// directory, already locked by us), or locks it itself (zygote, or started by hand). Returns
+// the fd, or -1 when another supervisor has it.
 int AcquireLock(const std::string& path, std::string* error) {
   struct stat inherited{};
   struct stat on_disk{};
@@ -162,7 +159,7 @@ int AcquireLock(const std::string& path, std::string* error) {
     ::fcntl(kInheritedLockFd, F_SETFD, FD_CLOEXEC);
     return kInheritedLockFd;
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     *error = SysError("open(\"" + path + "\")", errno);
     return -1;
@@ -223,25 +220,14 @@ class Supervisor {
   }
 
  private:
-  // Opens the log and records our pid. Done while the task starts: creating files costs about
-  // half a millisecond each on some disks, and the output waits in the pipes meanwhile.
+  // Opens the log. Done while the task starts: creating a file is the dearest step of a
+  // launch on some disks, and the task's output waits in the pipes meanwhile.
   bool RecordFiles() {
     const std::string log_path = o_.dir + "/" + kAttemptLogFile;
     log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd_ < 0) {
       result_.error = SysError("open(\"" + log_path + "\")", errno);
       return false;
-    }
-    // Written in place, not renamed: it is new (the executor removed any old one) and a
-    // reader that finds it empty treats the pid as unknown and relies on the lock.
-    const std::string pid_path = o_.dir + "/" + kAttemptPidFile;
-    int pid_fd = ::open(pid_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (pid_fd < 0) {
-      Note("cannot record the supervisor's pid: " +
-           SysError("open(\"" + pid_path + "\")", errno));
-    } else {
-      WriteAll(pid_fd, std::to_string(::getpid()) + "\n");
-      ::close(pid_fd);
     }
     return true;
   }
@@ -257,9 +243,11 @@ class Supervisor {
     const pid_t self = ::getpid();
     result_.start_us = WallUs();
     start_mono_ = MonoUs();
-    // fork rather than posix_spawn: the child must set PR_SET_PDEATHSIG, and this process is
-    // small and single-threaded, so the copy is cheap.
-    task_ = ::fork();
+    // vfork rather than posix_spawn: the child must set PR_SET_PDEATHSIG, which posix_spawn
+    // cannot. vfork rather than fork: no page tables to copy and no copy-on-write faults on
+    // the launch path. ExecTask only makes system calls and writes nothing we read back, as
+    // a vfork child must.
+    task_ = ::vfork();
     if (task_ == 0) ExecTask(o_, self, null_fd, out_pipe[1], err_pipe[1], report_pipe[1]);
     const int fork_errno = errno;
     ::close(out_pipe[1]);
@@ -442,7 +430,7 @@ class Supervisor {
            (name ? std::string(" (SIG") + name + ")" : std::string()));
     }
     std::string write_error;
-    if (!WriteFileAtomic(o_.dir + "/" + kAttemptResultFile, FormatAttemptResult(result_),
+    if (!WriteResultFile(o_.dir + "/" + kAttemptResultFile, FormatAttemptResult(result_),
                          &write_error)) {
       Note("cannot write the result: " + write_error);
       return 1;
@@ -560,7 +548,7 @@ int RunZygote(const sigset_t& handled) {
     }
     // o.argv points into `args`: the forked child has its own copy of both, which stays
     // valid because the child never returns from BecomeSupervisor.
-    int lock_fd = AcquireLock(o.dir + "/" + kAttemptLockFile, &error);
+    int lock_fd = AcquireLock(o.dir, &error);
     if (lock_fd < 0) {
       Reply(1, -1, error);
       continue;
@@ -606,7 +594,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   setsid();  // its own session: a Ctrl-C at the scheduler's terminal does not reach the task
-  int lock_fd = sluice::AcquireLock(options.dir + "/" + sluice::kAttemptLockFile, &error);
+  int lock_fd = sluice::AcquireLock(options.dir, &error);
   if (lock_fd < 0) {
     std::fprintf(stderr, "sluice-supervisor: %s\n", error.c_str());
     return 3;

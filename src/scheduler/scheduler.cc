@@ -67,12 +67,9 @@ Status Scheduler::RecoverAttempts() {
     const bool owned = slot && slot->rec.try_number == rec.try_number &&
                        (slot->rec.state == TaskState::kRunning ||
                         slot->rec.state == TaskState::kQueued);
-    int64_t pid = rec.pid;
-    if (pid == 0) {
-      auto text = ReadFile(dir + "/pid");
-      if (text.ok()) pid = std::atoll(text->c_str());
-    }
-    Status st = executor_.Adopt(AdoptRequest{key, dir, pid});
+    // rec.pid is 0 when the scheduler died before recording it; the executor then tells a
+    // live supervisor by its lock alone.
+    Status st = executor_.Adopt(AdoptRequest{key, dir, rec.pid});
     if (st.code() == StatusCode::kNotFound) {
       // The previous scheduler persisted the attempt but died before launching it: the task
       // never started, so the try is given back and the task goes back to the ready queue.
