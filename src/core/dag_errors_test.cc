@@ -236,6 +236,16 @@ TEST(DagErrorsTest, YamlSyntaxErrorUsesTheParserLocation) {
               ElementsAre("d.yaml:3:2: error: end of sequence flow not found"));
 }
 
+// yaml-cpp 0.7 alone never returns on this input (found by the dag_yaml fuzzer): the loader
+// must report it, not hang the scheduler that polls the folder.
+TEST(DagErrorsTest, AStrayCommaBeforeTheDocumentIsAnErrorNotAHang) {
+  EXPECT_THAT(Errors(",[{\"dag\": \"j\", \"tasks\": {\"a\": {\"run\": \"x\"}}}]\n"),
+              ElementsAre("d.yaml:1:1: error: invalid YAML: unexpected character where a "
+                          "document should start"));
+  EXPECT_THAT(Errors(","), ElementsAre("d.yaml:1:1: error: invalid YAML: unexpected character "
+                                       "where a document should start"));
+}
+
 TEST(DagErrorsTest, NotAMappingAndEmptyFiles) {
   EXPECT_THAT(Errors("- dag: t\n"),
               ElementsAre("d.yaml:1:1: error: a DAG spec must be a mapping with at least 'dag' "

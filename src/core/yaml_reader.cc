@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "time/duration.h"
 
@@ -129,9 +132,54 @@ std::vector<YamlEntry> MapEntries(const YAML::Node& map, DiagnosticSink& diags) 
   return entries;
 }
 
+namespace {
+
+// yaml-cpp 0.7's YAML::LoadAll never returns on some bad input (a stream starting with ',':
+// the parser yields empty documents forever without consuming anything). This event handler
+// runs the parser once first and notices a document that starts where the previous one did.
+class ProgressCheck final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = started_ && mark.pos == last_.pos;
+    started_ = true;
+    last_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& mark() const { return last_; }
+
+ private:
+  bool started_ = false;
+  bool stuck_ = false;
+  YAML::Mark last_;
+};
+
+}  // namespace
+
 std::optional<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text,
                                                           DiagnosticSink& diags) {
   try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressCheck check;
+    while (parser.HandleNextDocument(check)) {
+      if (check.stuck()) {
+        diags.Error(diags.At(check.mark()),
+                    "invalid YAML: unexpected character where a document should start");
+        return std::nullopt;
+      }
+    }
     return YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     diags.Error(diags.At(e.mark), e.msg.empty() ? std::string("invalid YAML") : e.msg);
