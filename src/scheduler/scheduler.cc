@@ -179,6 +179,25 @@ Status Scheduler::Flush() {
     auto it = dags_.find(id);
     if (it != dags_.end()) batch_.dags.push_back(it->second.rec);
   }
+  // An attempt written twice in one turn (its pid after launch, then its end) is written once,
+  // in its latest form.
+  if (batch_.attempts.size() > 1) {
+    std::map<AttemptKey, size_t> latest;
+    for (size_t i = 0; i < batch_.attempts.size(); ++i) {
+      const AttemptRecord& a = batch_.attempts[i];
+      latest[AttemptKey{a.dag_id, a.run_id, a.task_id, a.try_number}] = i;
+    }
+    if (latest.size() < batch_.attempts.size()) {
+      std::vector<AttemptRecord> kept;
+      for (size_t i = 0; i < batch_.attempts.size(); ++i) {
+        const AttemptRecord& a = batch_.attempts[i];
+        if (latest[AttemptKey{a.dag_id, a.run_id, a.task_id, a.try_number}] == i) {
+          kept.push_back(std::move(batch_.attempts[i]));
+        }
+      }
+      batch_.attempts = std::move(kept);
+    }
+  }
   if (!batch_.empty()) {
     // Nothing is acted on until this commit succeeds; a failed commit stops the loop.
     SLUICE_RETURN_IF_ERROR(store_.Apply(batch_).WithContext("store"));
