@@ -95,6 +95,11 @@ class Db {
   // A one-row, one-column text answer, e.g. "PRAGMA journal_mode".
   Result<std::string> QueryText(const std::string& sql);
 
+  // Whether the last failed call failed because another connection held a lock.
+  bool LastErrorWasBusy() const {
+    const int code = sqlite3_errcode(db_) & 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+  }
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   // True between BEGIN and COMMIT/ROLLBACK (SQLite may end a transaction itself on an error).

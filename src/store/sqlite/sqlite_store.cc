@@ -2,7 +2,9 @@
 // Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc.
 #include "store/sqlite/sqlite_store.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "store/migrations.h"
 
@@ -17,7 +19,21 @@ Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
   SLUICE_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs),
                                  "PRAGMA busy_timeout"));
   // WAL: readers (the CLI) never block the writer (the scheduler) nor see a half-written turn.
-  SLUICE_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  // The mode is stored in the file, so usually it is set already. Setting it needs the file to
+  // itself for a moment, and SQLite answers "database is locked" at once (its busy handler is
+  // not used for this) when another process opens the new database at the same instant, e.g.
+  // `sluice dags trigger` right beside a starting scheduler: so retry, within the busy timeout.
+  SLUICE_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode"));
+  for (int waited_ms = 0; mode != "wal";) {
+    auto set = db.QueryText("PRAGMA journal_mode = WAL");
+    if (set.ok()) {
+      mode = *set;
+      break;
+    }
+    if (!db.LastErrorWasBusy() || waited_ms >= kBusyTimeoutMs) return set.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    waited_ms += 5;
+  }
   if (mode != "wal") {
     return Status::Io("PRAGMA journal_mode = WAL: the database stayed in '" + mode +
                       "' mode (an in-memory or read-only database cannot use WAL)");

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <sqlite3.h>
 
+#include <thread>
+
 #include "store/store_suite.h"
 #include "util/file.h"
 
@@ -53,6 +55,30 @@ class SqliteStoreTest : public ::testing::Test {
   }
   TempDir dir_;
 };
+
+// A CLI command and a starting scheduler often create the same new database at the same
+// instant; switching it to WAL used to fail one of them with "database is locked".
+TEST_F(SqliteStoreTest, ManyConnectionsCreatingANewDatabaseAtOnceAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir_.path() + "/race" + std::to_string(round) + ".db";
+    std::vector<std::string> errors(6);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < errors.size(); ++i) {
+      threads.emplace_back([&, i] {
+        auto store = OpenSqliteStore(path);
+        if (!store.ok()) {
+          errors[i] = store.status().message();
+          return;
+        }
+        Status st = (*store)->Migrate();
+        if (!st.ok()) errors[i] = st.message();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "") << "round " << round;
+    EXPECT_THAT(RawQuery(path, "PRAGMA journal_mode"), ElementsAre("wal"));
+  }
+}
 
 TEST_F(SqliteStoreTest, DatabaseIsInWalMode) {
   auto store = OpenSqliteStore(DbPath(dir_.path()));
