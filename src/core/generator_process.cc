@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "util/spawn_setup.h"
+
 extern char** environ;
 
 namespace sluice {
@@ -45,22 +47,6 @@ Status MakePipe(Fd& read_end, Fd& write_end) {
   write_end.Reset(fds[1]);
   return Status::Ok();
 }
-
-// Owns the spawn attribute objects so every exit path destroys them.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 int RemainingMs(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -18,6 +18,7 @@
 #include "executor/attempt_result.h"
 #include "executor/executor.h"
 #include "util/file.h"
+#include "util/spawn_setup.h"
 
 extern char** environ;
 
@@ -87,22 +88,20 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
-// posix_spawn attributes and file actions, released on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    ::posix_spawnattr_init(&attr_);
-    ::posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnSetup() {
-    ::posix_spawnattr_destroy(&attr_);
-    ::posix_spawn_file_actions_destroy(&actions_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
-};
+// A supervisor (or the zygote, whose forks become supervisors) starts with its stop signals
+// blocked, to be read from its signalfd, and every other handled signal at its default.
+void SetSupervisorSignals(SpawnSetup& s, int extra_flags) {
+  sigset_t blocked;
+  sigset_t defaults;
+  sigemptyset(&blocked);
+  sigemptyset(&defaults);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&blocked, sig);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
+  ::posix_spawnattr_setsigmask(&s.attr, &blocked);
+  ::posix_spawnattr_setsigdefault(&s.attr, &defaults);
+  ::posix_spawnattr_setflags(
+      &s.attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extra_flags));
+}
 
 class LocalExecutor final : public Executor {
  public:
@@ -329,21 +328,13 @@ class LocalExecutor final : public Executor {
     std::vector<std::string> args = {supervisor_, "--dir", tag_dir_, "--zygote"};
     std::vector<char*> argv = CStrings(args);
     SpawnSetup s;
-    ::posix_spawn_file_actions_adddup2(&s.actions_, fds[1], 0);
-    ::posix_spawn_file_actions_adddup2(&s.actions_, fds[1], 1);
-    ::posix_spawn_file_actions_addopen(&s.actions_, 2, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&s.actions, fds[1], 0);
+    ::posix_spawn_file_actions_adddup2(&s.actions, fds[1], 1);
+    ::posix_spawn_file_actions_addopen(&s.actions, 2, "/dev/null", O_WRONLY, 0);
     // Its children (the supervisors) inherit this mask: stop signals wait for their signalfd.
-    sigset_t blocked;
-    sigset_t defaults;
-    sigemptyset(&blocked);
-    sigemptyset(&defaults);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&blocked, sig);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
-    ::posix_spawnattr_setsigmask(&s.attr_, &blocked);
-    ::posix_spawnattr_setsigdefault(&s.attr_, &defaults);
-    ::posix_spawnattr_setflags(&s.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    SetSupervisorSignals(s, 0);
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions_, &s.attr_, argv.data(), environ);
+    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions, &s.attr, argv.data(), environ);
     ::close(fds[1]);
     if (rc != 0) {
       ::close(fds[0]);
@@ -415,24 +406,15 @@ class LocalExecutor final : public Executor {
     SpawnSetup s;
     // The supervisor must not hold the scheduler's terminal or output pipes: whoever reads
     // the scheduler's output would otherwise wait for every task.
-    ::posix_spawn_file_actions_addopen(&s.actions_, 0, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_addopen(&s.actions_, 1, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&s.actions_, 1, 2);
-    ::posix_spawn_file_actions_adddup2(&s.actions_, lock_fd, kLockFdInSupervisor);
+    ::posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_addopen(&s.actions, 1, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&s.actions, 1, 2);
+    ::posix_spawn_file_actions_adddup2(&s.actions, lock_fd, kLockFdInSupervisor);
     // Spawned with its stop signals blocked, so a Kill() that comes before the supervisor has
     // set up its signalfd is queued rather than killing it without a result.
-    sigset_t blocked;
-    sigset_t defaults;
-    sigemptyset(&blocked);
-    sigemptyset(&defaults);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&blocked, sig);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
-    ::posix_spawnattr_setsigmask(&s.attr_, &blocked);
-    ::posix_spawnattr_setsigdefault(&s.attr_, &defaults);
-    ::posix_spawnattr_setflags(&s.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                             POSIX_SPAWN_SETSID);
+    SetSupervisorSignals(s, POSIX_SPAWN_SETSID);
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions_, &s.attr_, argv.data(),
+    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions, &s.attr, argv.data(),
                            envp.data());
     if (rc != 0) return Status::Io(ErrnoText("posix_spawn(\"" + supervisor_ + "\")", rc));
     return pid;
