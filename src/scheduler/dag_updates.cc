@@ -297,9 +297,7 @@ Result<std::string> Scheduler::ClearTasks(const std::string& dag_id, const std::
   // Reload the run as the store now has it.
   auto it = runs_.find({dag_id, run_id});
   if (it != runs_.end()) {
-    for (auto r = ready_.begin(); r != ready_.end();) {
-      r = (r->dag_id == dag_id && r->run_id == run_id) ? ready_.erase(r) : std::next(r);
-    }
+    ForgetReady({dag_id, run_id});
     if (it->second->rec.state == RunState::kRunning) --dags_[dag_id].running_runs;
     runs_.erase(it);
   }

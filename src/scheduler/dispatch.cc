@@ -67,7 +67,7 @@ void Scheduler::StartAttempt(ActiveRun& run, int task, std::vector<LaunchRequest
   attempt.start = now;
   attempt.host = options_.hostname;
   attempt.log_path = AttemptDir(key) + "/log";
-  batch_.attempts.push_back(attempt);
+  RecordAttempt(attempt);
   attempts_[key] = RunningAttempt{attempt, false};
   ++running_total_;
   ++dags_[rec.dag_id].running_tasks;
@@ -161,7 +161,7 @@ void Scheduler::HandleOutcome(const AttemptOutcome& o) {
                        !o.timed_out && o.error.empty();
   rec.state = success ? AttemptState::kSuccess
                       : (skipped ? AttemptState::kSkipped : AttemptState::kFailed);
-  batch_.attempts.push_back(rec);
+  RecordAttempt(rec);
   if (orphaned || !spec) return;
   auto& ti = run->tasks[static_cast<size_t>(task)].rec;
   if (ti.try_number != o.key.try_number || ti.state != TaskState::kRunning) return;

@@ -68,9 +68,7 @@ Scheduler::ActiveRun* Scheduler::AddRun(RunRecord rec, std::vector<TaskInstanceR
 void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
   const TimePoint now = clock_.Now();
   const RunKey key{run.rec.dag_id, run.rec.run_id};
-  for (auto it = ready_.begin(); it != ready_.end();) {
-    it = (it->dag_id == key.first && it->run_id == key.second) ? ready_.erase(it) : std::next(it);
-  }
+  ForgetReady(key);
   const bool graph_changed = graph != run.graph;
   if (graph_changed) {
     std::vector<TaskSlot> tasks(graph->size());
@@ -135,6 +133,14 @@ void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
     if (!IsTerminal(run.tasks[i].rec.state)) ++run.unfinished;
   }
   if (graph_changed && run.rec.state == RunState::kRunning) Reactivate(run);
+}
+
+// The ready queue is ordered by priority, so a run's entries are found by a scan; runs are
+// forgotten rarely (re-bound, cleared, finished), tasks are dispatched often.
+void Scheduler::ForgetReady(const RunKey& key) {
+  for (auto it = ready_.begin(); it != ready_.end();) {
+    it = (it->dag_id == key.first && it->run_id == key.second) ? ready_.erase(it) : std::next(it);
+  }
 }
 
 void Scheduler::StartRun(ActiveRun& run) {
@@ -275,9 +281,7 @@ void Scheduler::DropRun(const RunKey& key) {
   auto it = runs_.find(key);
   if (it == runs_.end()) return;
   const bool was_running = it->second->rec.state != RunState::kQueued;
-  for (auto r = ready_.begin(); r != ready_.end();) {
-    r = (r->dag_id == key.first && r->run_id == key.second) ? ready_.erase(r) : std::next(r);
-  }
+  ForgetReady(key);
   runs_.erase(it);
   if (was_running) --dags_[key.first].running_runs;
   AdmitRuns(key.first);

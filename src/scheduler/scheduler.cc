@@ -76,7 +76,7 @@ Status Scheduler::RecoverAttempts() {
       rec.state = AttemptState::kFailed;
       rec.end = now;
       rec.error = "never started: the scheduler stopped before launching it";
-      batch_.attempts.push_back(rec);
+      RecordAttempt(rec);
       if (owned) {
         slot->rec.try_number -= 1;
         SetTaskState(*run, task, TaskState::kScheduled, "recovered: attempt never started");
@@ -179,25 +179,8 @@ Status Scheduler::Flush() {
     auto it = dags_.find(id);
     if (it != dags_.end()) batch_.dags.push_back(it->second.rec);
   }
-  // An attempt written twice in one turn (its pid after launch, then its end) is written once,
-  // in its latest form.
-  if (batch_.attempts.size() > 1) {
-    std::map<AttemptKey, size_t> latest;
-    for (size_t i = 0; i < batch_.attempts.size(); ++i) {
-      const AttemptRecord& a = batch_.attempts[i];
-      latest[AttemptKey{a.dag_id, a.run_id, a.task_id, a.try_number}] = i;
-    }
-    if (latest.size() < batch_.attempts.size()) {
-      std::vector<AttemptRecord> kept;
-      for (size_t i = 0; i < batch_.attempts.size(); ++i) {
-        const AttemptRecord& a = batch_.attempts[i];
-        if (latest[AttemptKey{a.dag_id, a.run_id, a.task_id, a.try_number}] == i) {
-          kept.push_back(std::move(batch_.attempts[i]));
-        }
-      }
-      batch_.attempts = std::move(kept);
-    }
-  }
+  for (auto& [key, rec] : attempt_writes_) batch_.attempts.push_back(std::move(rec));
+  attempt_writes_.clear();
   if (!batch_.empty()) {
     // Nothing is acted on until this commit succeeds; a failed commit stops the loop.
     SLUICE_RETURN_IF_ERROR(store_.Apply(batch_).WithContext("store"));
@@ -225,7 +208,7 @@ void Scheduler::LaunchAll(std::vector<LaunchRequest> launches) {
       continue;
     }
     it->second.rec.pid = launched->pid;
-    batch_.attempts.push_back(it->second.rec);
+    RecordAttempt(it->second.rec);
   }
 }
 
@@ -236,6 +219,10 @@ std::string Scheduler::AttemptDir(const AttemptKey& key) const {
 
 void Scheduler::MarkDirty(ActiveRun& run, int task) {
   dirty_tasks_.insert({{run.rec.dag_id, run.rec.run_id}, task});
+}
+
+void Scheduler::RecordAttempt(const AttemptRecord& rec) {
+  attempt_writes_[AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number}] = rec;
 }
 
 void Scheduler::MarkRunDirty(ActiveRun& run) { dirty_runs_.insert({run.rec.dag_id, run.rec.run_id}); }

@@ -145,6 +145,9 @@ class Scheduler {
   std::string AttemptDir(const AttemptKey& key) const;
   void MarkDirty(ActiveRun& run, int task);
   void MarkRunDirty(ActiveRun& run);
+  void ForgetReady(const RunKey& key);
+  // Queues `rec` for this turn's commit; a later version of the same attempt replaces it.
+  void RecordAttempt(const AttemptRecord& rec);
 
   SchedulerOptions options_;
   Store& store_;
@@ -172,6 +175,7 @@ class Scheduler {
   std::set<std::pair<RunKey, int>> dirty_tasks_;
   std::set<RunKey> dirty_runs_;
   std::set<std::string> dirty_dags_;
+  std::map<AttemptKey, AttemptRecord> attempt_writes_;  // attempts changed this turn
   std::vector<RunKey> finished_runs_;
 };
 
