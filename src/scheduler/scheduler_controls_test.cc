@@ -8,7 +8,6 @@ namespace {
 
 using std::chrono::minutes;
 using std::chrono::seconds;
-using State = std::pair<std::string, int>;  // task state name, tries
 
 TEST_F(SchedulerTest, MaxActiveTasksLimitsOneDagNotTheOthers) {
   source_.Set("/dags/narrow.yaml", R"(

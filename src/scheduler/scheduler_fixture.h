@@ -16,6 +16,9 @@
 
 namespace sluice::testing {
 
+// A task instance as tests compare it: its state name and its tries.
+using State = std::pair<std::string, int>;
+
 inline TimePoint T(const std::string& iso) { return *ParseTimePoint(iso, TimeZone::Utc()); }
 inline std::string Iso(TimePoint t) { return FormatIsoUtc(t); }
 
@@ -63,9 +66,9 @@ class SchedulerTest : public ::testing::Test {
     return runs->empty() ? RunRecord() : runs->front();
   }
 
-  std::map<std::string, std::pair<std::string, int>> TaskStates(const std::string& dag,
+  std::map<std::string, State> TaskStates(const std::string& dag,
                                                                 const std::string& run) {
-    std::map<std::string, std::pair<std::string, int>> out;
+    std::map<std::string, State> out;
     for (const auto& ti : *store_->ListTaskInstances(dag, run)) {
       out[ti.task_id] = {TaskStateName(ti.state), ti.try_number};
     }

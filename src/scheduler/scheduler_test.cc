@@ -31,7 +31,7 @@ tasks:
   EXPECT_EQ(RunStateName(run.state), std::string("success"));
   EXPECT_EQ(Iso(*run.end), "2025-01-06T12:00:03Z");
   auto states = TaskStates("chain", *run_id);
-  EXPECT_EQ(states["c"], (std::pair<std::string, int>{"success", 1}));
+  EXPECT_EQ(states["c"], (State{"success", 1}));
 }
 
 TEST_F(SchedulerTest, FixedRetriesThenSuccess) {
@@ -49,7 +49,7 @@ tasks:
                                                   "flaky@2025-01-06T12:10:02Z"}));
   RunRecord run = OnlyRun("r");
   EXPECT_EQ(RunStateName(run.state), std::string("success"));
-  EXPECT_EQ(TaskStates("r", run.run_id)["flaky"], (std::pair<std::string, int>{"success", 3}));
+  EXPECT_EQ(TaskStates("r", run.run_id)["flaky"], (State{"success", 3}));
   auto attempts = *store_->ListAttempts("r", run.run_id, "flaky");
   ASSERT_EQ(attempts.size(), 3u);
   EXPECT_EQ(attempts[0].exit_code, 1);
@@ -73,10 +73,10 @@ tasks:
   RunRecord run = OnlyRun("f");
   EXPECT_EQ(RunStateName(run.state), std::string("failed"));
   auto states = TaskStates("f", run.run_id);
-  EXPECT_EQ(states["a"], (std::pair<std::string, int>{"failed", 2}));
-  EXPECT_EQ(states["b"], (std::pair<std::string, int>{"upstream_failed", 0}));
-  EXPECT_EQ(states["c"], (std::pair<std::string, int>{"upstream_failed", 0}));
-  EXPECT_EQ(states["cleanup"], (std::pair<std::string, int>{"success", 1}));
+  EXPECT_EQ(states["a"], (State{"failed", 2}));
+  EXPECT_EQ(states["b"], (State{"upstream_failed", 0}));
+  EXPECT_EQ(states["c"], (State{"upstream_failed", 0}));
+  EXPECT_EQ(states["cleanup"], (State{"success", 1}));
 }
 
 TEST_F(SchedulerTest, SkipExitCodeSkipsDownstreamAndRunSucceeds) {
@@ -94,9 +94,9 @@ tasks:
   RunRecord run = OnlyRun("s");
   EXPECT_EQ(RunStateName(run.state), std::string("success"));
   auto states = TaskStates("s", run.run_id);
-  EXPECT_EQ(states["check"], (std::pair<std::string, int>{"skipped", 1}));
-  EXPECT_EQ(states["load"], (std::pair<std::string, int>{"skipped", 0}));
-  EXPECT_EQ(states["always"], (std::pair<std::string, int>{"success", 1}));
+  EXPECT_EQ(states["check"], (State{"skipped", 1}));
+  EXPECT_EQ(states["load"], (State{"skipped", 0}));
+  EXPECT_EQ(states["always"], (State{"success", 1}));
 }
 
 TEST_F(SchedulerTest, ParallelismAndPriority) {
