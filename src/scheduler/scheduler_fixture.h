@@ -66,8 +66,7 @@ class SchedulerTest : public ::testing::Test {
     return runs->empty() ? RunRecord() : runs->front();
   }
 
-  std::map<std::string, State> TaskStates(const std::string& dag,
-                                                                const std::string& run) {
+  std::map<std::string, State> TaskStates(const std::string& dag, const std::string& run) {
     std::map<std::string, State> out;
     for (const auto& ti : *store_->ListTaskInstances(dag, run)) {
       out[ti.task_id] = {TaskStateName(ti.state), ti.try_number};
