@@ -4,9 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/dag_loader.h"
-#include "util/file.h"
-#include "util/strings.h"
 
 namespace sluice {
 
