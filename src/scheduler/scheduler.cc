@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 
-
 namespace sluice {
 
 Scheduler::Scheduler(SchedulerOptions options, Store& store, Executor& executor, Clock& clock,
