@@ -380,6 +380,7 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
   LaunchRequest req = Sh("adopted", "sleep 1; exit 7");
   auto launched = exec_->Launch(req);
   ASSERT_TRUE(launched.ok());
+  WaitForLog(req, "sluice| started pid ");
   exec_.reset();  // the scheduler went away; the supervisor carries on
   auto b = NewExecutor();
   ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
@@ -472,16 +473,22 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
   pid_t scheduler = ::fork();
   ASSERT_GE(scheduler, 0);
   if (scheduler == 0) {
-    // The "scheduler": launches, then dies by SIGKILL with no chance to clean up.
+    // The "scheduler": launches, waits until the task runs, then dies by SIGKILL with no
+    // chance to clean up.
     auto e = CreateLocalExecutor(SupervisorPath(), SystemClock());
-    if (e.ok() && (*e)->Launch(req).ok()) ::raise(SIGKILL);
+    if (e.ok() && (*e)->Launch(req).ok()) {
+      for (int i = 0; i < 2000 && Log(req).find("started pid") == std::string::npos; ++i) {
+        ::usleep(1000);
+      }
+      ::raise(SIGKILL);
+    }
     ::_exit(1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(scheduler, &status, 0), scheduler);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child could not launch";
   exec_ = NewExecutor();
-  // The store would know the pid; the pid file has it too.
+  // The store may not have the supervisor's pid: its lock alone tells that it lives.
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, 0}).ok());
   AttemptOutcome o = WaitFor(req.key);
   EXPECT_EQ(o.exit_code, 7) << o.error;
@@ -510,25 +517,102 @@ TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
   EXPECT_EQ(CountOpenFds(), fds_before);
 }
 
-TEST_F(ExecutorTest, AKilledZygoteIsReplacedAndItsSupervisorsLiveOn) {
-  LaunchRequest slow = Sh("slow", "sleep 0.5; exit 4");
-  ASSERT_TRUE(exec_->Launch(slow).ok());
-  // The zygote names the executor's tag folder; supervisors it forked share its command line.
-  const std::string zygote = "sluice-supervisor --dir " + tmp_.path() + "/logs --zygote";
-  ASSERT_EQ(std::system(("pkill -KILL -o -f '" + zygote + "'").c_str()), 0);
-  EXPECT_EQ(Run(Sh("after", "exit 5")).exit_code, 5);
-  EXPECT_EQ(WaitFor(slow.key).exit_code, 4);
+TEST_F(ExecutorTest, AKilledSupervisorIsReplacedAtTheNextLaunch) {
+  LaunchRequest slow = Sh("slow", "sleep 30");
+  auto launched = exec_->Launch(slow);
+  ASSERT_TRUE(launched.ok());
+  WaitForLog(slow, "sluice| started pid ");
+  // Its command line names the executor's tag folder, for pkill -f.
+  auto cmdline = ReadFile("/proc/" + std::to_string(launched->pid) + "/cmdline");
+  ASSERT_TRUE(cmdline.ok());
+  EXPECT_EQ(*cmdline, SupervisorPath() + std::string("\0--dir\0", 7) + tmp_.path() +
+                          std::string("/logs\0--serve\0", 14));
+  ASSERT_EQ(::kill(static_cast<pid_t>(launched->pid), SIGKILL), 0);
+  AttemptOutcome lost = WaitFor(slow.key);
+  EXPECT_TRUE(lost.lost);
+  EXPECT_EQ(lost.error, "lost: supervisor exited without a result");
+  auto again = exec_->Launch(Sh("after", "exit 5"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->pid, launched->pid);
+  EXPECT_EQ(WaitFor(Sh("after", "").key).exit_code, 5);
   EXPECT_EQ(CountZombieChildren(), 0);
 }
 
-TEST_F(ExecutorTest, DestroyingTheExecutorEndsTheZygoteButNotTheTasks) {
+TEST_F(ExecutorTest, DestroyingTheExecutorLeavesItsTasksRunning) {
   LaunchRequest req = Sh("outlives", "sleep 0.3; exit 6");
-  ASSERT_TRUE(exec_->Launch(req).ok());
+  auto launched = exec_->Launch(req);
+  ASSERT_TRUE(launched.ok());
+  WaitForLog(req, "sluice| started pid ");
   exec_.reset();
   EXPECT_EQ(CountZombieChildren(), 0);
   exec_ = NewExecutor();
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
   EXPECT_EQ(WaitFor(req.key).exit_code, 6);
+  // Its last attempt done and its scheduler gone, the supervisor exits.
+  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+  while (!ProcessGone(launched->pid) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_TRUE(ProcessGone(launched->pid));
+}
+
+TEST_F(ExecutorTest, ALaunchThatArrivesAfterItsSchedulerDiedIsNotStarted) {
+  // A supervisor that is slow to read (stopped here) gets a launch, then its socket closes:
+  // the scheduler died right after asking. It must not start the attempt, which the next
+  // scheduler will start itself (Adopt: not found).
+  auto first = exec_->Launch(Sh("first", "true"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(WaitFor(Sh("first", "").key).exit_code, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(first->pid), SIGSTOP), 0);
+  LaunchRequest late = Sh("late", "echo ran > " + tmp_.path() + "/late-ran");
+  ASSERT_TRUE(exec_->Launch(late).ok());
+  exec_.reset();
+  ASSERT_EQ(::kill(static_cast<pid_t>(first->pid), SIGCONT), 0);
+  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+  while (!ProcessGone(first->pid) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_TRUE(ProcessGone(first->pid));
+  exec_ = NewExecutor();
+  Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_dir, first->pid});
+  EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.message();
+  EXPECT_FALSE(PathExists(tmp_.path() + "/late-ran"));
+  EXPECT_FALSE(PathExists(late.attempt_dir + "/log"));
+}
+
+TEST_F(ExecutorTest, KillOfAnAdoptedAttemptReachesTheEarlierSupervisor) {
+  LaunchRequest req = Sh("adopted_kill", "echo started; sleep 30");
+  auto launched = exec_->Launch(req);
+  ASSERT_TRUE(launched.ok());
+  WaitForLog(req, "out| started\n");
+  auto second = NewExecutor();  // the scheduler restarted while the first one lives on
+  ASSERT_TRUE(second->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
+  second->Kill(req.key);
+  AttemptOutcome o = WaitFor(req.key, second.get());
+  EXPECT_FALSE(o.lost) << o.error;
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_THAT(LogBodies(req),
+              ::testing::Contains("sluice| asked to stop: SIGTERM to the process group"));
+}
+
+TEST_F(ExecutorTest, SigtermToTheSupervisorStopsEveryAttempt) {
+  LaunchRequest a = Sh("a", "echo started; sleep 30");
+  LaunchRequest b = Sh("b", "echo started; sleep 30");
+  auto launched = exec_->Launch(a);
+  ASSERT_TRUE(launched.ok());
+  ASSERT_TRUE(exec_->Launch(b).ok());
+  WaitForLog(a, "out| started\n");
+  WaitForLog(b, "out| started\n");
+  ASSERT_EQ(::kill(static_cast<pid_t>(launched->pid), SIGTERM), 0);
+  for (const auto* req : {&a, &b}) {
+    AttemptOutcome o = WaitFor(req->key);
+    EXPECT_FALSE(o.lost) << o.error;
+    EXPECT_EQ(o.signal, SIGTERM);
+  }
+  // It exits once they are over; the next launch starts a new one.
+  auto c = exec_->Launch(Sh("c", "exit 3"));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(WaitFor(Sh("c", "").key).exit_code, 3);
 }
 
 TEST(LocalExecutorCreateTest, AMissingSupervisorIsReported) {

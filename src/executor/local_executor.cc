@@ -1,5 +1,5 @@
-// The local executor: each attempt runs under its own sluice-supervisor process, watched
-// through a pidfd from the scheduler's single event loop (no thread per task).
+// The local executor: attempts run under one long-lived sluice-supervisor, which the scheduler's
+// single event loop talks to over a socket (no thread per task, no process per attempt).
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -17,6 +17,7 @@
 
 #include "executor/attempt_result.h"
 #include "executor/executor.h"
+#include "executor/supervisor_protocol.h"
 #include "util/file.h"
 #include "util/spawn_setup.h"
 
@@ -25,15 +26,13 @@ extern char** environ;
 namespace sluice {
 namespace {
 
-constexpr int kLockFdInSupervisor = 3;  // see AcquireLock in supervisor_main.cc
-// While an adopted supervisor's pid is unknown, its lock is re-checked this often.
+// An adopted attempt's lock is re-checked this often.
 constexpr Duration kLockPollInterval = std::chrono::milliseconds(20);
 constexpr const char* kLostError = "lost: supervisor exited without a result";
 
 // Raw syscalls: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers do not link
 // from C++.
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-void PidfdSignal(int pidfd, int sig) { ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0); }
 
 std::string Path(const std::string& dir, const char* name) { return dir + "/" + name; }
 
@@ -68,18 +67,6 @@ int64_t ToMillisCeil(Duration d) {
   return d.count() <= 0 ? 0 : (d.count() + 999) / 1000;
 }
 
-// The scheduler's environment overlaid by the request's, as "NAME=value" strings.
-std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& overlay) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view entry(*e);
-    std::string name(entry.substr(0, entry.find('=')));
-    if (!overlay.count(name)) env.emplace_back(entry);
-  }
-  for (const auto& [name, value] : overlay) env.push_back(name + "=" + value);
-  return env;
-}
-
 std::vector<char*> CStrings(std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
@@ -88,19 +75,19 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
-// A supervisor (or the zygote, whose forks become supervisors) starts with its stop signals
-// blocked, to be read from its signalfd, and every other handled signal at its default.
-void SetSupervisorSignals(SpawnSetup& s, int extra_flags) {
+// The supervisor starts with its signals blocked, to be read from its signalfd (so a stop that
+// comes before it is ready is queued), and every other handled signal at its default.
+void SetSupervisorSignals(SpawnSetup& s) {
   sigset_t blocked;
   sigset_t defaults;
   sigemptyset(&blocked);
   sigemptyset(&defaults);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&blocked, sig);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, kStopSignal}) sigaddset(&blocked, sig);
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
   ::posix_spawnattr_setsigmask(&s.attr, &blocked);
   ::posix_spawnattr_setsigdefault(&s.attr, &defaults);
-  ::posix_spawnattr_setflags(
-      &s.attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extra_flags));
+  ::posix_spawnattr_setflags(&s.attr,
+                             static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
 }
 
 class LocalExecutor final : public Executor {
@@ -111,14 +98,14 @@ class LocalExecutor final : public Executor {
         clock_(clock),
         wake_fd_(wake_fd) {}
 
-  // Closes descriptors only: running supervisors keep their tasks going, and a restarted
-  // scheduler adopts them.
+  // Closes descriptors only: the supervisor finishes the attempts it has and then exits, and a
+  // restarted scheduler adopts them.
   ~LocalExecutor() override {
     for (auto& [key, w] : watched_) {
       if (w.pidfd >= 0) ::close(w.pidfd);
     }
     ::close(wake_fd_);
-    StopZygote();
+    if (supervisor_fd_ >= 0) ::close(supervisor_fd_);
   }
 
   Result<LaunchedAttempt> Launch(const LaunchRequest& req) override {
@@ -126,56 +113,38 @@ class LocalExecutor final : public Executor {
     if (watched_.count(req.key)) {
       return Status::Precondition(req.attempt_dir + ": attempt is already running");
     }
-    SLUICE_RETURN_IF_ERROR(MakeDirs(req.attempt_dir));
-    // Files of an earlier supervisor in this directory must not be mistaken for this one's.
-    ::unlink(Path(req.attempt_dir, kAttemptResultFile).c_str());
-    if (auto via_zygote = LaunchViaZygote(req)) {
-      if (!via_zygote->ok()) return via_zygote->status();
-      return Watch(req, **via_zygote);
+    std::vector<std::string> msg = {kLaunchMessage, req.attempt_dir,
+                                    req.timeout ? std::to_string(ToMillisCeil(*req.timeout)) : "",
+                                    std::to_string(ToMillisCeil(req.kill_grace)), req.cwd,
+                                    std::to_string(req.argv.size())};
+    msg.insert(msg.end(), req.argv.begin(), req.argv.end());
+    for (const auto& [name, value] : req.env) msg.push_back(name + "=" + value);
+    std::string frame;
+    AppendFrame(msg, &frame);
+    // The supervisor answers when the attempt has ended, not now: a launch costs the scheduler
+    // one write. A supervisor that died since the last one is replaced once.
+    Status sent;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      sent = StartSupervisor();
+      if (sent.ok() && SendAll(supervisor_fd_, frame)) break;
+      if (sent.ok()) sent = Status::Io(req.attempt_dir + ": the supervisor did not take the launch");
+      SupervisorGone();
     }
-    // No zygote (it could not be started or died): exec the supervisor directly.
-    const std::string& lock_path = req.attempt_dir;  // the directory itself is the lock
-    int lock_fd = ::open(lock_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock_fd < 0) return Status::Errno("open(\"" + lock_path + "\")");
-    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-      Status st = errno == EWOULDBLOCK
-                      ? Status::Precondition(req.attempt_dir +
-                                             ": attempt is already running (its lock is held)")
-                      : Status::Errno("flock(\"" + lock_path + "\")");
-      ::close(lock_fd);
-      return st;
-    }
-    if (lock_fd == kLockFdInSupervisor) {
-      // dup2 onto itself would leave FD_CLOEXEC set and the supervisor without its lock.
-      int moved = ::fcntl(lock_fd, F_DUPFD_CLOEXEC, kLockFdInSupervisor + 1);
-      ::close(lock_fd);
-      if (moved < 0) return Status::Errno("fcntl(F_DUPFD_CLOEXEC)");
-      lock_fd = moved;
-    }
-    auto pid = Spawn(req, lock_fd);
-    ::close(lock_fd);  // the supervisor holds the lock through its own copy now
-    if (!pid.ok()) return pid.status();
-
-    int pidfd = PidfdOpen(*pid);
-    if (pidfd < 0) {
-      Status st = Status::Errno("pidfd_open(" + std::to_string(*pid) + ")");
-      ::kill(*pid, SIGKILL);  // it cannot be watched, so it must not run
-      ::waitpid(*pid, nullptr, 0);
-      return st;
-    }
+    if (!sent.ok()) return sent;
     const TimePoint now = clock_.Now();
-    watched_[req.key] = Watched{req.attempt_dir, pidfd, /*kill_requested=*/false, now};
-    return LaunchedAttempt{*pid, now, Path(req.attempt_dir, kAttemptLogFile)};
+    watched_[req.key] = Watched{req.attempt_dir, /*adopted=*/false, -1, false, now};
+    by_dir_[req.attempt_dir] = req.key;
+    return LaunchedAttempt{supervisor_pid_, now, Path(req.attempt_dir, kAttemptLogFile)};
   }
 
   Status Adopt(const AdoptRequest& req) override {
     if (watched_.count(req.key)) return Status::Ok();
-    // Launch creates the directory first: without it the attempt was never started.
+    // The supervisor creates the directory first: without it the attempt was never started.
     if (!PathExists(req.attempt_dir)) {
       return Status::NotFound("attempt never started: no " + req.attempt_dir);
     }
-    // A launcher that died between creating the directory and starting the supervisor leaves
-    // no trace of one: no result, no log, and a lock nobody holds.
+    // A supervisor that gave up on the launch (its scheduler was gone) or died before starting
+    // the task leaves no trace of it: no result, no log, and a lock nobody holds.
     if (!PathExists(Path(req.attempt_dir, kAttemptResultFile)) &&
         !PathExists(Path(req.attempt_dir, kAttemptLogFile))) {
       auto held = LockHeld(req.attempt_dir);
@@ -185,84 +154,77 @@ class LocalExecutor final : public Executor {
     }
     // The result is read only once the lock is free: while its supervisor lives, it may be
     // half-written.
-    Watched w{req.attempt_dir, -1, false, TimePoint{}};
-    Status st = Recheck(req.key, w, static_cast<pid_t>(req.pid));
-    if (st.ok() && w.pidfd == -2) return Status::Ok();  // ended: its outcome is in ready_
-    if (!st.ok()) {
+    Watched w{req.attempt_dir, /*adopted=*/true, -1, false, TimePoint{}};
+    auto ended = Recheck(req.key, w, static_cast<pid_t>(req.pid));
+    if (!ended.ok()) {
       // Cannot tell whether it is alive: reporting it lost lets the retry policy decide.
-      AttemptOutcome o = Lost(req.key, TimePoint{});
-      o.error = "lost: " + st.message();
-      ready_.push_back(std::move(o));
-      return st;
+      ready_.push_back(Lost(req.key, TimePoint{}, "lost: " + ended.status().message()));
+      return ended.status();
     }
-    watched_[req.key] = w;
+    if (!*ended) watched_[req.key] = w;
     return Status::Ok();
   }
 
   void Kill(const AttemptKey& key) override {
     auto it = watched_.find(key);
     if (it == watched_.end()) return;  // ended already; its outcome is or was in Wait()
-    if (it->second.pidfd >= 0) {
-      PidfdSignal(it->second.pidfd, SIGTERM);
+    Watched& w = it->second;
+    if (!w.adopted) {
+      std::string frame;
+      AppendFrame({kKillMessage, w.dir}, &frame);
+      SendAll(supervisor_fd_, frame);  // if it died, its attempts come back from Wait()
+    } else if (w.pidfd >= 0) {
+      QueueStop(w);
     } else {
-      it->second.kill_requested = true;  // sent once its pid is known
+      w.kill_requested = true;  // sent once the supervisor is known
     }
   }
 
   std::vector<AttemptOutcome> Wait(Duration max_wait) override {
-    std::vector<AttemptOutcome> out = std::move(ready_);
-    ready_.clear();
-    bool polling_locks = false;
+    // Adopted attempts have no socket to report on: their locks are checked, at most every
+    // kLockPollInterval (real time: it paces system calls, not the schedule).
+    bool adopted = false;
+    const auto now = std::chrono::steady_clock::now();
+    const bool check_locks = now - last_lock_check_ >= kLockPollInterval;
+    if (check_locks) last_lock_check_ = now;
     for (auto it = watched_.begin(); it != watched_.end();) {
-      if (it->second.pidfd >= 0) {
+      if (!it->second.adopted || !check_locks) {
+        adopted = adopted || it->second.adopted;
         ++it;
         continue;
       }
-      Status st = Recheck(it->first, it->second, 0);
-      if (!st.ok() || it->second.pidfd == -2) {
-        if (!st.ok()) out.push_back(Lost(it->first, it->second.start, "lost: " + st.message()));
+      auto ended = Recheck(it->first, it->second, 0);
+      if (!ended.ok() || *ended) {
+        if (!ended.ok()) {
+          ready_.push_back(Lost(it->first, it->second.start, "lost: " + ended.status().message()));
+        }
+        Forget(it->first, it->second);
         it = watched_.erase(it);
         continue;
       }
-      polling_locks = polling_locks || it->second.pidfd < 0;
+      adopted = true;
       ++it;
     }
-    for (auto& o : ready_) out.push_back(std::move(o));
+    std::vector<AttemptOutcome> out = std::move(ready_);
     ready_.clear();
 
     Duration wait = out.empty() ? std::max(max_wait, Duration(0)) : Duration(0);
-    if (polling_locks) wait = std::min(wait, kLockPollInterval);
-    std::vector<pollfd> fds;
-    std::vector<const AttemptKey*> keys;
-    fds.reserve(watched_.size() + 1);
-    fds.push_back({wake_fd_, POLLIN, 0});
-    for (const auto& [key, w] : watched_) {
-      if (w.pidfd < 0) continue;
-      fds.push_back({w.pidfd, POLLIN, 0});
-      keys.push_back(&key);
-    }
+    if (adopted) wait = std::min(wait, kLockPollInterval);
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {supervisor_fd_, POLLIN, 0}};
     timespec ts{static_cast<time_t>(wait.count() / 1000000),
                 static_cast<long>(wait.count() % 1000000) * 1000};
-    int n = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
+    int n = ::ppoll(fds, supervisor_fd_ >= 0 ? 2 : 1, &ts, nullptr);
     if (n <= 0) return out;  // timeout, or EINTR: the caller loops
     if (fds[0].revents & POLLIN) {
       uint64_t count = 0;
       ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
       (void)ignored;
     }
-    for (size_t i = 1; i < fds.size(); ++i) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      const AttemptKey key = *keys[i - 1];
-      auto it = watched_.find(key);
-      Watched w = it->second;
-      watched_.erase(it);
-      // Reaps the supervisor if it is our child (launched by this process); a supervisor
-      // adopted from a previous scheduler is not, and then this is a harmless ECHILD.
-      siginfo_t info{};
-      ::waitid(P_PIDFD, static_cast<id_t>(w.pidfd), &info, WEXITED | WNOHANG);
-      ::close(w.pidfd);
-      out.push_back(OutcomeFromDir(key, w.dir, w.start));
+    if (supervisor_fd_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ReadSupervisor();
     }
+    for (auto& o : ready_) out.push_back(std::move(o));
+    ready_.clear();
     return out;
   }
 
@@ -277,92 +239,106 @@ class LocalExecutor final : public Executor {
  private:
   struct Watched {
     std::string dir;
-    int pidfd = -1;               // -1: pid not known yet (adopted); -2: ended (transient)
-    bool kill_requested = false;  // Kill() came before the pid was known
+    bool adopted = false;         // run by an earlier scheduler's supervisor: watched by its lock
+    int pidfd = -1;               // of an adopted attempt's supervisor, when known (for Kill)
+    bool kill_requested = false;  // Kill() came before the supervisor was known
     TimePoint start;              // launch time, for a lost outcome; zero when adopted
   };
 
-  // Starts watching a supervisor the zygote forked (not our child, so never waited for).
-  Result<LaunchedAttempt> Watch(const LaunchRequest& req, pid_t pid) {
-    const TimePoint now = clock_.Now();
-    const std::string log_path = Path(req.attempt_dir, kAttemptLogFile);
-    int pidfd = PidfdOpen(pid);
-    if (pidfd < 0) {
-      // It ended (and was reaped) before we looked: its result is in its folder. The pid
-      // cannot have been reused in these microseconds, and its lock would tell if it had.
-      ready_.push_back(OutcomeFromDir(req.key, req.attempt_dir, now));
-      return LaunchedAttempt{pid, now, log_path};
-    }
-    watched_[req.key] = Watched{req.attempt_dir, pidfd, /*kill_requested=*/false, now};
-    return LaunchedAttempt{pid, now, log_path};
+  void Forget(const AttemptKey& key, Watched& w) {
+    if (w.pidfd >= 0) ::close(w.pidfd);
+    w.pidfd = -1;
+    if (auto it = by_dir_.find(w.dir); it != by_dir_.end() && it->second == key) by_dir_.erase(it);
   }
 
-  // Sends the launch to the zygote. nullopt when there is no working zygote (the caller then
-  // execs the supervisor itself); otherwise the supervisor's pid or the zygote's refusal.
-  std::optional<Result<pid_t>> LaunchViaZygote(const LaunchRequest& req) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (zygote_fd_ < 0 && !StartZygote()) return std::nullopt;
-      std::vector<std::string> args = SupervisorArgs(req);
-      args.erase(args.begin());  // the program name
-      std::string frame;
-      AppendStrings(&frame, args);
-      AppendStrings(&frame, MergedEnv(req.env));
-      int64_t pid = -1;
-      uint32_t len = 0;
-      if (SendAll(zygote_fd_, frame) && RecvAll(zygote_fd_, &pid, sizeof pid) &&
-          RecvAll(zygote_fd_, &len, sizeof len)) {
-        std::string error(len, '\0');
-        if (len == 0 || RecvAll(zygote_fd_, error.data(), len)) {
-          if (pid > 0) return Result<pid_t>(static_cast<pid_t>(pid));
-          return Result<pid_t>(Status::Io(req.attempt_dir + ": " + error));
-        }
-      }
-      StopZygote();  // it died mid-request: start a fresh one and try once more
-    }
-    return std::nullopt;
-  }
-
-  bool StartZygote() {
+  // Starts the supervisor unless one is running, and waits for its hello.
+  Status StartSupervisor() {
+    if (supervisor_fd_ >= 0) return Status::Ok();
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return false;
-    std::vector<std::string> args = {supervisor_, "--dir", tag_dir_, "--zygote"};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      return Status::Errno("socketpair()");
+    }
+    std::vector<std::string> args = {supervisor_, "--dir", tag_dir_, "--serve"};
     std::vector<char*> argv = CStrings(args);
     SpawnSetup s;
     ::posix_spawn_file_actions_adddup2(&s.actions, fds[1], 0);
-    ::posix_spawn_file_actions_adddup2(&s.actions, fds[1], 1);
-    ::posix_spawn_file_actions_addopen(&s.actions, 2, "/dev/null", O_WRONLY, 0);
-    // Its children (the supervisors) inherit this mask: stop signals wait for their signalfd.
-    SetSupervisorSignals(s, 0);
+    // It must not hold the scheduler's terminal or output pipes: whoever reads the scheduler's
+    // output would otherwise wait for every task.
+    ::posix_spawn_file_actions_addopen(&s.actions, 1, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&s.actions, 1, 2);
+    SetSupervisorSignals(s);
     pid_t pid = 0;
     int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions, &s.attr, argv.data(), environ);
     ::close(fds[1]);
     if (rc != 0) {
       ::close(fds[0]);
-      return false;
+      return Status::Io(ErrnoText("posix_spawn(\"" + supervisor_ + "\")", rc));
     }
-    zygote_fd_ = fds[0];
-    zygote_pid_ = pid;
+    ::waitpid(pid, nullptr, 0);  // it forks the real supervisor and exits at once
+    supervisor_fd_ = fds[0];
+    std::vector<std::string> hello;
+    if (!ReadFrame(&hello) || hello.size() != 2 || hello[0] != kHelloMessage) {
+      SupervisorGone();
+      return Status::Io(supervisor_ + " did not start (no hello on its socket)");
+    }
+    supervisor_pid_ = std::atoll(hello[1].c_str());
+    return Status::Ok();
+  }
+
+  // Blocks until one frame has arrived (only the hello is awaited like this).
+  bool ReadFrame(std::vector<std::string>* out) {
+    while (!from_supervisor_.Next(out)) {
+      char buf[4096];
+      ssize_t n = ::recv(supervisor_fd_, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      from_supervisor_.Append(buf, static_cast<size_t>(n));
+    }
     return true;
   }
 
-  // Closing its socket ends the zygote; supervisors it forked are not affected.
-  void StopZygote() {
-    if (zygote_fd_ >= 0) ::close(zygote_fd_);
-    zygote_fd_ = -1;
-    if (zygote_pid_ > 0) ::waitpid(zygote_pid_, nullptr, 0);
-    zygote_pid_ = -1;
+  // Takes in what the supervisor sent: ended attempts, or its end.
+  void ReadSupervisor() {
+    char buf[64 * 1024];
+    bool gone = false;
+    for (;;) {
+      ssize_t n = ::recv(supervisor_fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) break;
+      if (n <= 0) {
+        gone = true;
+        break;
+      }
+      from_supervisor_.Append(buf, static_cast<size_t>(n));
+    }
+    std::vector<std::string> msg;
+    while (from_supervisor_.Next(&msg)) {
+      if (msg.size() != 3 || msg[0] != kEndedMessage) continue;
+      auto by_dir = by_dir_.find(msg[1]);
+      if (by_dir == by_dir_.end()) continue;
+      const AttemptKey key = by_dir->second;
+      auto it = watched_.find(key);
+      if (it == watched_.end() || it->second.adopted) continue;
+      ready_.push_back(OutcomeFromText(key, it->second.dir, it->second.start, msg[2]));
+      Forget(key, it->second);
+      watched_.erase(it);
+    }
+    if (gone) SupervisorGone();
   }
 
-  static void AppendStrings(std::string* out, const std::vector<std::string>& strings) {
-    auto put = [out](uint32_t v) { out->append(reinterpret_cast<const char*>(&v), sizeof v); };
-    put(static_cast<uint32_t>(strings.size()));
-    for (const auto& s : strings) {
-      put(static_cast<uint32_t>(s.size()));
-      out->append(s);
-    }
+  // The supervisor died (or never started): what it ran is judged by locks and result files
+  // from now on, as after a scheduler restart. Its tasks died with it (PR_SET_PDEATHSIG), so
+  // those come back lost unless they had finished.
+  void SupervisorGone() {
+    if (supervisor_fd_ >= 0) ::close(supervisor_fd_);
+    supervisor_fd_ = -1;
+    supervisor_pid_ = 0;
+    from_supervisor_ = FrameBuffer();
+    for (auto& [key, w] : watched_) w.adopted = true;
   }
 
   static bool SendAll(int fd, const std::string& data) {
+    if (fd < 0) return false;
     size_t off = 0;
     while (off < data.size()) {
       ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
@@ -373,75 +349,38 @@ class LocalExecutor final : public Executor {
     return true;
   }
 
-  static bool RecvAll(int fd, void* buf, size_t size) {
-    char* p = static_cast<char*>(buf);
-    while (size > 0) {
-      ssize_t n = ::recv(fd, p, size, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      p += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
+  // Asks an earlier scheduler's supervisor to stop one attempt. The pidfd was opened before
+  // its lock was seen held, so it is that supervisor and not a process that reused its pid.
+  void QueueStop(Watched& w) {
+    siginfo_t info{};
+    info.si_signo = kStopSignal;
+    info.si_code = SI_QUEUE;
+    info.si_pid = ::getpid();
+    info.si_uid = ::getuid();
+    info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(AttemptTag(w.dir)));
+    ::syscall(SYS_pidfd_send_signal, w.pidfd, kStopSignal, &info, 0);
+    w.kill_requested = false;
   }
 
-  std::vector<std::string> SupervisorArgs(const LaunchRequest& req) const {
-    std::vector<std::string> args = {supervisor_, "--dir", req.attempt_dir};
-    if (req.timeout) {
-      args.insert(args.end(), {"--timeout-ms", std::to_string(ToMillisCeil(*req.timeout))});
-    }
-    args.insert(args.end(), {"--grace-ms", std::to_string(ToMillisCeil(req.kill_grace))});
-    if (!req.cwd.empty()) args.insert(args.end(), {"--cwd", req.cwd});
-    args.push_back("--");
-    args.insert(args.end(), req.argv.begin(), req.argv.end());
-    return args;
-  }
-
-  Result<pid_t> Spawn(const LaunchRequest& req, int lock_fd) {
-    std::vector<std::string> args = SupervisorArgs(req);
-    std::vector<std::string> env = MergedEnv(req.env);
-    std::vector<char*> argv = CStrings(args);
-    std::vector<char*> envp = CStrings(env);
-
-    SpawnSetup s;
-    // The supervisor must not hold the scheduler's terminal or output pipes: whoever reads
-    // the scheduler's output would otherwise wait for every task.
-    ::posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_addopen(&s.actions, 1, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&s.actions, 1, 2);
-    ::posix_spawn_file_actions_adddup2(&s.actions, lock_fd, kLockFdInSupervisor);
-    // Spawned with its stop signals blocked, so a Kill() that comes before the supervisor has
-    // set up its signalfd is queued rather than killing it without a result.
-    SetSupervisorSignals(s, POSIX_SPAWN_SETSID);
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, supervisor_.c_str(), &s.actions, &s.attr, argv.data(),
-                           envp.data());
-    if (rc != 0) return Status::Io(ErrnoText("posix_spawn(\"" + supervisor_ + "\")", rc));
-    return pid;
-  }
-
-  // Finds out whether an adopted supervisor whose pid was unknown is alive. On return,
-  // w.pidfd is >= 0 (watch it), -1 (lock held, pid still unknown: check again later) or -2
-  // (it ended; its outcome was queued).
-  Status Recheck(const AttemptKey& key, Watched& w, pid_t hint) {
-    const pid_t pid = hint;
+  // Whether an adopted attempt has ended: its supervisor no longer holds the lock. Then its
+  // outcome is queued in ready_. `pid_hint` is the supervisor's pid from the store (0: unknown).
+  Result<bool> Recheck(const AttemptKey& key, Watched& w, pid_t pid_hint) {
     // The pidfd is opened before the lock is checked: if the lock is still held afterwards,
     // its holder was alive all along, so the pid cannot have been reused meanwhile.
-    int pidfd = pid > 0 ? PidfdOpen(pid) : -1;
+    int pidfd = w.pidfd < 0 && pid_hint > 0 ? PidfdOpen(pid_hint) : -1;
     auto held = LockHeld(w.dir);
     if (!held.ok()) {
       if (pidfd >= 0) ::close(pidfd);
       return held.status();
     }
     if (*held) {
-      w.pidfd = pidfd;
-      if (pidfd >= 0 && w.kill_requested) PidfdSignal(pidfd, SIGTERM);
-      return Status::Ok();
+      if (pidfd >= 0) w.pidfd = pidfd;
+      if (w.pidfd >= 0 && w.kill_requested) QueueStop(w);
+      return false;
     }
     if (pidfd >= 0) ::close(pidfd);
-    w.pidfd = -2;
     ready_.push_back(OutcomeFromDir(key, w.dir, w.start));
-    return Status::Ok();
+    return true;
   }
 
   AttemptOutcome Lost(const AttemptKey& key, TimePoint start,
@@ -458,12 +397,19 @@ class LocalExecutor final : public Executor {
   // The outcome the supervisor recorded, or a lost one when it wrote none.
   AttemptOutcome OutcomeFromDir(const AttemptKey& key, const std::string& dir,
                                 TimePoint start) const {
-    const std::string path = Path(dir, kAttemptResultFile);
-    auto text = ReadFile(path);
+    auto text = ReadFile(Path(dir, kAttemptResultFile));
     if (!text.ok()) return Lost(key, start);
+    return OutcomeFromText(key, dir, start, *text);
+  }
+
+  AttemptOutcome OutcomeFromText(const AttemptKey& key, const std::string& dir, TimePoint start,
+                                 const std::string& text) const {
     std::string error;
-    auto r = ParseAttemptResult(*text, &error);
-    if (!r) return Lost(key, start, "lost: bad result file \"" + path + "\": " + error);
+    auto r = ParseAttemptResult(text, &error);
+    if (!r) {
+      return Lost(key, start,
+                  "lost: bad result file \"" + Path(dir, kAttemptResultFile) + "\": " + error);
+    }
     AttemptOutcome o;
     o.key = key;
     o.exit_code = r->exit_code;
@@ -476,13 +422,16 @@ class LocalExecutor final : public Executor {
   }
 
   const std::string supervisor_;
-  const std::string tag_dir_;  // named in the zygote's command line, for pkill -f
-  int zygote_fd_ = -1;         // our end of the zygote's socket; -1: none running
-  pid_t zygote_pid_ = -1;
+  const std::string tag_dir_;  // named in the supervisor's command line, for pkill -f
   Clock& clock_;
   const int wake_fd_;
+  int supervisor_fd_ = -1;     // our end of the supervisor's socket; -1: none running
+  int64_t supervisor_pid_ = 0;
+  FrameBuffer from_supervisor_;
   std::map<AttemptKey, Watched> watched_;
-  std::vector<AttemptOutcome> ready_;  // ended adopted attempts, returned by the next Wait()
+  std::map<std::string, AttemptKey> by_dir_;  // attempts of the live supervisor, by directory
+  std::vector<AttemptOutcome> ready_;  // outcomes for the next Wait()
+  std::chrono::steady_clock::time_point last_lock_check_;
 };
 
 }  // namespace

@@ -1,0 +1,100 @@
+#pragma once
+// One task attempt inside sluice-supervisor: its locked directory, its process group, its
+// time-stamped log, its timeout, and the result it leaves behind. The supervisor's event loop
+// (supervisor_main.cc) owns many of these and feeds them what it sees: readable pipes, the
+// task's exit, the clock.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/attempt_result.h"
+#include "executor/log_lines.h"
+
+namespace sluice {
+
+struct AttemptSpec {
+  std::string dir;                     // ATTEMPT_DIR: created if absent, locked, holds log/result
+  std::optional<int64_t> timeout_ms;
+  int64_t grace_ms = 10000;            // SIGTERM -> SIGKILL
+  std::string cwd;                     // empty: the supervisor's
+  std::vector<std::string> argv;       // argv[0] looked up in PATH if it has no '/'
+  std::vector<std::string> env;        // the task's whole environment, NAME=value
+};
+
+// Raises the supervisor's own open-files limit (it holds four descriptors per running attempt);
+// tasks are started with the limit found here.
+void RaiseFileLimitForSupervisor();
+
+class SupervisedAttempt {
+ public:
+  explicit SupervisedAttempt(AttemptSpec spec) : spec_(std::move(spec)) {}
+  ~SupervisedAttempt();
+  SupervisedAttempt(const SupervisedAttempt&) = delete;
+  SupervisedAttempt& operator=(const SupervisedAttempt&) = delete;
+
+  // Creates and locks the directory. False: the attempt is over (Finishable()) with the reason
+  // as its error; when the lock was someone else's it also leaves the directory alone.
+  bool LockDir();
+  // Frees the lock and forgets the attempt without a trace but its directory: for a launch whose
+  // scheduler is gone, which a later scheduler will start again.
+  void Abandon();
+  // Starts the task, after LockDir. When that fails the attempt is over (Finishable()).
+  void StartTask(int64_t now_mono_us);
+
+  // Ends the attempt before it started, e.g. on a malformed request: it only reports `error`.
+  void Fail(const std::string& error);
+
+  const std::string& dir() const { return spec_.dir; }
+  pid_t task_pid() const { return task_; }
+  // The task's stdout (0) and stderr (1) pipes, -1 once closed.
+  int stream_fd(int i) const { return streams_[i].fd; }
+
+  void OnReadable(int stream, int64_t now_mono_us);
+  // The task (the group leader) has ended and is a zombie, not yet reaped: its group is
+  // SIGKILLed while its pid cannot be reused, then it is reaped.
+  void OnTaskExit(int64_t now_mono_us);
+  // SIGTERM to the group now, SIGKILL after the grace period (a Kill, or the supervisor told
+  // to stop).
+  void Stop(int64_t now_mono_us);
+  // Acts on deadlines that have passed; returns the next one, if any.
+  std::optional<int64_t> OnClock(int64_t now_mono_us);
+
+  // Whether the attempt can be finished: the task ended, its pipes are closed (or their
+  // drain time is over) and nothing of its group is left among the supervisor's children (or
+  // the bound on waiting for that passed).
+  bool Finishable(int64_t now_mono_us) const;
+  // Writes the final notes and the result file, then frees the lock. Returns the result text.
+  std::string Finish();
+
+ private:
+  struct Stream {
+    int fd = -1;
+    LogLineSplitter splitter;
+  };
+
+  void StopGroup(const std::string& why, int64_t now_mono_us);
+  void CloseStream(Stream& s);
+  void Note(const std::string& text);
+
+  AttemptSpec spec_;
+  int lock_fd_ = -1;
+  int log_fd_ = -1;
+  bool foreign_ = false;        // the lock was held by another supervisor
+  pid_t task_ = 0;
+  int status_ = 0;              // wait status, once task_done_
+  bool task_done_ = false;
+  bool term_sent_ = false;
+  bool ended_early_ = false;    // it never ran: the directory, lock, log or exec failed
+  int64_t start_mono_us_ = 0;
+  std::optional<int64_t> sigkill_at_;
+  std::optional<int64_t> drain_until_;  // output of escaped processes is not awaited past it
+  std::optional<int64_t> reap_until_;   // SIGKILLed leftovers in D state are not awaited past it
+  Stream streams_[2] = {{-1, LogLineSplitter("out")}, {-1, LogLineSplitter("err")}};
+  AttemptResult result_;
+};
+
+}  // namespace sluice
