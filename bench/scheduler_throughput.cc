@@ -22,7 +22,7 @@ class InstantExecutor final : public Executor {
     o.exit_code = 0;
     o.start = o.end = clock_.Now();
     done_.push_back(std::move(o));
-    return LaunchedAttempt{1, o.start, request.attempt_dir + "/log"};
+    return LaunchedAttempt{1, o.start, AttemptLogPath(request.attempt_path)};
   }
   Status Adopt(const AdoptRequest&) override { return Status::Ok(); }
   void Kill(const AttemptKey&) override {}

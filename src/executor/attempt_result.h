@@ -1,6 +1,6 @@
 #pragma once
-// The files of an attempt directory and the text format of its `result` file: the protocol
-// between sluice-supervisor (which writes them) and the local executor (which reads them).
+// The files of an attempt and the text format of its result file: the protocol between
+// sluice-supervisor (which writes them) and the local executor (which reads them).
 // Dependency-free on purpose: the supervisor links this and nothing else of Sluice.
 
 #include <cstdint>
@@ -10,11 +10,17 @@
 
 namespace sluice {
 
-// Names inside ATTEMPT_DIR. The live supervisor holds an flock on ATTEMPT_DIR itself: one
-// file-system entry fewer per attempt than a lock file (creating inodes is the dearest part of
-// a launch on ext4).
-inline constexpr const char* kAttemptLogFile = "log";        // time-stamped task output
-inline constexpr const char* kAttemptResultFile = "result";  // written last, ends with done=1
+// An attempt's files are named after its path P (e.g. $SLUICE_HOME/logs/DAG/RUN/TASK.TRY):
+// P.log holds the task's time-stamped output and is also the lock (flock) its supervisor holds
+// while the attempt lives; P.result is written last and ends with done=1. Two files and no
+// directory per attempt: creating inodes, directories most of all, is the dearest part of a
+// launch on ext4.
+inline std::string AttemptLogPath(std::string_view attempt_path) {
+  return std::string(attempt_path) + ".log";
+}
+inline std::string AttemptResultPath(std::string_view attempt_path) {
+  return std::string(attempt_path) + ".result";
+}
 
 // What the supervisor saw of the task. Times are microseconds since the Unix epoch (UTC).
 struct AttemptResult {

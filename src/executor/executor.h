@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "executor/attempt_result.h"
 #include "sluice/clock.h"
 #include "sluice/status.h"
 
@@ -35,7 +36,9 @@ struct LaunchRequest {
   std::string cwd;                          // empty: the scheduler's cwd
   std::optional<Duration> timeout;
   Duration kill_grace = std::chrono::seconds(10);  // SIGTERM -> SIGKILL
-  std::string attempt_dir;                  // created if absent; holds log, result, lock
+  // Names the attempt's files, PATH.log and PATH.result (attempt_result.h); its folder is
+  // created if absent.
+  std::string attempt_path;
 };
 
 struct LaunchedAttempt {
@@ -58,7 +61,7 @@ struct AttemptOutcome {
 // Where an earlier scheduler left a running attempt (from the store) to adopt.
 struct AdoptRequest {
   AttemptKey key;
-  std::string attempt_dir;
+  std::string attempt_path;
   int64_t pid = 0;
 };
 
@@ -69,7 +72,7 @@ class Executor {
   virtual Result<LaunchedAttempt> Launch(const LaunchRequest& request) = 0;
   // Takes over an attempt from a previous scheduler: if it already ended, its outcome is
   // returned by the next Wait(); if its supervisor is gone with no result, it comes back lost.
-  // NotFound when the attempt was never launched (no attempt_dir): the caller may start it
+  // NotFound when the attempt was never launched (no log): the caller may start it
   // again without counting a try. Any other error: its outcome comes back lost.
   virtual Status Adopt(const AdoptRequest& request) = 0;
   // Asks the attempt to stop (SIGTERM to its group, SIGKILL after the grace period). Its

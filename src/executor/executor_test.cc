@@ -82,7 +82,7 @@ class ExecutorTest : public ::testing::Test {
     LaunchRequest req;
     req.key = AttemptKey{"dag", "manual__2025-11-24T16:00:00Z", task, 1};
     req.argv = {"/bin/sh", "-c", script};
-    req.attempt_dir = tmp_.path() + "/logs/" + task + "/1";
+    req.attempt_path = tmp_.path() + "/logs/run/" + task + ".1";
     return req;
   }
 
@@ -109,7 +109,7 @@ class ExecutorTest : public ::testing::Test {
   }
 
   std::string Log(const LaunchRequest& req) {
-    auto text = ReadFile(req.attempt_dir + "/log");
+    auto text = ReadFile(req.attempt_path + ".log");
     return text.ok() ? *text : "";
   }
 
@@ -176,7 +176,7 @@ TEST_F(ExecutorTest, ReportsExitCodes) {
   ASSERT_TRUE(launched.ok()) << launched.status().message();
   EXPECT_GT(launched->pid, 0);
   EXPECT_EQ(launched->start, kFakeNow);
-  EXPECT_EQ(launched->log_path, ok.attempt_dir + "/log");
+  EXPECT_EQ(launched->log_path, ok.attempt_path + ".log");
   EXPECT_EQ(exec_->Running(), 1u);
   AttemptOutcome o = WaitFor(ok.key);
   EXPECT_EQ(o.key, ok.key);
@@ -340,7 +340,7 @@ TEST_F(ExecutorTest, LaunchingARunningAttemptAgainFails) {
   ASSERT_TRUE(exec_->Launch(req).ok());
   auto again = exec_->Launch(req);
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().message(), req.attempt_dir + ": attempt is already running");
+  EXPECT_EQ(again.status().message(), req.attempt_path + ": attempt is already running");
   exec_->Kill(req.key);
   EXPECT_EQ(WaitFor(req.key).signal, SIGTERM);
 }
@@ -358,14 +358,14 @@ TEST_F(ExecutorTest, WakeMakesWaitReturnPromptly) {
 }
 
 TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
-  const std::string dir = tmp_.path() + "/done/1";
   AttemptResult r;
   r.start_us = 1764000000000000;
   r.end_us = 1764000001500000;
   r.exit_code = 5;
-  tmp_.Write("done/1/result", FormatAttemptResult(r));
+  tmp_.Write("run/done.1.log", "");
+  tmp_.Write("run/done.1.result", FormatAttemptResult(r));
   AttemptKey key{"dag", "run", "done", 1};
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 999999}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1", 999999}).ok());
   EXPECT_EQ(exec_->Running(), 0u);
   auto outcomes = exec_->Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
@@ -383,7 +383,7 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
   WaitForLog(req, "sluice| started pid ");
   exec_.reset();  // the scheduler went away; the supervisor carries on
   auto b = NewExecutor();
-  ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
+  ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
   EXPECT_EQ(b->Running(), 1u);
   AttemptOutcome o = WaitFor(req.key, b.get());
   EXPECT_EQ(o.exit_code, 7);
@@ -392,11 +392,10 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
 }
 
 TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
-  const std::string dir = tmp_.path() + "/gone/1";
-  tmp_.Write("gone/1/log", "");  // a supervisor was there: it started the task
+  tmp_.Write("run/gone.1.log", "");  // a supervisor was there: it started the task
   AttemptKey key{"dag", "run", "gone", 1};
   clock_.Advance(seconds(42));
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/gone.1", 0}).ok());
   auto outcomes = exec_->Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_TRUE(outcomes[0].lost);
@@ -408,27 +407,21 @@ TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
 
 TEST_F(ExecutorTest, AdoptOfAnAttemptThatNeverStartedIsNotFound) {
   AttemptKey key{"dag", "run", "never", 1};
-  Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/never/1", 0});
+  Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/never.1", 0});
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
-  EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/never/1");
+  EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/run/never.1.log");
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
   EXPECT_EQ(exec_->Running(), 0u);
-  // The launcher died after creating the directory, before the supervisor started.
-  ASSERT_TRUE(MakeDirs(tmp_.path() + "/never/1").ok());
-  st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/never/1", 0});
-  EXPECT_EQ(st.code(), StatusCode::kNotFound);
-  EXPECT_EQ(st.message(), "attempt never started: no supervisor in " + tmp_.path() + "/never/1");
 }
 
 TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
-  // A live supervisor (it holds the lock on its directory) whose pid the store never got.
-  const std::string dir = tmp_.path() + "/young/1";
-  ASSERT_TRUE(MakeDirs(dir).ok());
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // A live supervisor (it holds the lock on the attempt's log) whose pid the store never got.
+  tmp_.Write("run/young.1.log", "");
+  int fd = ::open((tmp_.path() + "/run/young.1.log").c_str(), O_WRONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
   AttemptKey key{"dag", "run", "young", 1};
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, dir, 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/young.1", 0}).ok());
   EXPECT_EQ(exec_->Running(), 1u);
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
 
@@ -436,7 +429,7 @@ TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
   r.start_us = 1;
   r.end_us = 2;
   r.exit_code = 0;
-  tmp_.Write("young/1/result", FormatAttemptResult(r));
+  tmp_.Write("run/young.1.result", FormatAttemptResult(r));
   ::close(fd);  // the supervisor exits
   AttemptOutcome o = WaitFor(key);
   EXPECT_EQ(o.exit_code, 0);
@@ -489,7 +482,7 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child could not launch";
   exec_ = NewExecutor();
   // The store may not have the supervisor's pid: its lock alone tells that it lives.
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path, 0}).ok());
   AttemptOutcome o = WaitFor(req.key);
   EXPECT_EQ(o.exit_code, 7) << o.error;
   EXPECT_FALSE(o.lost);
@@ -546,7 +539,7 @@ TEST_F(ExecutorTest, DestroyingTheExecutorLeavesItsTasksRunning) {
   exec_.reset();
   EXPECT_EQ(CountZombieChildren(), 0);
   exec_ = NewExecutor();
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
   EXPECT_EQ(WaitFor(req.key).exit_code, 6);
   // Its last attempt done and its scheduler gone, the supervisor exits.
   const auto give_up = std::chrono::steady_clock::now() + kDeadline;
@@ -574,10 +567,10 @@ TEST_F(ExecutorTest, ALaunchThatArrivesAfterItsSchedulerDiedIsNotStarted) {
   }
   ASSERT_TRUE(ProcessGone(first->pid));
   exec_ = NewExecutor();
-  Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_dir, first->pid});
+  Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_path, first->pid});
   EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.message();
   EXPECT_FALSE(PathExists(tmp_.path() + "/late-ran"));
-  EXPECT_FALSE(PathExists(late.attempt_dir + "/log"));
+  EXPECT_FALSE(PathExists(late.attempt_path + ".log"));
 }
 
 TEST_F(ExecutorTest, KillOfAnAdoptedAttemptReachesTheEarlierSupervisor) {
@@ -586,7 +579,7 @@ TEST_F(ExecutorTest, KillOfAnAdoptedAttemptReachesTheEarlierSupervisor) {
   ASSERT_TRUE(launched.ok());
   WaitForLog(req, "out| started\n");
   auto second = NewExecutor();  // the scheduler restarted while the first one lives on
-  ASSERT_TRUE(second->Adopt(AdoptRequest{req.key, req.attempt_dir, launched->pid}).ok());
+  ASSERT_TRUE(second->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
   second->Kill(req.key);
   AttemptOutcome o = WaitFor(req.key, second.get());
   EXPECT_FALSE(o.lost) << o.error;

@@ -34,19 +34,18 @@ constexpr const char* kLostError = "lost: supervisor exited without a result";
 // from C++.
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-std::string Path(const std::string& dir, const char* name) { return dir + "/" + name; }
 
 std::string ErrnoText(const std::string& call, int err) {
   return call + ": " + std::strerror(err);
 }
 
-// Whether a process holds the attempt's lock, i.e. its supervisor is alive. Never judged by
-// a pid, which the kernel may have given to another process since.
-Result<bool> LockHeld(const std::string& dir) {
-  const std::string& path = dir;  // the supervisor locks its attempt directory
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+// Whether a supervisor holds the attempt's lock (its log), i.e. the attempt lives. Never judged
+// by a pid, which the kernel may have given to another process since.
+Result<bool> LockHeld(const std::string& attempt_path) {
+  const std::string path = AttemptLogPath(attempt_path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return false;  // no supervisor ever started here
+    if (errno == ENOENT) return false;  // no supervisor ever started it
     return Status::Errno("open(\"" + path + "\")");
   }
   bool held = false;
@@ -109,11 +108,11 @@ class LocalExecutor final : public Executor {
   }
 
   Result<LaunchedAttempt> Launch(const LaunchRequest& req) override {
-    if (req.argv.empty()) return Status::Invalid(req.attempt_dir + ": empty command");
+    if (req.argv.empty()) return Status::Invalid(req.attempt_path + ": empty command");
     if (watched_.count(req.key)) {
-      return Status::Precondition(req.attempt_dir + ": attempt is already running");
+      return Status::Precondition(req.attempt_path + ": attempt is already running");
     }
-    std::vector<std::string> msg = {kLaunchMessage, req.attempt_dir,
+    std::vector<std::string> msg = {kLaunchMessage, req.attempt_path,
                                     req.timeout ? std::to_string(ToMillisCeil(*req.timeout)) : "",
                                     std::to_string(ToMillisCeil(req.kill_grace)), req.cwd,
                                     std::to_string(req.argv.size())};
@@ -127,34 +126,27 @@ class LocalExecutor final : public Executor {
     for (int attempt = 0; attempt < 2; ++attempt) {
       sent = StartSupervisor();
       if (sent.ok() && SendAll(supervisor_fd_, frame)) break;
-      if (sent.ok()) sent = Status::Io(req.attempt_dir + ": the supervisor did not take the launch");
+      if (sent.ok()) sent = Status::Io(req.attempt_path + ": the supervisor did not take the launch");
       SupervisorGone();
     }
     if (!sent.ok()) return sent;
     const TimePoint now = clock_.Now();
-    watched_[req.key] = Watched{req.attempt_dir, /*adopted=*/false, -1, false, now};
-    by_dir_[req.attempt_dir] = req.key;
-    return LaunchedAttempt{supervisor_pid_, now, Path(req.attempt_dir, kAttemptLogFile)};
+    watched_[req.key] = Watched{req.attempt_path, /*adopted=*/false, -1, false, now};
+    by_path_[req.attempt_path] = req.key;
+    return LaunchedAttempt{supervisor_pid_, now, AttemptLogPath(req.attempt_path)};
   }
 
   Status Adopt(const AdoptRequest& req) override {
     if (watched_.count(req.key)) return Status::Ok();
-    // The supervisor creates the directory first: without it the attempt was never started.
-    if (!PathExists(req.attempt_dir)) {
-      return Status::NotFound("attempt never started: no " + req.attempt_dir);
-    }
-    // A supervisor that gave up on the launch (its scheduler was gone) or died before starting
-    // the task leaves no trace of it: no result, no log, and a lock nobody holds.
-    if (!PathExists(Path(req.attempt_dir, kAttemptResultFile)) &&
-        !PathExists(Path(req.attempt_dir, kAttemptLogFile))) {
-      auto held = LockHeld(req.attempt_dir);
-      if (held.ok() && !*held) {
-        return Status::NotFound("attempt never started: no supervisor in " + req.attempt_dir);
-      }
+    // The supervisor creates the log first and removes it when it gives up on a launch whose
+    // scheduler is gone: without it (or a result) the attempt was never started.
+    const std::string log_path = AttemptLogPath(req.attempt_path);
+    if (!PathExists(log_path) && !PathExists(AttemptResultPath(req.attempt_path))) {
+      return Status::NotFound("attempt never started: no " + log_path);
     }
     // The result is read only once the lock is free: while its supervisor lives, it may be
     // half-written.
-    Watched w{req.attempt_dir, /*adopted=*/true, -1, false, TimePoint{}};
+    Watched w{req.attempt_path, /*adopted=*/true, -1, false, TimePoint{}};
     auto ended = Recheck(req.key, w, static_cast<pid_t>(req.pid));
     if (!ended.ok()) {
       // Cannot tell whether it is alive: reporting it lost lets the retry policy decide.
@@ -171,7 +163,7 @@ class LocalExecutor final : public Executor {
     Watched& w = it->second;
     if (!w.adopted) {
       std::string frame;
-      AppendFrame({kKillMessage, w.dir}, &frame);
+      AppendFrame({kKillMessage, w.path}, &frame);
       SendAll(supervisor_fd_, frame);  // if it died, its attempts come back from Wait()
     } else if (w.pidfd >= 0) {
       QueueStop(w);
@@ -238,7 +230,7 @@ class LocalExecutor final : public Executor {
 
  private:
   struct Watched {
-    std::string dir;
+    std::string path;             // the attempt's files: PATH.log, PATH.result
     bool adopted = false;         // run by an earlier scheduler's supervisor: watched by its lock
     int pidfd = -1;               // of an adopted attempt's supervisor, when known (for Kill)
     bool kill_requested = false;  // Kill() came before the supervisor was known
@@ -248,7 +240,7 @@ class LocalExecutor final : public Executor {
   void Forget(const AttemptKey& key, Watched& w) {
     if (w.pidfd >= 0) ::close(w.pidfd);
     w.pidfd = -1;
-    if (auto it = by_dir_.find(w.dir); it != by_dir_.end() && it->second == key) by_dir_.erase(it);
+    if (auto it = by_path_.find(w.path); it != by_path_.end() && it->second == key) by_path_.erase(it);
   }
 
   // Starts the supervisor unless one is running, and waits for its hello.
@@ -314,12 +306,12 @@ class LocalExecutor final : public Executor {
     std::vector<std::string> msg;
     while (from_supervisor_.Next(&msg)) {
       if (msg.size() != 3 || msg[0] != kEndedMessage) continue;
-      auto by_dir = by_dir_.find(msg[1]);
-      if (by_dir == by_dir_.end()) continue;
-      const AttemptKey key = by_dir->second;
+      auto by_path = by_path_.find(msg[1]);
+      if (by_path == by_path_.end()) continue;
+      const AttemptKey key = by_path->second;
       auto it = watched_.find(key);
       if (it == watched_.end() || it->second.adopted) continue;
-      ready_.push_back(OutcomeFromText(key, it->second.dir, it->second.start, msg[2]));
+      ready_.push_back(OutcomeFromText(key, it->second.path, it->second.start, msg[2]));
       Forget(key, it->second);
       watched_.erase(it);
     }
@@ -357,7 +349,7 @@ class LocalExecutor final : public Executor {
     info.si_code = SI_QUEUE;
     info.si_pid = ::getpid();
     info.si_uid = ::getuid();
-    info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(AttemptTag(w.dir)));
+    info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(AttemptTag(w.path)));
     ::syscall(SYS_pidfd_send_signal, w.pidfd, kStopSignal, &info, 0);
     w.kill_requested = false;
   }
@@ -368,7 +360,7 @@ class LocalExecutor final : public Executor {
     // The pidfd is opened before the lock is checked: if the lock is still held afterwards,
     // its holder was alive all along, so the pid cannot have been reused meanwhile.
     int pidfd = w.pidfd < 0 && pid_hint > 0 ? PidfdOpen(pid_hint) : -1;
-    auto held = LockHeld(w.dir);
+    auto held = LockHeld(w.path);
     if (!held.ok()) {
       if (pidfd >= 0) ::close(pidfd);
       return held.status();
@@ -379,7 +371,7 @@ class LocalExecutor final : public Executor {
       return false;
     }
     if (pidfd >= 0) ::close(pidfd);
-    ready_.push_back(OutcomeFromDir(key, w.dir, w.start));
+    ready_.push_back(OutcomeFromFiles(key, w.path, w.start));
     return true;
   }
 
@@ -395,20 +387,20 @@ class LocalExecutor final : public Executor {
   }
 
   // The outcome the supervisor recorded, or a lost one when it wrote none.
-  AttemptOutcome OutcomeFromDir(const AttemptKey& key, const std::string& dir,
-                                TimePoint start) const {
-    auto text = ReadFile(Path(dir, kAttemptResultFile));
+  AttemptOutcome OutcomeFromFiles(const AttemptKey& key, const std::string& path,
+                                  TimePoint start) const {
+    auto text = ReadFile(AttemptResultPath(path));
     if (!text.ok()) return Lost(key, start);
-    return OutcomeFromText(key, dir, start, *text);
+    return OutcomeFromText(key, path, start, *text);
   }
 
-  AttemptOutcome OutcomeFromText(const AttemptKey& key, const std::string& dir, TimePoint start,
+  AttemptOutcome OutcomeFromText(const AttemptKey& key, const std::string& path, TimePoint start,
                                  const std::string& text) const {
     std::string error;
     auto r = ParseAttemptResult(text, &error);
     if (!r) {
       return Lost(key, start,
-                  "lost: bad result file \"" + Path(dir, kAttemptResultFile) + "\": " + error);
+                  "lost: bad result file \"" + AttemptResultPath(path) + "\": " + error);
     }
     AttemptOutcome o;
     o.key = key;
@@ -429,7 +421,7 @@ class LocalExecutor final : public Executor {
   int64_t supervisor_pid_ = 0;
   FrameBuffer from_supervisor_;
   std::map<AttemptKey, Watched> watched_;
-  std::map<std::string, AttemptKey> by_dir_;  // attempts of the live supervisor, by directory
+  std::map<std::string, AttemptKey> by_path_;  // attempts of the live supervisor, by path
   std::vector<AttemptOutcome> ready_;  // outcomes for the next Wait()
   std::chrono::steady_clock::time_point last_lock_check_;
 };

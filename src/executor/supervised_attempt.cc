@@ -59,16 +59,16 @@ bool MakeDirs(const std::string& path, std::string* error) {
   return false;
 }
 
-// What the child reports through the CLOEXEC pipe when it could not exec.
+// What the vfork child leaves in the parent's memory when it could not exec.
 struct ChildFailure {
-  int stage;  // 0: chdir, 1: exec
+  int stage;  // -1: none; 0: chdir; 1: exec
   int err;
 };
 
-// Runs in the vfork child: only system calls until exec, and nothing written that the parent
-// reads back except through `report_fd`.
+// Runs in the vfork child, on the parent's memory: only system calls until exec, and nothing
+// written but `failure`.
 [[noreturn]] void ExecTask(char* const* argv, const std::string& cwd, pid_t parent, int null_fd,
-                           int out_fd, int err_fd, int report_fd) {
+                           int out_fd, int err_fd, volatile ChildFailure* failure) {
   ::setpgid(0, 0);
   // A SIGKILLed supervisor takes its tasks with it: the attempt is then lost and retried,
   // never left running unwatched.
@@ -82,15 +82,14 @@ struct ChildFailure {
   ::dup2(null_fd, 0);
   ::dup2(out_fd, 1);
   ::dup2(err_fd, 2);
-  ChildFailure failure{0, 0};
   if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
-    failure = {0, errno};
+    failure->err = errno;
+    failure->stage = 0;
   } else {
     ::execvp(argv[0], argv);  // environ is the task's: set by the parent around the vfork
-    failure = {1, errno};
+    failure->err = errno;
+    failure->stage = 1;
   }
-  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
-  (void)ignored;
   ::_exit(127);
 }
 
@@ -110,7 +109,6 @@ SupervisedAttempt::~SupervisedAttempt() {
     if (s.fd >= 0) ::close(s.fd);
   }
   if (log_fd_ >= 0) ::close(log_fd_);
-  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 void SupervisedAttempt::Fail(const std::string& error) {
@@ -119,42 +117,55 @@ void SupervisedAttempt::Fail(const std::string& error) {
   ended_early_ = true;
 }
 
-bool SupervisedAttempt::LockDir() {
+bool SupervisedAttempt::OpenLog() {
   result_.start_us = WallUs();
-  std::string error;
-  if (!MakeDirs(spec_.dir, &error)) {
-    Fail(error);
+  const std::string log_path = AttemptLogPath(spec_.path);
+  auto open_log = [&log_path] {
+    return ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  };
+  log_fd_ = open_log();
+  if (log_fd_ < 0 && errno == ENOENT) {  // the run's first attempt: its folder is new
+    std::string error;
+    const size_t slash = spec_.path.find_last_of('/');
+    if (slash != std::string::npos && slash > 0 && !MakeDirs(spec_.path.substr(0, slash), &error)) {
+      Fail(error);
+      return false;
+    }
+    log_fd_ = open_log();
+  }
+  if (log_fd_ < 0) {
+    Fail(SysError("open(\"" + log_path + "\")", errno));
     return false;
   }
-  // The lock is on the directory itself: one file-system entry fewer per attempt than a lock
-  // file. It is held until Finish, so a later scheduler can tell a live attempt from a dead one.
-  lock_fd_ = ::open(spec_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock_fd_ < 0) {
-    Fail(SysError("open(\"" + spec_.dir + "\")", errno));
-    return false;
-  }
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  // The log is also the lock: held until Finish, so a later scheduler can tell a live attempt
+  // from a dead one.
+  if (::flock(log_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    Fail(err == EWOULDBLOCK ? spec_.dir + ": another supervisor holds this attempt's lock"
-                  : SysError("flock(\"" + spec_.dir + "\")", err));
+    ::close(log_fd_);
+    log_fd_ = -1;
+    Fail(err == EWOULDBLOCK ? log_path + ": another supervisor holds this attempt's lock"
+                            : SysError("flock(\"" + log_path + "\")", err));
     return false;
   }
-  // A result left by an earlier supervisor in this directory is not this attempt's.
-  ::unlink((spec_.dir + "/" + kAttemptResultFile).c_str());
+  struct stat st{};
+  new_log_ = ::fstat(log_fd_, &st) == 0 && st.st_size == 0;
+  // An earlier supervisor of this attempt (its try given back after a crash) wrote its notes
+  // to the log before any result; a result beside a non-empty log is that one's, not ours.
+  if (!new_log_) ::unlink(AttemptResultPath(spec_.path).c_str());
   return true;
 }
 
 void SupervisedAttempt::Abandon() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-  lock_fd_ = -1;
+  // Removed while still locked, so a later scheduler finds no trace and starts it itself.
+  if (new_log_) ::unlink(AttemptLogPath(spec_.path).c_str());
+  ::close(log_fd_);
+  log_fd_ = -1;
 }
 
 void SupervisedAttempt::StartTask(int64_t now_mono_us) {
   start_mono_us_ = now_mono_us;
   result_.start_us = WallUs();
-  int out_pipe[2], err_pipe[2], report_pipe[2];
+  int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
     Fail(SysError("pipe2()", errno));
     return;
@@ -163,11 +174,6 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
     Fail(SysError("pipe2()", errno));
     ::close(out_pipe[0]);
     ::close(out_pipe[1]);
-    return;
-  }
-  if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
-    Fail(SysError("pipe2()", errno));
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
     return;
   }
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -180,59 +186,39 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
 
   const pid_t self = ::getpid();
   // vfork rather than posix_spawn: the child must set PR_SET_PDEATHSIG, which posix_spawn
-  // cannot. vfork rather than fork: no page tables to copy. The task's environment is swapped
-  // in around it so that execvp also looks argv[0] up in the task's own PATH.
+  // cannot. vfork rather than fork: no page tables to copy, and the child shares our memory,
+  // so it reports a failed exec in `failure` (we run again only once it has exec'd or exited).
+  // The task's environment is swapped in around it so that execvp also looks argv[0] up in
+  // the task's own PATH.
+  volatile ChildFailure failure{-1, 0};
   char** own_environ = environ;
   environ = envp.data();
   task_ = ::vfork();
-  if (task_ == 0) {
-    ExecTask(argv.data(), spec_.cwd, self, null_fd, out_pipe[1], err_pipe[1], report_pipe[1]);
-  }
+  if (task_ == 0) ExecTask(argv.data(), spec_.cwd, self, null_fd, out_pipe[1], err_pipe[1], &failure);
   const int fork_errno = errno;
   environ = own_environ;
-  for (int fd : {out_pipe[1], err_pipe[1], report_pipe[1]}) ::close(fd);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
   if (null_fd >= 0) ::close(null_fd);
   if (task_ < 0) {
     task_ = 0;
-    for (int fd : {out_pipe[0], err_pipe[0], report_pipe[0]}) ::close(fd);
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
     Fail(SysError("fork()", fork_errno));
     return;
   }
-  ::setpgid(task_, task_);  // also in the parent, so killpg works before the child runs
-  streams_[0].fd = out_pipe[0];
-  streams_[1].fd = err_pipe[0];
-
-  // The log is opened while the task already runs (its output waits in the pipes): creating
-  // a file is the dearest step of a launch on some disks.
-  const std::string log_path = spec_.dir + "/" + kAttemptLogFile;
-  log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  const int log_errno = errno;
-
-  ChildFailure failure{};
-  ssize_t n;
-  do {
-    n = ::read(report_pipe[0], &failure, sizeof failure);  // EOF at once if the exec worked
-  } while (n < 0 && errno == EINTR);
-  ::close(report_pipe[0]);
-  const bool exec_failed = n == static_cast<ssize_t>(sizeof failure);
-  if (exec_failed || log_fd_ < 0) {
-    // Without a log the attempt cannot be watched as promised: stop it before it does work.
-    ::killpg(task_, SIGKILL);
+  if (failure.stage >= 0) {
     ::waitpid(task_, nullptr, 0);
     task_ = 0;
-    for (auto& s : streams_) {
-      ::close(s.fd);
-      s.fd = -1;
-    }
-    if (log_fd_ < 0) {
-      Fail(SysError("open(\"" + log_path + "\")", log_errno));
-    } else {
-      Fail(failure.stage == 0
-               ? SysError("chdir(\"" + spec_.cwd + "\")", failure.err)
-               : SysError("exec(\"" + spec_.argv[0] + "\")", failure.err));
-    }
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    Fail(failure.stage == 0 ? SysError("chdir(\"" + spec_.cwd + "\")", failure.err)
+                            : SysError("exec(\"" + spec_.argv[0] + "\")", failure.err));
     return;
   }
+  ::setpgid(task_, task_);  // also in the parent, so killpg works at once
+  streams_[0].fd = out_pipe[0];
+  streams_[1].fd = err_pipe[0];
   Note("started pid " + std::to_string(task_));
 }
 
@@ -331,10 +317,10 @@ std::string SupervisedAttempt::Finish() {
          (name ? std::string(" (SIG") + name + ")" : std::string()));
   }
   std::string text = FormatAttemptResult(result_);
-  if (lock_fd_ >= 0) {
+  if (log_fd_ >= 0) {
     // Written in place: its last line (done=1) tells a reader it is whole, and nobody reads
     // it while the lock is held, so no temporary file and rename are needed.
-    const std::string path = spec_.dir + "/" + kAttemptResultFile;
+    const std::string path = AttemptResultPath(spec_.path);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
       WriteAll(fd, text);
@@ -343,10 +329,8 @@ std::string SupervisedAttempt::Finish() {
       Note(SysError("cannot write the result: open(\"" + path + "\")", errno));
     }
   }
-  if (log_fd_ >= 0) ::close(log_fd_);
+  if (log_fd_ >= 0) ::close(log_fd_);  // frees the lock: the attempt is over
   log_fd_ = -1;
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // frees the lock: the attempt is over
-  lock_fd_ = -1;
   return text;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// One task attempt inside sluice-supervisor: its locked directory, its process group, its
-// time-stamped log, its timeout, and the result it leaves behind. The supervisor's event loop
+// One task attempt inside sluice-supervisor: its process group, its time-stamped log (which
+// is also its lock), its timeout, and the result it leaves behind. The supervisor's event loop
 // (supervisor_main.cc) owns many of these and feeds them what it sees: readable pipes, the
 // task's exit, the clock.
 
@@ -17,7 +17,7 @@
 namespace sluice {
 
 struct AttemptSpec {
-  std::string dir;                     // ATTEMPT_DIR: created if absent, locked, holds log/result
+  std::string path;                    // PATH.log and PATH.result; the folder is created if absent
   std::optional<int64_t> timeout_ms;
   int64_t grace_ms = 10000;            // SIGTERM -> SIGKILL
   std::string cwd;                     // empty: the supervisor's
@@ -36,19 +36,19 @@ class SupervisedAttempt {
   SupervisedAttempt(const SupervisedAttempt&) = delete;
   SupervisedAttempt& operator=(const SupervisedAttempt&) = delete;
 
-  // Creates and locks the directory. False: the attempt is over (Finishable()) with the reason
-  // as its error; when the lock was someone else's it also leaves the directory alone.
-  bool LockDir();
-  // Frees the lock and forgets the attempt without a trace but its directory: for a launch whose
-  // scheduler is gone, which a later scheduler will start again.
+  // Creates (or opens) and locks the log. False: the attempt is over (Finishable()) with the
+  // reason as its error; when the lock was someone else's it also leaves their files alone.
+  bool OpenLog();
+  // Frees the lock and leaves no trace of the attempt: for a launch whose scheduler is gone,
+  // which a later scheduler will start itself.
   void Abandon();
-  // Starts the task, after LockDir. When that fails the attempt is over (Finishable()).
+  // Starts the task, after OpenLog. When that fails the attempt is over (Finishable()).
   void StartTask(int64_t now_mono_us);
 
   // Ends the attempt before it started, e.g. on a malformed request: it only reports `error`.
   void Fail(const std::string& error);
 
-  const std::string& dir() const { return spec_.dir; }
+  const std::string& path() const { return spec_.path; }
   pid_t task_pid() const { return task_; }
   // The task's stdout (0) and stderr (1) pipes, -1 once closed.
   int stream_fd(int i) const { return streams_[i].fd; }
@@ -81,14 +81,13 @@ class SupervisedAttempt {
   void Note(const std::string& text);
 
   AttemptSpec spec_;
-  int lock_fd_ = -1;
-  int log_fd_ = -1;
-  bool foreign_ = false;        // the lock was held by another supervisor
+  int log_fd_ = -1;             // also the attempt's lock
+  bool new_log_ = false;        // the log was empty when locked: this attempt's first start
   pid_t task_ = 0;
   int status_ = 0;              // wait status, once task_done_
   bool task_done_ = false;
   bool term_sent_ = false;
-  bool ended_early_ = false;    // it never ran: the directory, lock, log or exec failed
+  bool ended_early_ = false;    // it never ran: its folder, log, lock or exec failed
   int64_t start_mono_us_ = 0;
   std::optional<int64_t> sigkill_at_;
   std::optional<int64_t> drain_until_;  // output of escaped processes is not awaited past it

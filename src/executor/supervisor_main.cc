@@ -5,10 +5,10 @@
 //
 // The local executor starts it at its first launch with a socket as stdin and sends it
 // `launch` and `kill` messages (supervisor_protocol.h). For each attempt it creates and
-// `flock`s the attempt directory, starts the task in its own process group, time-stamps the
-// task's stdout and stderr into ATTEMPT_DIR/log, enforces the timeout (SIGTERM to the group,
-// SIGKILL after the grace period), writes ATTEMPT_DIR/result, frees the lock and answers
-// `ended` (supervised_attempt.h). One process for all attempts: a task costs its own fork and
+// `flock`s ATTEMPT_PATH.log, starts the task in its own process group, time-stamps the task's
+// stdout and stderr into that log, enforces the timeout (SIGTERM to the group, SIGKILL after
+// the grace period), writes ATTEMPT_PATH.result, frees the lock and answers `ended`
+// (supervised_attempt.h). One process for all attempts: a task costs its own fork and
 // exec and nothing else, and the one event loop here watches every task's pipes at once.
 //
 // It runs in its own session and is not the scheduler's child (it forks once at start and the
@@ -139,17 +139,17 @@ class SupervisorServer {
       if (msg.size() >= 2 && msg[0] == kLaunchMessage) {
         Launch(msg);
       } else if (msg.size() == 2 && msg[0] == kKillMessage) {
-        if (auto it = by_dir_.find(msg[1]); it != by_dir_.end()) {
+        if (auto it = by_path_.find(msg[1]); it != by_path_.end()) {
           attempts_.at(it->second)->Stop(MonoUs());
         }
       }
     }
   }
 
-  // launch ATTEMPT_DIR TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
+  // launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
   void Launch(const std::vector<std::string>& msg) {
     AttemptSpec spec;
-    spec.dir = msg[1];
+    spec.path = msg[1];
     int64_t argc = 0;
     int64_t timeout = 0;
     std::string error;
@@ -171,11 +171,10 @@ class SupervisorServer {
     auto attempt = std::make_unique<SupervisedAttempt>(std::move(spec));
     if (!error.empty()) {
       attempt->Fail(error);
-    } else if (attempt->LockDir()) {
+    } else if (attempt->OpenLog()) {
       if (!SchedulerConnected()) {
-        // Its scheduler died after asking. The next one finds the directory without a log and
-        // with a free lock, so it starts the attempt itself; were it started here too, it
-        // could run twice. Once the lock is held while the scheduler lives, a later scheduler
+        // Its scheduler died after asking. The next one finds no log, so it starts the attempt
+        // itself; were it started here too, it could run twice. Once the lock is held while the scheduler lives, a later scheduler
         // sees it held and adopts the attempt instead.
         attempt->Abandon();
         return;
@@ -186,8 +185,8 @@ class SupervisorServer {
       if (attempt->stream_fd(i) >= 0) Add(attempt->stream_fd(i), id << 1 | static_cast<uint64_t>(i));
     }
     if (attempt->task_pid() > 0) by_pid_[attempt->task_pid()] = id;
-    by_dir_.emplace(attempt->dir(), id);
-    by_tag_.emplace(AttemptTag(attempt->dir()), id);
+    by_path_.emplace(attempt->path(), id);
+    by_tag_.emplace(AttemptTag(attempt->path()), id);
     attempts_.emplace(id, std::move(attempt));
   }
 
@@ -216,9 +215,9 @@ class SupervisorServer {
 
   void Finished(SupervisedAttempt& a) {
     std::string result = a.Finish();
-    by_dir_.erase(a.dir());
-    by_tag_.erase(AttemptTag(a.dir()));
-    Send({kEndedMessage, a.dir(), std::move(result)});
+    by_path_.erase(a.path());
+    by_tag_.erase(AttemptTag(a.path()));
+    Send({kEndedMessage, a.path(), std::move(result)});
   }
 
   void HandleSignals() {
@@ -286,7 +285,7 @@ class SupervisorServer {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) break;
       if (n <= 0) {
-        out_.clear();  // the scheduler is gone; the results are in the attempt directories
+        out_.clear();  // the scheduler is gone; the results are in the attempts' files
         break;
       }
       out_.erase(0, static_cast<size_t>(n));
@@ -315,7 +314,7 @@ class SupervisorServer {
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<SupervisedAttempt>> attempts_;
   std::unordered_map<pid_t, uint64_t> by_pid_;
-  std::unordered_map<std::string, uint64_t> by_dir_;
+  std::unordered_map<std::string, uint64_t> by_path_;
   std::unordered_map<uint64_t, uint64_t> by_tag_;
 };
 

@@ -6,7 +6,7 @@
 
 namespace sluice {
 
-uint64_t AttemptTag(std::string_view attempt_dir) { return Fnv1a64(attempt_dir); }
+uint64_t AttemptTag(std::string_view attempt_path) { return Fnv1a64(attempt_path); }
 
 void AppendFrame(const std::vector<std::string>& strings, std::string* out) {
   auto put = [out](uint32_t v) { out->append(reinterpret_cast<const char*>(&v), sizeof v); };

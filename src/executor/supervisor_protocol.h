@@ -7,16 +7,16 @@
 // the message:
 //
 //   supervisor -> executor   hello PID                  once, when it is ready
-//                            ended ATTEMPT_DIR RESULT   the attempt's `result` text, sent after
+//                            ended ATTEMPT_PATH RESULT   the attempt's `result` text, sent after
 //                                                       the file is written and the lock freed
-//   executor -> supervisor   launch ATTEMPT_DIR TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
+//   executor -> supervisor   launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
 //                                                       TIMEOUT_MS empty: none; ENV entries are
 //                                                       NAME=value over the supervisor's own
-//                            kill ATTEMPT_DIR           SIGTERM to its group, SIGKILL after grace
+//                            kill ATTEMPT_PATH           SIGTERM to its group, SIGKILL after grace
 //
 // A later executor (after the scheduler restarted) has no socket to an earlier supervisor. It
 // stops an attempt with kStopSignal queued to that supervisor (pidfd_send_signal with
-// SI_QUEUE), carrying AttemptTag(ATTEMPT_DIR) as its value.
+// SI_QUEUE), carrying AttemptTag(ATTEMPT_PATH) as its value.
 
 #include <csignal>
 #include <cstddef>
@@ -34,9 +34,9 @@ inline constexpr const char* kKillMessage = "kill";
 
 inline constexpr int kStopSignal = SIGUSR1;
 
-// Names an attempt in a queued signal's 64-bit value: FNV-1a of its directory. A collision
+// Names an attempt in a queued signal's 64-bit value: FNV-1a of its path. A collision
 // needs two attempts running under one supervisor whose paths hash alike.
-uint64_t AttemptTag(std::string_view attempt_dir);
+uint64_t AttemptTag(std::string_view attempt_path);
 
 // Appends one frame holding `strings` to `out`.
 void AppendFrame(const std::vector<std::string>& strings, std::string* out);

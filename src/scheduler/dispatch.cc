@@ -66,7 +66,7 @@ void Scheduler::StartAttempt(ActiveRun& run, int task, std::vector<LaunchRequest
   attempt.try_number = rec.try_number;
   attempt.start = now;
   attempt.host = options_.hostname;
-  attempt.log_path = AttemptDir(key) + "/log";
+  attempt.log_path = AttemptLogPath(AttemptPath(key));
   RecordAttempt(attempt);
   attempts_[key] = RunningAttempt{attempt, false};
   ++running_total_;
@@ -90,7 +90,7 @@ LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error
   const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   LaunchRequest req;
   req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
-  req.attempt_dir = AttemptDir(req.key);
+  req.attempt_path = AttemptPath(req.key);
   req.timeout = spec.timeout;
   req.kill_grace = options_.kill_grace;
 

@@ -55,7 +55,7 @@ Status Scheduler::RecoverAttempts() {
   const TimePoint now = clock_.Now();
   for (auto& rec : running) {
     AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
-    const std::string dir = AttemptDir(key);
+    const std::string path = AttemptPath(key);
     auto run_it = runs_.find({rec.dag_id, rec.run_id});
     ActiveRun* run = run_it == runs_.end() ? nullptr : run_it->second.get();
     int task = run ? run->graph->IndexOf(rec.task_id) : -1;
@@ -65,7 +65,7 @@ Status Scheduler::RecoverAttempts() {
                         slot->rec.state == TaskState::kQueued);
     // rec.pid is 0 when the scheduler died before recording it; the executor then tells a
     // live supervisor by its lock alone.
-    Status st = executor_.Adopt(AdoptRequest{key, dir, rec.pid});
+    Status st = executor_.Adopt(AdoptRequest{key, path, rec.pid});
     if (st.code() == StatusCode::kNotFound) {
       // The previous scheduler persisted the attempt but died before launching it: the task
       // never started, so the try is given back and the task goes back to the ready queue.
@@ -208,8 +208,9 @@ void Scheduler::LaunchAll(std::vector<LaunchRequest> launches) {
   }
 }
 
-std::string Scheduler::AttemptDir(const AttemptKey& key) const {
-  return options_.logs_dir + "/" + key.dag_id + "/" + key.run_id + "/" + key.task_id + "/" +
+// Flat within the run's folder (TASK.TRY.log): a folder per task would cost a mkdir per launch.
+std::string Scheduler::AttemptPath(const AttemptKey& key) const {
+  return options_.logs_dir + "/" + key.dag_id + "/" + key.run_id + "/" + key.task_id + "." +
          std::to_string(key.try_number);
 }
 

@@ -142,7 +142,7 @@ class Scheduler {
   void RecheckDependsOnPast(const std::string& dag_id);
   void ScheduleNextRun(DagEntry& dag, TimePoint now);
   LaunchRequest MakeLaunch(ActiveRun& run, int task, std::string* error);
-  std::string AttemptDir(const AttemptKey& key) const;
+  std::string AttemptPath(const AttemptKey& key) const;
   void MarkDirty(ActiveRun& run, int task);
   void MarkRunDirty(ActiveRun& run);
   void ForgetReady(const RunKey& key);

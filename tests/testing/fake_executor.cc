@@ -28,7 +28,7 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
   }
   running_.insert({o.end, o});
   max_concurrent_ = std::max(max_concurrent_, static_cast<int>(running_.size()));
-  return LaunchedAttempt{next_pid_++, now, request.attempt_dir + "/log"};
+  return LaunchedAttempt{next_pid_++, now, AttemptLogPath(request.attempt_path)};
 }
 
 // Like the local executor: a still-running attempt ends as scripted; one that ended while no
@@ -47,7 +47,7 @@ Status FakeExecutor::Adopt(const AdoptRequest& request) {
   }
   bool launched = false;
   for (const auto& r : launched_) launched = launched || r.key == request.key;
-  if (!launched) return Status::NotFound("attempt never started: " + request.attempt_dir);
+  if (!launched) return Status::NotFound("attempt never started: " + request.attempt_path);
   AttemptOutcome lost;
   lost.key = request.key;
   lost.lost = true;
