@@ -13,6 +13,8 @@ std::string Escape(std::string_view s) {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == ' ') {
+      out += "\\s";
     } else {
       out += c;
     }
@@ -26,7 +28,7 @@ std::string Unescape(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 1 < s.size()) {
       ++i;
-      out += s[i] == 'n' ? '\n' : s[i];
+      out += s[i] == 'n' ? '\n' : s[i] == 's' ? ' ' : s[i];
     } else {
       out += s[i];
     }
@@ -44,14 +46,14 @@ bool ParseNumber(std::string_view text, T* out) {
 
 std::string FormatAttemptResult(const AttemptResult& r) {
   std::string out;
-  out += "start_us=" + std::to_string(r.start_us) + "\n";
-  out += "end_us=" + std::to_string(r.end_us) + "\n";
-  if (r.exit_code) out += "exit_code=" + std::to_string(*r.exit_code) + "\n";
-  if (r.signal) out += "signal=" + std::to_string(*r.signal) + "\n";
-  out += std::string("timed_out=") + (r.timed_out ? "1" : "0") + "\n";
-  out += std::string("killed=") + (r.killed ? "1" : "0") + "\n";
-  if (!r.error.empty()) out += "error=" + Escape(r.error) + "\n";
-  out += "done=1\n";
+  out += "start_us=" + std::to_string(r.start_us);
+  out += " end_us=" + std::to_string(r.end_us);
+  if (r.exit_code) out += " exit_code=" + std::to_string(*r.exit_code);
+  if (r.signal) out += " signal=" + std::to_string(*r.signal);
+  out += std::string(" timed_out=") + (r.timed_out ? "1" : "0");
+  out += std::string(" killed=") + (r.killed ? "1" : "0");
+  if (!r.error.empty()) out += " error=" + Escape(r.error);
+  out += " done=1";
   return out;
 }
 
@@ -59,20 +61,20 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::stri
   AttemptResult r;
   bool have_end = false;
   bool done = false;
-  int line_no = 0;
+  int field = 0;
   while (!text.empty()) {
-    ++line_no;
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (line.empty()) continue;
-    size_t eq = line.find('=');
+    size_t sp = text.find(' ');
+    std::string_view item = text.substr(0, sp);
+    text = sp == std::string_view::npos ? std::string_view() : text.substr(sp + 1);
+    if (item.empty()) continue;
+    ++field;
+    size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      *error = "line " + std::to_string(line_no) + ": expected key=value";
+      *error = "field " + std::to_string(field) + ": expected key=value";
       return std::nullopt;
     }
-    std::string_view key = line.substr(0, eq);
-    std::string_view value = line.substr(eq + 1);
+    std::string_view key = item.substr(0, eq);
+    std::string_view value = item.substr(eq + 1);
     bool ok = true;
     if (key == "start_us") {
       ok = ParseNumber(value, &r.start_us);
@@ -93,20 +95,36 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::stri
       done = ok;
     }
     if (!ok) {
-      *error = "line " + std::to_string(line_no) + ": bad value for " + std::string(key) +
-               ": '" + std::string(value) + "'";
+      *error = "field " + std::to_string(field) + ": bad value for " + std::string(key) + ": '" +
+               std::string(value) + "'";
       return std::nullopt;
     }
   }
   if (!have_end) {
-    *error = "missing end_us (a truncated result file?)";
+    *error = "missing end_us";
     return std::nullopt;
   }
   if (!done) {
-    *error = "missing done=1 (a truncated result file?)";
+    *error = "missing done=1";
     return std::nullopt;
   }
   return r;
+}
+
+std::optional<AttemptResult> ResultFromLogTail(std::string_view tail, std::string* error) {
+  error->clear();
+  if (tail.empty() || tail.back() != '\n') return std::nullopt;
+  tail.remove_suffix(1);
+  const size_t nl = tail.rfind('\n');
+  std::string_view line = nl == std::string_view::npos ? tail : tail.substr(nl + 1);
+  // TIMESTAMP (27 characters) " sluice| result: " FIELDS. Task output is always tagged out|
+  // or err|, so a task cannot forge this line.
+  const std::string_view marker = " sluice| ";
+  if (line.size() < 27 + marker.size() || line.substr(27, marker.size()) != marker ||
+      line.substr(27 + marker.size(), kResultNotePrefix.size()) != kResultNotePrefix) {
+    return std::nullopt;
+  }
+  return ParseAttemptResult(line.substr(27 + marker.size() + kResultNotePrefix.size()), error);
 }
 
 }  // namespace sluice

@@ -1,6 +1,6 @@
 #pragma once
-// The files of an attempt and the text format of its result file: the protocol between
-// sluice-supervisor (which writes them) and the local executor (which reads them).
+// An attempt's log file and the text of its result: the protocol between sluice-supervisor
+// (which writes them) and the local executor (which reads them).
 // Dependency-free on purpose: the supervisor links this and nothing else of Sluice.
 
 #include <cstdint>
@@ -10,16 +10,13 @@
 
 namespace sluice {
 
-// An attempt's files are named after its path P (e.g. $SLUICE_HOME/logs/DAG/RUN/TASK.TRY):
-// P.log holds the task's time-stamped output and is also the lock (flock) its supervisor holds
-// while the attempt lives; P.result is written last and ends with done=1. Two files and no
-// directory per attempt: creating inodes, directories most of all, is the dearest part of a
-// launch on ext4.
+// An attempt's one file is its log, named after the attempt's path P (e.g.
+// $SLUICE_HOME/logs/DAG/RUN/TASK.TRY): P.log holds the task's time-stamped output, is the lock
+// (flock) its supervisor holds while the attempt lives, and ends with the result line (below).
+// One file and no directory per attempt: creating inodes, directories most of all, is the
+// dearest part of a launch on ext4.
 inline std::string AttemptLogPath(std::string_view attempt_path) {
   return std::string(attempt_path) + ".log";
-}
-inline std::string AttemptResultPath(std::string_view attempt_path) {
-  return std::string(attempt_path) + ".result";
 }
 
 // What the supervisor saw of the task. Times are microseconds since the Unix epoch (UTC).
@@ -34,14 +31,24 @@ struct AttemptResult {
   bool operator==(const AttemptResult&) const = default;
 };
 
-// `key=value` lines, e.g. "start_us=1764000000000000\nexit_code=3\n...\ndone=1\n". Newlines and
-// backslashes in `error` are escaped, so every field is one line. The last line, `done=1`,
-// lets the file be written in place (no rename): a reader that misses it has a torn file.
+// `key=value` fields separated by spaces, e.g. "start_us=1764000000000000 end_us=...
+// exit_code=3 timed_out=0 killed=0 done=1". Spaces, newlines and backslashes in `error` are
+// escaped (\s, \n, \\), so the result is one line. `done=1` comes last: a reader that misses
+// it has a torn line.
 std::string FormatAttemptResult(const AttemptResult& result);
 
 // The inverse of FormatAttemptResult. Unknown keys are ignored (a newer supervisor may add
 // some); a missing `end_us` or `done=1`, or a malformed number fails, with a message in
 // `*error`.
 std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::string* error);
+
+// The supervisor's last log line, "TIMESTAMP sluice| result: " + FormatAttemptResult(...),
+// written just before it frees the lock.
+inline constexpr std::string_view kResultNotePrefix = "result: ";
+
+// The result in the last line of a log, given the log's end (its last few KiB). nullopt with
+// `*error` empty when the last line is not a whole result line (the attempt's supervisor died
+// before it finished); with a message when the result line is malformed.
+std::optional<AttemptResult> ResultFromLogTail(std::string_view tail, std::string* error);
 
 }  // namespace sluice

@@ -113,7 +113,8 @@ class ExecutorTest : public ::testing::Test {
     return text.ok() ? *text : "";
   }
 
-  // Log lines without their timestamps, checking the timestamp format on the way.
+  // Log lines without their timestamps, checking the timestamp format on the way, and without
+  // the result line that ends the log of a finished attempt.
   std::vector<std::string> LogBodies(const LaunchRequest& req) {
     std::vector<std::string> bodies;
     std::string last_stamp;
@@ -132,6 +133,7 @@ class ExecutorTest : public ::testing::Test {
       last_stamp = line.substr(0, 27);
       bodies.push_back(std::move(body));
     }
+    if (!bodies.empty() && StartsWith(bodies.back(), "sluice| result: ")) bodies.pop_back();
     return bodies;
   }
 
@@ -251,6 +253,26 @@ TEST_F(ExecutorTest, LogHasTimeStampedLinesOfBothStreamsAndNotes) {
   EXPECT_EQ(err, (std::vector<std::string>{"err| two"}));
 }
 
+TEST_F(ExecutorTest, TheLogEndsWithTheResultLine) {
+  LaunchRequest req = Sh("result", "echo 'sluice| result: end_us=1 exit_code=0 done=1'; exit 3");
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.exit_code, 3);
+  // Written just after the outcome is sent (the scheduler's turn overlaps it).
+  WaitForLog(req, "Z sluice| result: ");
+  const std::vector<std::string> lines = Split(Log(req), '\n');
+  ASSERT_GE(lines.size(), 2u);
+  ASSERT_EQ(lines.back(), "");  // the log ends with a newline
+  const std::string& last = lines[lines.size() - 2];
+  AttemptResult expected;
+  expected.start_us = o.start.time_since_epoch().count();
+  expected.end_us = o.end.time_since_epoch().count();
+  expected.exit_code = 3;
+  EXPECT_EQ(last.substr(27), " sluice| result: " + FormatAttemptResult(expected));
+  // A task's own output cannot pass for it: it is tagged out|.
+  EXPECT_THAT(LogBodies(req),
+              ::testing::Contains("out| sluice| result: end_us=1 exit_code=0 done=1"));
+}
+
 TEST_F(ExecutorTest, LongOutputIsNotLost) {
   // 300,000 bytes without a newline, then 2,000 short lines.
   LaunchRequest req = Sh("long", "head -c 300000 /dev/zero | tr '\\0' x; echo; seq 1 2000");
@@ -362,8 +384,9 @@ TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
   r.start_us = 1764000000000000;
   r.end_us = 1764000001500000;
   r.exit_code = 5;
-  tmp_.Write("run/done.1.log", "");
-  tmp_.Write("run/done.1.result", FormatAttemptResult(r));
+  tmp_.Write("run/done.1.log", "2025-11-24T16:00:01.500000Z sluice| exit code 5\n"
+                               "2025-11-24T16:00:01.500001Z sluice| result: " +
+                                   FormatAttemptResult(r) + "\n");
   AttemptKey key{"dag", "run", "done", 1};
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1", 999999}).ok());
   EXPECT_EQ(exec_->Running(), 0u);
@@ -429,7 +452,8 @@ TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
   r.start_us = 1;
   r.end_us = 2;
   r.exit_code = 0;
-  tmp_.Write("run/young.1.result", FormatAttemptResult(r));
+  tmp_.Write("run/young.1.log",
+             "2025-11-24T16:00:01.500001Z sluice| result: " + FormatAttemptResult(r) + "\n");
   ::close(fd);  // the supervisor exits
   AttemptOutcome o = WaitFor(key);
   EXPECT_EQ(o.exit_code, 0);

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@ namespace {
 // An adopted attempt's lock is re-checked this often.
 constexpr Duration kLockPollInterval = std::chrono::milliseconds(20);
 constexpr const char* kLostError = "lost: supervisor exited without a result";
+// A result line is well under this; a log's tail this long holds its last line.
+constexpr size_t kLogTailBytes = 16 * 1024;
 
 // Raw syscalls: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers do not link
 // from C++.
@@ -60,6 +63,27 @@ Result<bool> LockHeld(const std::string& attempt_path) {
   ::close(fd);  // also releases the lock if we just took it
   if (!st.ok()) return st;
   return held;
+}
+
+// The last `max` bytes of a file: where an attempt's log keeps its result line.
+Result<std::string> ReadTail(const std::string& path, size_t max) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Errno("open(\"" + path + "\")");
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) {
+    Status s = Status::Errno("fstat(\"" + path + "\")");
+    ::close(fd);
+    return s;
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  const size_t n = std::min(size, max);
+  std::string out(n, '\0');
+  ssize_t got = ::pread(fd, out.data(), n, static_cast<off_t>(size - n));
+  Status read = got < 0 ? Status::Errno("pread(\"" + path + "\")") : Status::Ok();
+  ::close(fd);
+  if (!read.ok()) return read;
+  out.resize(static_cast<size_t>(got));
+  return out;
 }
 
 int64_t ToMillisCeil(Duration d) {
@@ -141,7 +165,7 @@ class LocalExecutor final : public Executor {
     // The supervisor creates the log first and removes it when it gives up on a launch whose
     // scheduler is gone: without it (or a result) the attempt was never started.
     const std::string log_path = AttemptLogPath(req.attempt_path);
-    if (!PathExists(log_path) && !PathExists(AttemptResultPath(req.attempt_path))) {
+    if (!PathExists(log_path)) {
       return Status::NotFound("attempt never started: no " + log_path);
     }
     // The result is read only once the lock is free: while its supervisor lives, it may be
@@ -311,14 +335,14 @@ class LocalExecutor final : public Executor {
       const AttemptKey key = by_path->second;
       auto it = watched_.find(key);
       if (it == watched_.end() || it->second.adopted) continue;
-      ready_.push_back(OutcomeFromText(key, it->second.path, it->second.start, msg[2]));
+      ready_.push_back(OutcomeFromText(key, it->second.start, msg[2]));
       Forget(key, it->second);
       watched_.erase(it);
     }
     if (gone) SupervisorGone();
   }
 
-  // The supervisor died (or never started): what it ran is judged by locks and result files
+  // The supervisor died (or never started): what it ran is judged by its logs and their locks
   // from now on, as after a scheduler restart. Its tasks died with it (PR_SET_PDEATHSIG), so
   // those come back lost unless they had finished.
   void SupervisorGone() {
@@ -386,30 +410,36 @@ class LocalExecutor final : public Executor {
     return o;
   }
 
-  // The outcome the supervisor recorded, or a lost one when it wrote none.
+  // The outcome at the end of the attempt's log, or a lost one when it has none.
   AttemptOutcome OutcomeFromFiles(const AttemptKey& key, const std::string& path,
                                   TimePoint start) const {
-    auto text = ReadFile(AttemptResultPath(path));
-    if (!text.ok()) return Lost(key, start);
-    return OutcomeFromText(key, path, start, *text);
+    const std::string log_path = AttemptLogPath(path);
+    auto tail = ReadTail(log_path, kLogTailBytes);
+    if (!tail.ok()) return Lost(key, start, "lost: " + tail.status().message());
+    std::string error;
+    auto r = ResultFromLogTail(*tail, &error);
+    if (!r && error.empty()) return Lost(key, start);
+    if (!r) return Lost(key, start, "lost: bad result in \"" + log_path + "\": " + error);
+    return Outcome(key, *r);
   }
 
-  AttemptOutcome OutcomeFromText(const AttemptKey& key, const std::string& path, TimePoint start,
+  AttemptOutcome OutcomeFromText(const AttemptKey& key, TimePoint start,
                                  const std::string& text) const {
     std::string error;
     auto r = ParseAttemptResult(text, &error);
-    if (!r) {
-      return Lost(key, start,
-                  "lost: bad result file \"" + AttemptResultPath(path) + "\": " + error);
-    }
+    if (!r) return Lost(key, start, "lost: bad result from the supervisor: " + error);
+    return Outcome(key, *r);
+  }
+
+  static AttemptOutcome Outcome(const AttemptKey& key, const AttemptResult& r) {
     AttemptOutcome o;
     o.key = key;
-    o.exit_code = r->exit_code;
-    o.signal = r->signal;
-    o.timed_out = r->timed_out;
-    o.error = r->error;
-    o.start = TimePoint(Duration(r->start_us));
-    o.end = TimePoint(Duration(r->end_us));
+    o.exit_code = r.exit_code;
+    o.signal = r.signal;
+    o.timed_out = r.timed_out;
+    o.error = r.error;
+    o.start = TimePoint(Duration(r.start_us));
+    o.end = TimePoint(Duration(r.end_us));
     return o;
   }
 

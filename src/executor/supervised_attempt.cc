@@ -137,7 +137,7 @@ bool SupervisedAttempt::OpenLog() {
     Fail(SysError("open(\"" + log_path + "\")", errno));
     return false;
   }
-  // The log is also the lock: held until Finish, so a later scheduler can tell a live attempt
+  // The log is also the lock: held until Record, so a later scheduler can tell a live attempt
   // from a dead one.
   if (::flock(log_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -149,9 +149,9 @@ bool SupervisedAttempt::OpenLog() {
   }
   struct stat st{};
   new_log_ = ::fstat(log_fd_, &st) == 0 && st.st_size == 0;
-  // An earlier supervisor of this attempt (its try given back after a crash) wrote its notes
-  // to the log before any result; a result beside a non-empty log is that one's, not ours.
-  if (!new_log_) ::unlink(AttemptResultPath(spec_.path).c_str());
+  // Whatever an earlier supervisor of this attempt left must not end the log as if it were
+  // this one's result.
+  if (!new_log_) Note("started again: the lines above are an earlier start of this attempt");
   return true;
 }
 
@@ -304,7 +304,7 @@ bool SupervisedAttempt::Finishable(int64_t now_mono_us) const {
          errno == ECHILD;
 }
 
-std::string SupervisedAttempt::Finish() {
+std::string SupervisedAttempt::Conclude() {
   if (ended_early_) {
     Note(result_.error);
   } else if (WIFEXITED(status_)) {
@@ -316,22 +316,14 @@ std::string SupervisedAttempt::Finish() {
     Note("killed by signal " + std::to_string(*result_.signal) +
          (name ? std::string(" (SIG") + name + ")" : std::string()));
   }
-  std::string text = FormatAttemptResult(result_);
-  if (log_fd_ >= 0) {
-    // Written in place: its last line (done=1) tells a reader it is whole, and nobody reads
-    // it while the lock is held, so no temporary file and rename are needed.
-    const std::string path = AttemptResultPath(spec_.path);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      WriteAll(fd, text);
-      ::close(fd);
-    } else {
-      Note(SysError("cannot write the result: open(\"" + path + "\")", errno));
-    }
-  }
+  return FormatAttemptResult(result_);
+}
+
+void SupervisedAttempt::Record(const std::string& text) {
+  // The log's last line, read by a later scheduler only once the lock is free.
+  Note(std::string(kResultNotePrefix) + text);
   if (log_fd_ >= 0) ::close(log_fd_);  // frees the lock: the attempt is over
   log_fd_ = -1;
-  return text;
 }
 
 void SupervisedAttempt::CloseStream(Stream& s) {

@@ -17,7 +17,7 @@
 namespace sluice {
 
 struct AttemptSpec {
-  std::string path;                    // PATH.log and PATH.result; the folder is created if absent
+  std::string path;                    // names PATH.log; the folder is created if absent
   std::optional<int64_t> timeout_ms;
   int64_t grace_ms = 10000;            // SIGTERM -> SIGKILL
   std::string cwd;                     // empty: the supervisor's
@@ -67,8 +67,10 @@ class SupervisedAttempt {
   // drain time is over) and nothing of its group is left among the supervisor's children (or
   // the bound on waiting for that passed).
   bool Finishable(int64_t now_mono_us) const;
-  // Writes the final notes and the result file, then frees the lock. Returns the result text.
-  std::string Finish();
+  // Writes the final note to the log and returns the result text.
+  std::string Conclude();
+  // Ends the log with the result line, then frees the lock: the attempt is over.
+  void Record(const std::string& result);
 
  private:
   struct Stream {

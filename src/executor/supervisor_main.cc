@@ -7,14 +7,14 @@
 // `launch` and `kill` messages (supervisor_protocol.h). For each attempt it creates and
 // `flock`s ATTEMPT_PATH.log, starts the task in its own process group, time-stamps the task's
 // stdout and stderr into that log, enforces the timeout (SIGTERM to the group, SIGKILL after
-// the grace period), writes ATTEMPT_PATH.result, frees the lock and answers `ended`
+// the grace period), answers `ended`, ends the log with the result line and frees the lock
 // (supervised_attempt.h). One process for all attempts: a task costs its own fork and
 // exec and nothing else, and the one event loop here watches every task's pipes at once.
 //
 // It runs in its own session and is not the scheduler's child (it forks once at start and the
 // first process exits), so it outlives a scheduler that is killed: it finishes the attempts it
 // has, writes their results, and exits once its socket is closed and it has none left. A later
-// scheduler learns of those from the locks and result files, and stops one by queueing
+// scheduler learns of those from the logs and their locks, and stops one by queueing
 // kStopSignal with the attempt's tag. SIGTERM, SIGINT or SIGHUP stops every attempt (as a Kill
 // would) and ends it. TAG_DIR (e.g. $SLUICE_HOME/logs) only names the process for
 // `pkill -f "sluice-supervisor --dir $SLUICE_HOME"`.
@@ -213,11 +213,15 @@ class SupervisorServer {
     return env;
   }
 
+  // The scheduler hears of the end first, so that its next turn overlaps the rest: the result
+  // line in the log is for a later scheduler, should this one die before it commits.
   void Finished(SupervisedAttempt& a) {
-    std::string result = a.Finish();
+    const std::string result = a.Conclude();
+    Send({kEndedMessage, a.path(), result});
+    Flush();
+    a.Record(result);
     by_path_.erase(a.path());
     by_tag_.erase(AttemptTag(a.path()));
-    Send({kEndedMessage, a.path(), std::move(result)});
   }
 
   void HandleSignals() {
@@ -285,7 +289,7 @@ class SupervisorServer {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) break;
       if (n <= 0) {
-        out_.clear();  // the scheduler is gone; the results are in the attempts' files
+        out_.clear();  // the scheduler is gone; the results are in the attempts' logs
         break;
       }
       out_.erase(0, static_cast<size_t>(n));
