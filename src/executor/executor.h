@@ -62,7 +62,6 @@ struct AttemptOutcome {
 struct AdoptRequest {
   AttemptKey key;
   std::string attempt_path;
-  int64_t pid = 0;
 };
 
 class Executor {

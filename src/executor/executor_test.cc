@@ -388,7 +388,7 @@ TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
                                "2025-11-24T16:00:01.500001Z sluice| result: " +
                                    FormatAttemptResult(r) + "\n");
   AttemptKey key{"dag", "run", "done", 1};
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1", 999999}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1"}).ok());
   EXPECT_EQ(exec_->Running(), 0u);
   auto outcomes = exec_->Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
@@ -406,7 +406,7 @@ TEST_F(ExecutorTest, AdoptAcrossExecutorInstances) {
   WaitForLog(req, "sluice| started pid ");
   exec_.reset();  // the scheduler went away; the supervisor carries on
   auto b = NewExecutor();
-  ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
+  ASSERT_TRUE(b->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
   EXPECT_EQ(b->Running(), 1u);
   AttemptOutcome o = WaitFor(req.key, b.get());
   EXPECT_EQ(o.exit_code, 7);
@@ -418,7 +418,7 @@ TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
   tmp_.Write("run/gone.1.log", "");  // a supervisor was there: it started the task
   AttemptKey key{"dag", "run", "gone", 1};
   clock_.Advance(seconds(42));
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/gone.1", 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/gone.1"}).ok());
   auto outcomes = exec_->Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_TRUE(outcomes[0].lost);
@@ -430,21 +430,21 @@ TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
 
 TEST_F(ExecutorTest, AdoptOfAnAttemptThatNeverStartedIsNotFound) {
   AttemptKey key{"dag", "run", "never", 1};
-  Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/never.1", 0});
+  Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/never.1"});
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/run/never.1.log");
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
   EXPECT_EQ(exec_->Running(), 0u);
 }
 
-TEST_F(ExecutorTest, AdoptWaitsForAHeldLockWhenThePidIsUnknown) {
-  // A live supervisor (it holds the lock on the attempt's log) whose pid the store never got.
+TEST_F(ExecutorTest, AdoptWaitsForAHeldLock) {
+  // A live supervisor: it holds the lock on the attempt's log.
   tmp_.Write("run/young.1.log", "");
   int fd = ::open((tmp_.path() + "/run/young.1.log").c_str(), O_WRONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
   AttemptKey key{"dag", "run", "young", 1};
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/young.1", 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/young.1"}).ok());
   EXPECT_EQ(exec_->Running(), 1u);
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
 
@@ -506,7 +506,7 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child could not launch";
   exec_ = NewExecutor();
   // The store may not have the supervisor's pid: its lock alone tells that it lives.
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path, 0}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
   AttemptOutcome o = WaitFor(req.key);
   EXPECT_EQ(o.exit_code, 7) << o.error;
   EXPECT_FALSE(o.lost);
@@ -563,7 +563,7 @@ TEST_F(ExecutorTest, DestroyingTheExecutorLeavesItsTasksRunning) {
   exec_.reset();
   EXPECT_EQ(CountZombieChildren(), 0);
   exec_ = NewExecutor();
-  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
   EXPECT_EQ(WaitFor(req.key).exit_code, 6);
   // Its last attempt done and its scheduler gone, the supervisor exits.
   const auto give_up = std::chrono::steady_clock::now() + kDeadline;
@@ -591,7 +591,7 @@ TEST_F(ExecutorTest, ALaunchThatArrivesAfterItsSchedulerDiedIsNotStarted) {
   }
   ASSERT_TRUE(ProcessGone(first->pid));
   exec_ = NewExecutor();
-  Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_path, first->pid});
+  Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_path});
   EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.message();
   EXPECT_FALSE(PathExists(tmp_.path() + "/late-ran"));
   EXPECT_FALSE(PathExists(late.attempt_path + ".log"));
@@ -603,7 +603,7 @@ TEST_F(ExecutorTest, KillOfAnAdoptedAttemptReachesTheEarlierSupervisor) {
   ASSERT_TRUE(launched.ok());
   WaitForLog(req, "out| started\n");
   auto second = NewExecutor();  // the scheduler restarted while the first one lives on
-  ASSERT_TRUE(second->Adopt(AdoptRequest{req.key, req.attempt_path, launched->pid}).ok());
+  ASSERT_TRUE(second->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
   second->Kill(req.key);
   AttemptOutcome o = WaitFor(req.key, second.get());
   EXPECT_FALSE(o.lost) << o.error;

@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "executor/executor.h"
 #include "executor/supervisor_protocol.h"
 #include "util/file.h"
+#include "util/strings.h"
 #include "util/spawn_setup.h"
 
 extern char** environ;
@@ -84,6 +86,33 @@ Result<std::string> ReadTail(const std::string& path, size_t max) {
   if (!read.ok()) return read;
   out.resize(static_cast<size_t>(got));
   return out;
+}
+
+// The pid of the process holding the attempt's lock (its supervisor), from /proc/locks, or 0.
+// Lines read "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF": pid, then the device
+// (major:minor in hex) and inode of the locked file.
+pid_t LockHolder(const std::string& attempt_path) {
+  struct stat st{};
+  if (::stat(AttemptLogPath(attempt_path).c_str(), &st) != 0) return 0;
+  char id[64];
+  std::snprintf(id, sizeof id, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  auto locks = ReadFile("/proc/locks");
+  if (!locks.ok()) return 0;
+  for (const auto& line : Split(*locks, '\n')) {
+    std::vector<std::string> f;
+    for (auto& field : Split(line, ' ')) {
+      if (!field.empty()) f.push_back(std::move(field));
+    }
+    // "1:" "FLOCK" "ADVISORY" "WRITE" PID ID ...; blocked waiters are listed as "1: ->".
+    if (f.size() >= 6 && f[1] == "FLOCK" && f[5] == id) return std::atoi(f[4].c_str());
+  }
+  return 0;
+}
+
+bool IsSupervisor(pid_t pid) {
+  auto comm = ReadFile("/proc/" + std::to_string(pid) + "/comm");
+  return comm.ok() && StartsWith(*comm, "sluice-supervis");  // the kernel keeps 15 characters
 }
 
 int64_t ToMillisCeil(Duration d) {
@@ -171,7 +200,7 @@ class LocalExecutor final : public Executor {
     // The result is read only once the lock is free: while its supervisor lives, it may be
     // half-written.
     Watched w{req.attempt_path, /*adopted=*/true, -1, false, TimePoint{}};
-    auto ended = Recheck(req.key, w, static_cast<pid_t>(req.pid));
+    auto ended = Recheck(req.key, w);
     if (!ended.ok()) {
       // Cannot tell whether it is alive: reporting it lost lets the retry policy decide.
       ready_.push_back(Lost(req.key, TimePoint{}, "lost: " + ended.status().message()));
@@ -209,7 +238,7 @@ class LocalExecutor final : public Executor {
         ++it;
         continue;
       }
-      auto ended = Recheck(it->first, it->second, 0);
+      auto ended = Recheck(it->first, it->second);
       if (!ended.ok() || *ended) {
         if (!ended.ok()) {
           ready_.push_back(Lost(it->first, it->second.start, "lost: " + ended.status().message()));
@@ -379,11 +408,20 @@ class LocalExecutor final : public Executor {
   }
 
   // Whether an adopted attempt has ended: its supervisor no longer holds the lock. Then its
-  // outcome is queued in ready_. `pid_hint` is the supervisor's pid from the store (0: unknown).
-  Result<bool> Recheck(const AttemptKey& key, Watched& w, pid_t pid_hint) {
+  // outcome is queued in ready_. While it lives, its supervisor is found (for Kill) as the
+  // lock's holder.
+  Result<bool> Recheck(const AttemptKey& key, Watched& w) {
     // The pidfd is opened before the lock is checked: if the lock is still held afterwards,
     // its holder was alive all along, so the pid cannot have been reused meanwhile.
-    int pidfd = w.pidfd < 0 && pid_hint > 0 ? PidfdOpen(pid_hint) : -1;
+    int pidfd = -1;
+    if (w.pidfd < 0) {
+      if (pid_t holder = LockHolder(w.path); holder > 0) pidfd = PidfdOpen(holder);
+      // Only a supervisor gets kStopSignal: to anything else that holds the file it is fatal.
+      if (pidfd >= 0 && !IsSupervisor(LockHolder(w.path))) {
+        ::close(pidfd);
+        pidfd = -1;
+      }
+    }
     auto held = LockHeld(w.path);
     if (!held.ok()) {
       if (pidfd >= 0) ::close(pidfd);

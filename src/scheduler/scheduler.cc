@@ -65,7 +65,7 @@ Status Scheduler::RecoverAttempts() {
                         slot->rec.state == TaskState::kQueued);
     // rec.pid is 0 when the scheduler died before recording it; the executor then tells a
     // live supervisor by its lock alone.
-    Status st = executor_.Adopt(AdoptRequest{key, path, rec.pid});
+    Status st = executor_.Adopt(AdoptRequest{key, path});
     if (st.code() == StatusCode::kNotFound) {
       // The previous scheduler persisted the attempt but died before launching it: the task
       // never started, so the try is given back and the task goes back to the ready queue.
@@ -203,8 +203,9 @@ void Scheduler::LaunchAll(std::vector<LaunchRequest> launches) {
       pending_outcomes_.push_back(std::move(o));
       continue;
     }
+    // Kept for the attempt's next write (its end), not written now: a restarted scheduler finds
+    // a live attempt's supervisor by the lock it holds, so the pid is for people only.
     it->second.rec.pid = launched->pid;
-    RecordAttempt(it->second.rec);
   }
 }
 
