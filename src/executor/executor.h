@@ -2,11 +2,12 @@
 // The executor runs task attempts as processes. The scheduler hands it LaunchRequests and
 // learns of ended attempts through Wait(); it never blocks on a task otherwise.
 //
-// The local executor starts each attempt under `sluice-supervisor`, a tiny static program that
-// puts the task in its own process group, time-stamps its stdout/stderr into the attempt's log,
-// enforces the timeout (SIGTERM to the group, SIGKILL after the grace period) and writes the
-// outcome to a file in the attempt's directory before it exits. Supervisors outlive a crashed
-// scheduler; a restarted one Adopt()s them, so a task that finished is never run again.
+// The local executor runs attempts under `sluice-supervisor`, a small static program (one per
+// scheduler) that puts each task in its own process group, time-stamps its stdout/stderr into
+// the attempt's log, enforces the timeout (SIGTERM to the group, SIGKILL after the grace
+// period) and ends the log with the outcome before it frees the log's lock. The supervisor
+// outlives a crashed scheduler; a restarted one Adopt()s its attempts, so a task that finished
+// is never run again.
 
 #include <cstdint>
 #include <map>
@@ -85,11 +86,10 @@ class Executor {
   virtual size_t Running() const = 0;
 };
 
-// The local process executor. `supervisor_path` is the sluice-supervisor binary. Supervisors
-// are forked by one long-lived `sluice-supervisor --dir TAG_DIR --zygote` (started at the first
-// Launch, ended with the executor), so a launch costs a fork, not an exec; `tag_dir` (e.g.
-// $SLUICE_HOME/logs) only names the zygote's command line, so `pkill -f "sluice-supervisor
-// --dir $SLUICE_HOME"` finds every supervisor of a home.
+// The local process executor. `supervisor_path` is the sluice-supervisor binary, started as
+// `sluice-supervisor --dir TAG_DIR --serve` at the first Launch; destroying the executor lets it
+// finish what it runs and exit. `tag_dir` (e.g. $SLUICE_HOME/logs) only names its command line,
+// so `pkill -f "sluice-supervisor --dir $SLUICE_HOME"` finds every supervisor of a home.
 Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
                                                       Clock& clock,
                                                       const std::string& tag_dir = "");

@@ -513,7 +513,7 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
 }
 
 TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
-  // The first launch starts the zygote, whose socket stays open for the executor's life.
+  // The first launch starts the supervisor, whose socket stays open for the executor's life.
   EXPECT_EQ(Run(Sh("warm_up", "true")).exit_code, 0);
   const int fds_before = CountOpenFds();
   int launched = 0, ended = 0;
