@@ -22,10 +22,14 @@ constexpr int64_t kDrainAfterExitUs = 2000000;  // output of escaped processes i
 constexpr int64_t kReapBoundUs = 5000000;       // SIGKILLed leftovers in D state are not awaited
 constexpr size_t kReadChunk = 64 * 1024;
 
-// The open-files limit the supervisor found at its start: it raises its own (it holds four
+// The open-files limit the supervisor found at its start: it raises its own (it holds three
 // descriptors per running attempt) and gives tasks the one they would have had.
 rlimit g_task_nofile{};
 bool g_task_nofile_known = false;
+// Opened once (SetUpSupervisorProcess): the supervisor's pid, which a task's vfork child checks
+// its parent against, and /dev/null, the tasks' stdin.
+pid_t g_self = 0;
+int g_null_fd = -1;
 
 int64_t WallUs() {
   timespec ts{};
@@ -95,7 +99,9 @@ struct ChildFailure {
 
 }  // namespace
 
-void RaiseFileLimitForSupervisor() {
+void SetUpSupervisorProcess() {
+  g_self = ::getpid();
+  g_null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
   g_task_nofile = limit;
@@ -176,7 +182,6 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
     ::close(out_pipe[1]);
     return;
   }
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   std::vector<char*> argv;
   for (auto& a : spec_.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -184,7 +189,6 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
   for (auto& e : spec_.env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  const pid_t self = ::getpid();
   // vfork rather than posix_spawn: the child must set PR_SET_PDEATHSIG, which posix_spawn
   // cannot. vfork rather than fork: no page tables to copy, and the child shares our memory,
   // so it reports a failed exec in `failure` (we run again only once it has exec'd or exited).
@@ -194,12 +198,13 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
   char** own_environ = environ;
   environ = envp.data();
   task_ = ::vfork();
-  if (task_ == 0) ExecTask(argv.data(), spec_.cwd, self, null_fd, out_pipe[1], err_pipe[1], &failure);
+  if (task_ == 0) {
+    ExecTask(argv.data(), spec_.cwd, g_self, g_null_fd, out_pipe[1], err_pipe[1], &failure);
+  }
   const int fork_errno = errno;
   environ = own_environ;
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
-  if (null_fd >= 0) ::close(null_fd);
   if (task_ < 0) {
     task_ = 0;
     ::close(out_pipe[0]);

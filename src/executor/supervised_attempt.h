@@ -25,9 +25,10 @@ struct AttemptSpec {
   std::vector<std::string> env;        // the task's whole environment, NAME=value
 };
 
-// Raises the supervisor's own open-files limit (it holds four descriptors per running attempt);
-// tasks are started with the limit found here.
-void RaiseFileLimitForSupervisor();
+// Once, before any attempt: notes the supervisor's pid, opens /dev/null for the tasks' stdin,
+// and raises the supervisor's own open-files limit (it holds three descriptors per running
+// attempt); tasks are started with the limit found here.
+void SetUpSupervisorProcess();
 
 class SupervisedAttempt {
  public:

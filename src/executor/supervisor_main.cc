@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
   ::setsid();  // no-op when the executor already made us a session leader's child
   // Orphans of tasks are re-parented to us, so we reap them and none stays a zombie.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  sluice::RaiseFileLimitForSupervisor();
+  sluice::SetUpSupervisorProcess();
   // The socket moves off stdin to a descriptor tasks do not inherit.
   const int socket_fd = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
   const int null_fd = ::open("/dev/null", O_RDWR);
