@@ -447,6 +447,10 @@ TEST_F(ExecutorTest, AdoptWaitsForAHeldLock) {
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/young.1"}).ok());
   EXPECT_EQ(exec_->Running(), 1u);
   EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
+  // The lock's holder (this test) is no sluice-supervisor: a Kill must not signal it (its
+  // SIGUSR1 would end this process).
+  exec_->Kill(key);
+  EXPECT_TRUE(exec_->Wait(milliseconds(50)).empty());
 
   AttemptResult r;
   r.start_us = 1;
