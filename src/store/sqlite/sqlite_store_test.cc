@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <set>
 #include <thread>
 
 #include "store/migrations.h"
@@ -78,6 +80,42 @@ TEST_F(SqliteStoreTest, ManyConnectionsCreatingANewDatabaseAtOnceAllSucceed) {
     for (auto& t : threads) t.join();
     for (const auto& e : errors) EXPECT_EQ(e, "") << "round " << round;
     EXPECT_THAT(RawQuery(path, "PRAGMA journal_mode"), ElementsAre("wal"));
+  }
+}
+
+// The CLI migrates a new database (version 0) itself, and tells the user to run `sluice db
+// migrate` for any older version. So while a starting scheduler creates the database, a
+// command opening it at the same time must see version 0 or the latest, never one between.
+TEST_F(SqliteStoreTest, AReaderSeesANewDatabaseAtVersionZeroOrTheLatestNeverBetween) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir_.path() + "/new" + std::to_string(round) + ".db";
+    auto writer = OpenSqliteStore(path);
+    auto reader = OpenSqliteStore(path);
+    ASSERT_TRUE(IsOk(writer));
+    ASSERT_TRUE(IsOk(reader));
+    const int latest = (*writer)->LatestSchemaVersion();
+    std::atomic<bool> migrated{false};
+    std::set<int> seen;
+    std::string error;
+    std::thread poll([&] {
+      // One more read after the migration, so the latest version is seen too.
+      for (bool last = false; !last;) {
+        last = migrated.load();
+        auto version = (*reader)->SchemaVersion();
+        if (!version.ok()) {
+          error = version.status().message();
+          return;
+        }
+        seen.insert(*version);
+      }
+    });
+    Status st = (*writer)->Migrate();
+    migrated = true;
+    poll.join();
+    ASSERT_TRUE(IsOk(st));
+    EXPECT_EQ(error, "");
+    seen.erase(0);
+    EXPECT_THAT(seen, ElementsAre(latest)) << "round " << round;
   }
 }
 
