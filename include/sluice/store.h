@@ -143,7 +143,8 @@ class Store {
   // 0 for an empty database. The latest version this build knows is LatestSchemaVersion().
   virtual Result<int> SchemaVersion() = 0;
   virtual int LatestSchemaVersion() const = 0;
-  // Applies every pending migration, each in its own transaction. Never drops history.
+  // Applies every pending migration, all in one transaction: another process sees the schema
+  // before or after, never in between. Never drops history.
   virtual Status Migrate() = 0;
   // Ok when the schema is at the latest version and the database passes its integrity check;
   // otherwise a message saying what is wrong and how to fix it (`sluice db migrate`).

@@ -98,9 +98,14 @@ std::vector<TemplateProblem> CheckTemplate(std::string_view text, const DagSpec&
 
 Result<TemplateContext> MakeTemplateContext(const DagSpec& dag, const RunContextInput& run,
                                             const std::string& task_id, int try_number) {
+  SLUICE_ASSIGN_OR_RETURN(RunTemplate shared, RunTemplate::Make(dag, run));
+  return shared.ForAttempt(task_id, try_number);
+}
+
+Result<RunTemplate> RunTemplate::Make(const DagSpec& dag, const RunContextInput& run) {
   SLUICE_ASSIGN_OR_RETURN(TimeZone zone, TimeZone::Find(dag.timezone));
-  TemplateContext ctx;
-  auto& v = ctx.values;
+  RunTemplate out;
+  auto& v = out.run_values_.values;
   v["ds"] = FormatLocalDate(run.logical_date, zone);
   std::string nodash = v["ds"];
   nodash.erase(std::remove(nodash.begin(), nodash.end(), '-'), nodash.end());
@@ -111,15 +116,31 @@ Result<TemplateContext> MakeTemplateContext(const DagSpec& dag, const RunContext
   v["data_interval_end"] = FormatIsoUtc(run.data_interval_end);
   v["run_id"] = run.run_id;
   v["dag_id"] = dag.id;
-  v["task_id"] = task_id;
-  v["try_number"] = std::to_string(try_number);
   for (const auto& [name, value] : dag.params) {
     // Only declared params exist; an override of a param the DAG no longer declares (its file
     // changed after the trigger) is dropped rather than failing the run.
     auto o = run.param_overrides.find(name);
     v["params." + name] = o != run.param_overrides.end() ? o->second : value;
   }
+  out.run_env_ = TemplateEnvironment(out.run_values_);
+  return out;
+}
+
+TemplateContext RunTemplate::ForAttempt(const std::string& task_id, int try_number) const {
+  TemplateContext ctx = run_values_;
+  ctx.values["task_id"] = task_id;
+  ctx.values["try_number"] = std::to_string(try_number);
   return ctx;
+}
+
+std::map<std::string, std::string> RunTemplate::EnvironmentFor(const std::string& task_id,
+                                                               int try_number) const {
+  // The names TemplateEnvironment gives task_id and try_number; no param can take them, as
+  // params are all SLUICE_PARAM_*.
+  std::map<std::string, std::string> env = run_env_;
+  env["SLUICE_TASK_ID"] = task_id;
+  env["SLUICE_TRY_NUMBER"] = std::to_string(try_number);
+  return env;
 }
 
 Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx) {

@@ -39,6 +39,24 @@ struct RunContextInput {
 Result<TemplateContext> MakeTemplateContext(const DagSpec& dag, const RunContextInput& run,
                                             const std::string& task_id, int try_number);
 
+// The values and environment that every attempt of one run shares, computed once (dates are
+// formatted in the DAG's zone, params resolved) and then completed for each attempt, so a run
+// of many tasks does not redo that work per attempt. A value type; not tied to `dag` or `run`.
+class RunTemplate {
+ public:
+  // Errors as MakeTemplateContext's (an unknown time zone).
+  static Result<RunTemplate> Make(const DagSpec& dag, const RunContextInput& run);
+  // MakeTemplateContext(dag, run, task_id, try_number).
+  TemplateContext ForAttempt(const std::string& task_id, int try_number) const;
+  // TemplateEnvironment(ForAttempt(task_id, try_number)).
+  std::map<std::string, std::string> EnvironmentFor(const std::string& task_id,
+                                                    int try_number) const;
+
+ private:
+  TemplateContext run_values_;                    // every value but task_id and try_number
+  std::map<std::string, std::string> run_env_;    // TemplateEnvironment of run_values_
+};
+
 Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx);
 
 // SLUICE_DS, SLUICE_DS_NODASH, SLUICE_TS, SLUICE_LOGICAL_DATE, SLUICE_DATA_INTERVAL_START,

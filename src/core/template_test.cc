@@ -138,5 +138,24 @@ TEST(TemplateTest, Environment) {
                                        }));
 }
 
+// What the scheduler computes once per run gives each attempt the same values and environment
+// as computing them for that attempt alone.
+TEST(TemplateTest, RunTemplateGivesWhatEachAttemptWouldGetAlone) {
+  RunContextInput run = NewYorkRun();
+  run.param_overrides = {{"day", "2025-01-02"}, {"undeclared", "y"}};
+  auto shared = RunTemplate::Make(Dag(), run);
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  for (auto [task, try_number] : {std::pair{"fetch", 1}, {"load", 1}, {"fetch", 12}}) {
+    auto alone = MakeTemplateContext(Dag(), run, task, try_number);
+    ASSERT_TRUE(alone.ok());
+    EXPECT_EQ(shared->ForAttempt(task, try_number).values, alone->values) << task;
+    EXPECT_EQ(shared->EnvironmentFor(task, try_number), TemplateEnvironment(*alone)) << task;
+  }
+  DagSpec dag = Dag();
+  dag.timezone = "Mars/Base";
+  EXPECT_EQ(RunTemplate::Make(dag, run).status().message(),
+            "unknown time zone 'Mars/Base' (use an IANA name such as America/New_York)");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -94,19 +94,25 @@ LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error
   req.timeout = spec.timeout;
   req.kill_grace = options_.kill_grace;
 
-  RunContextInput input;
-  input.run_id = run.rec.run_id;
-  input.logical_date = run.rec.logical_date;
-  input.data_interval_start = run.rec.data_interval_start;
-  input.data_interval_end = run.rec.data_interval_end;
-  input.param_overrides = ParamOverrides(run.rec.params_json);
-  auto ctx = MakeTemplateContext(run.graph->spec(), input, spec.id, rec.try_number);
-  if (!ctx.ok()) {
-    *error = ctx.status().message();
-    return req;
+  // The run's dates and params are the same for all its attempts: formatted once per run.
+  if (!run.launch_template || run.launch_template_graph != run.graph) {
+    RunContextInput input;
+    input.run_id = run.rec.run_id;
+    input.logical_date = run.rec.logical_date;
+    input.data_interval_start = run.rec.data_interval_start;
+    input.data_interval_end = run.rec.data_interval_end;
+    input.param_overrides = ParamOverrides(run.rec.params_json);
+    auto made = RunTemplate::Make(run.graph->spec(), input);
+    if (!made.ok()) {
+      *error = made.status().message();
+      return req;
+    }
+    run.launch_template = std::move(made).value();
+    run.launch_template_graph = run.graph;
   }
+  const TemplateContext ctx = run.launch_template->ForAttempt(spec.id, rec.try_number);
   auto render = [&](const std::string& text) -> std::string {
-    auto r = RenderTemplate(text, *ctx);
+    auto r = RenderTemplate(text, ctx);
     if (!r.ok()) {
       if (error->empty()) *error = r.status().message();
       return {};
@@ -118,7 +124,7 @@ LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error
   } else {
     for (const auto& arg : spec.exec) req.argv.push_back(render(arg));
   }
-  req.env = TemplateEnvironment(*ctx);
+  req.env = run.launch_template->EnvironmentFor(spec.id, rec.try_number);
   for (const auto& [k, v] : spec.env) req.env[k] = render(v);
   // A relative cwd (and no cwd) is taken from the DAG file's folder, so DAGs can call scripts
   // that sit beside them wherever the scheduler was started.

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/template.h"
 #include "executor/executor.h"
 #include "scheduler/dag_graph.h"
 #include "scheduler/dag_source.h"
@@ -85,6 +86,11 @@ class Scheduler {
     std::vector<TaskInstanceRecord> removed;     // task instances no longer in the graph
     std::map<std::string, std::string> params;   // trigger-time overrides
     int unfinished = 0;                          // tasks not in a terminal state
+    // Template values shared by the run's attempts, built at its first launch for
+    // `launch_template_graph`; rebuilt when the run moves to another DAG version, whose params
+    // or zone may differ.
+    std::optional<RunTemplate> launch_template;
+    DagGraphPtr launch_template_graph;
   };
   struct DagEntry {
     DagGraphPtr graph;                           // current version; null if never loaded OK

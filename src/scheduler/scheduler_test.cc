@@ -246,5 +246,40 @@ tasks:
   EXPECT_EQ(executor_.launched()[0].env.at("SLUICE_DS"), "2025-01-06");
 }
 
+// Templates are rendered from values the scheduler keeps per run; a new DAG version seen while
+// the run is open (here: a param's default) applies to the attempts that start after it.
+TEST_F(SchedulerTest, AttemptsStartedAfterANewDagVersionUseItsTemplateValues) {
+  const std::string v1 = R"(
+dag: p
+params: {root: /v1}
+tasks:
+  a: {exec: ["ls", "{{ params.root }}/{{ task_id }}.{{ try_number }}"]}
+  b: {exec: ["ls", "{{ params.root }}/{{ task_id }}.{{ try_number }}"], needs: [a], retries: 1,
+      retry_delay: 1m}
+)";
+  source_.Set("/dags/p.yaml", v1);
+  executor_.Script("a", {{hours(2), 0}});
+  executor_.Script("b", {{hours(1), 1}, {hours(1), 0}});
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("p", "{}").ok());
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  std::string v2 = v1;
+  v2.replace(v2.find("/v1"), 3, "/v2");
+  source_.Set("/dags/p.yaml", v2);
+  // The 13:00 poll sees v2 while a runs; b starts at 14:00, fails, and retries at 15:01.
+  RunUntil(T("2025-01-06T17:00:00Z"));
+  ASSERT_EQ(executor_.launched().size(), 3u);
+  std::vector<std::vector<std::string>> argvs;
+  for (const auto& l : executor_.launched()) {
+    argvs.push_back(l.argv);
+    EXPECT_EQ(l.env.at("SLUICE_TASK_ID"), l.key.task_id);
+    EXPECT_EQ(l.env.at("SLUICE_TRY_NUMBER"), std::to_string(l.key.try_number));
+  }
+  EXPECT_EQ(argvs, (std::vector<std::vector<std::string>>{
+                       {"ls", "/v1/a.1"}, {"ls", "/v2/b.1"}, {"ls", "/v2/b.2"}}));
+  EXPECT_EQ(executor_.launched()[0].env.at("SLUICE_PARAM_ROOT"), "/v1");
+  EXPECT_EQ(executor_.launched()[2].env.at("SLUICE_PARAM_ROOT"), "/v2");
+}
+
 }  // namespace
 }  // namespace sluice::testing

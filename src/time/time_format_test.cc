@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "time/local_time.h"
+
 namespace sluice {
 namespace {
 
@@ -33,6 +37,39 @@ TEST(FormatIsoUtc, ShowsAFractionOnlyWhenNotZero) {
   EXPECT_EQ(FormatIsoUtc(TimePoint(Duration(1795419498123456))), "2026-11-23T07:38:18.123456Z");
   EXPECT_EQ(FormatIsoUtc(TimePoint(Duration(1795419498000001))), "2026-11-23T07:38:18.000001Z");
   EXPECT_EQ(FormatIsoUtc(TimePoint(Duration(-1))), "1969-12-31T23:59:59.999999Z");
+}
+
+// The same text printf gave, across the whole range of years date::year_month_day holds.
+TEST(FormatIsoUtc, MatchesPrintfFromYearMinus32767To32767) {
+  auto printf_iso = [](TimePoint t) {
+    auto day = date::floor<date::days>(t);
+    date::year_month_day ymd(day);
+    date::hh_mm_ss<Duration> tod(t - day);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
+                  unsigned(ymd.month()), unsigned(ymd.day()), int(tod.hours().count()),
+                  int(tod.minutes().count()), int(tod.seconds().count()));
+    std::string out = buf;
+    if (int64_t frac = tod.subseconds().count(); frac != 0) {
+      std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
+      out += buf;
+    }
+    return out + "Z";
+  };
+  const auto first = date::sys_days(date::year(-32767) / 1 / 1);
+  const auto last = date::sys_days(date::year(32767) / 12 / 31);
+  const int64_t span = Duration(last - first).count();
+  // A fixed stride through the range, with a sub-second part that is sometimes zero.
+  for (int64_t i = 0; i <= 20000; ++i) {
+    const int64_t offset = span / 20000 * i + (i % 3 == 0 ? 0 : (i * 7919) % 1'000'000);
+    const TimePoint t = TimePoint(first) + Duration(offset);
+    ASSERT_EQ(FormatIsoUtc(t), printf_iso(t)) << offset;
+  }
+  EXPECT_EQ(FormatIsoUtc(TimePoint(first)), "-32767-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIsoUtc(TimePoint(date::sys_days(date::year(-5) / 3 / 4))),
+            "-005-03-04T00:00:00Z");
+  EXPECT_EQ(FormatIsoUtc(TimePoint(date::sys_days(date::year(12345) / 6 / 7))),
+            "12345-06-07T00:00:00Z");
 }
 
 TEST(ParseTimePoint, DateIsMidnightInTheZone) {

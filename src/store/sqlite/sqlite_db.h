@@ -20,6 +20,9 @@ namespace sluice::sqlite {
 // A prepared statement borrowed from its Db's cache. Bind by 1-based index; Step() runs it.
 // Reset() (also done by the Query guard below) ends the statement so that a read does not keep
 // its snapshot open, which in WAL mode would pin old pages and hide newer commits.
+//
+// Text is bound by reference, not copied: it must stay alive and unchanged until Reset(), which
+// unbinds it. Binding a temporary std::string does not compile.
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
@@ -33,6 +36,7 @@ class Statement {
   void Bind(int index, std::string_view value);
   void Bind(int index, const char* value) { Bind(index, std::string_view(value)); }
   void Bind(int index, const std::string& value) { Bind(index, std::string_view(value)); }
+  void Bind(int index, std::string&& value) = delete;  // would dangle before Step()
   void Bind(int index, TimePoint value) { Bind(index, value.time_since_epoch().count()); }
   void Bind(int index, std::optional<TimePoint> value);
   void Bind(int index, std::optional<int> value);

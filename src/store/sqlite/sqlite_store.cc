@@ -93,17 +93,23 @@ Status SqliteStore::Migrate() {
   const int latest = LatestSchemaVersion();
   SLUICE_ASSIGN_OR_RETURN(int current, SchemaVersion());
   if (current > latest) return NewerSchema(current, latest);
-  for (const Migration& m : SqliteMigrations()) {
-    if (m.version <= current) continue;
-    SLUICE_RETURN_IF_ERROR(InTransaction([&] { return ApplyMigration(m); }));
-  }
-  return Status::Ok();
+  if (current == latest) return Status::Ok();
+  // Every pending migration in one transaction, so no other process ever sees a version in
+  // between: a CLI command opening a database that a starting scheduler is creating must find
+  // it either empty (and migrate it too) or at the latest version, not at one it would ask the
+  // user to `sluice db migrate`.
+  return InTransaction([&]() -> Status {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    SLUICE_ASSIGN_OR_RETURN(int now, SchemaVersion());
+    if (now > latest) return NewerSchema(now, latest);
+    for (const Migration& m : SqliteMigrations()) {
+      if (m.version > now) SLUICE_RETURN_IF_ERROR(ApplyMigration(m));
+    }
+    return Status::Ok();
+  });
 }
 
 Status SqliteStore::ApplyMigration(const Migration& m) {
-  // Read again under the write lock: another process may have migrated meanwhile.
-  SLUICE_ASSIGN_OR_RETURN(int now, SchemaVersion());
-  if (now >= m.version) return Status::Ok();
   SLUICE_RETURN_IF_ERROR(db_->Exec(m.sql, std::string("migration ") + m.name));
   SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * insert,
                           db_->Prepare("INSERT INTO schema_version (version, name, applied_us) "

@@ -49,7 +49,7 @@ class SqliteStore final : public Store {
   // Runs `body` in BEGIN IMMEDIATE ... COMMIT; on any error rolls back and returns it.
   Status InTransaction(const std::function<Status()>& body);
   Status ApplyInTransaction(const WriteBatch& batch);
-  // One migration, inside the caller's transaction; a no-op if another process applied it.
+  // Runs one migration and records it in schema_version, inside the caller's transaction.
   Status ApplyMigration(const Migration& m);
 
   std::unique_ptr<sqlite::Db> db_;

@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <set>
 #include <thread>
 
+#include "store/migrations.h"
 #include "store/store_suite.h"
 #include "util/file.h"
 
@@ -80,6 +83,42 @@ TEST_F(SqliteStoreTest, ManyConnectionsCreatingANewDatabaseAtOnceAllSucceed) {
   }
 }
 
+// The CLI migrates a new database (version 0) itself, and tells the user to run `sluice db
+// migrate` for any older version. So while a starting scheduler creates the database, a
+// command opening it at the same time must see version 0 or the latest, never one between.
+TEST_F(SqliteStoreTest, AReaderSeesANewDatabaseAtVersionZeroOrTheLatestNeverBetween) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir_.path() + "/new" + std::to_string(round) + ".db";
+    auto writer = OpenSqliteStore(path);
+    auto reader = OpenSqliteStore(path);
+    ASSERT_TRUE(IsOk(writer));
+    ASSERT_TRUE(IsOk(reader));
+    const int latest = (*writer)->LatestSchemaVersion();
+    std::atomic<bool> migrated{false};
+    std::set<int> seen;
+    std::string error;
+    std::thread poll([&] {
+      // One more read after the migration, so the latest version is seen too.
+      for (bool last = false; !last;) {
+        last = migrated.load();
+        auto version = (*reader)->SchemaVersion();
+        if (!version.ok()) {
+          error = version.status().message();
+          return;
+        }
+        seen.insert(*version);
+      }
+    });
+    Status st = (*writer)->Migrate();
+    migrated = true;
+    poll.join();
+    ASSERT_TRUE(IsOk(st));
+    EXPECT_EQ(error, "");
+    seen.erase(0);
+    EXPECT_THAT(seen, ElementsAre(latest)) << "round " << round;
+  }
+}
+
 TEST_F(SqliteStoreTest, DatabaseIsInWalMode) {
   auto store = OpenSqliteStore(DbPath(dir_.path()));
   ASSERT_TRUE(IsOk(store));
@@ -114,10 +153,14 @@ TEST_F(SqliteStoreTest, OpeningAFileThatIsNotADatabaseNamesThePath) {
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedByCheckAndMigrate) {
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
-  RawQuery(DbPath(dir_.path()),
-           "INSERT INTO schema_version (version, name, applied_us) VALUES (2, 'future', 0)");
-  EXPECT_EQ(Must(store->SchemaVersion()), 2);
-  const std::string expected = "database schema version 2 is newer than this build (1): upgrade sluice";
+  const int latest = store->LatestSchemaVersion();
+  const std::string future = std::to_string(latest + 1);
+  RawQuery(DbPath(dir_.path()), "INSERT INTO schema_version (version, name, applied_us) VALUES (" +
+                                    future + ", 'future', 0)");
+  EXPECT_EQ(Must(store->SchemaVersion()), latest + 1);
+  const std::string expected = "database schema version " + future +
+                               " is newer than this build (" + std::to_string(latest) +
+                               "): upgrade sluice";
   Status check = store->Check();
   EXPECT_EQ(check.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(check.message(), expected);
@@ -208,7 +251,101 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(RawQuery(DbPath(dir_.path()), "SELECT version || ' ' || name FROM schema_version"),
-              ElementsAre("1 0001_initial.sql"));
+              ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql"));
+}
+
+// Builds the database a version-1 build left behind: its schema and rows written with its SQL.
+void CreateVersion1Database(const std::string& path, const std::string& rows_sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const Migration& v1 = SqliteMigrations()[0];
+  ASSERT_EQ(v1.version, 1);
+  const std::string sql = std::string("BEGIN;") + v1.sql +
+                          "INSERT INTO schema_version (version, name, applied_us) "
+                          "VALUES (1, '0001_initial.sql', 0);" +
+                          rows_sql + "COMMIT;";
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// Version 2 rebuilds `events` and `attempts`: every row comes through unchanged, event ids
+// included, and the store goes on from there.
+TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
+  const std::string path = DbPath(dir_.path());
+  // t1 failed on try 1 and runs try 2. Event ids have a gap, to show they are copied, not
+  // renumbered.
+  CreateVersion1Database(
+      path,
+      "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
+      "  data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
+      "VALUES ('d', 'r', 'backfill', 'running', 1735776000000000, 1735776000000000, "
+      "  1735779600000000, 'abc123', '{\"root\":\"/data\"}', 1735779600000001, "
+      "  1735779600000002, 1735779600000003);"
+      "INSERT INTO task_instances (dag_id, run_id, task_id, state, try_number, retry_base, "
+      "  start_us, end_us, next_try_at_us) "
+      "VALUES ('d', 'r', 't', 'up_for_retry', 2, 1, 1735776000000001, 1735776000000002, "
+      "  1735776000000003);"
+      "INSERT INTO attempts (dag_id, run_id, task_id, try_number, state, start_us, end_us, "
+      "  exit_code, signal, timed_out, host, pid, log_path, error) VALUES "
+      "  ('d', 'r', 't1', 1, 'failed', 1735776000000010, 1735776000000015, 3, 9, 1, "
+      "   'worker-1', 4000000123, '/logs/t1/1.log', 'lost: supervisor gone'),"
+      "  ('d', 'r', 't1', 2, 'running', 1735776000000020, NULL, NULL, NULL, 0, "
+      "   'worker-1', 77, '/logs/t1/2.log', '');"
+      "INSERT INTO events (id, time_us, dag_id, run_id, task_id, kind, from_state, to_state, "
+      "  detail) VALUES "
+      "  (1, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '1'),"
+      "  (2, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '2'),"
+      "  (5, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '5');"
+      "INSERT INTO commands (created_us, kind) VALUES (1735776000000000, 'trigger');");
+  auto opened = OpenSqliteStore(path);
+  ASSERT_TRUE(IsOk(opened));
+  Store& store = **opened;
+  EXPECT_EQ(Must(store.SchemaVersion()), 1);
+  ASSERT_TRUE(IsOk(store.Migrate()));
+  EXPECT_EQ(Must(store.SchemaVersion()), 2);
+  EXPECT_TRUE(IsOk(store.Check()));
+
+  EXPECT_THAT(Must(store.ListRuns({})), ElementsAre(FullRun("d", "r", Jan2())));
+  EXPECT_THAT(Must(store.ListTaskInstances("d", "r")),
+              ElementsAre(FullTaskInstance("d", "r", "t")));
+  AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
+  failed.log_path = "/logs/t1/1.log";
+  AttemptRecord running{.dag_id = "d", .run_id = "r", .task_id = "t1", .try_number = 2,
+                        .start = Jan2(20), .host = "worker-1", .pid = 77,
+                        .log_path = "/logs/t1/2.log"};
+  EXPECT_THAT(Must(store.ListAttempts("d", "r", "t1")), ElementsAre(failed, running));
+  EXPECT_THAT(Must(store.ListRunningAttempts()), ElementsAre(running));
+  std::vector<EventRecord> events = Must(store.ListEvents(0, 10));
+  ASSERT_EQ(events.size(), 3u);
+  for (auto [i, id] : {std::pair{0, 1}, {1, 2}, {2, 5}}) {
+    EventRecord expected = Event("task_state", std::to_string(id));
+    expected.id = id;
+    EXPECT_EQ(events[static_cast<size_t>(i)], expected);
+  }
+  EXPECT_EQ(Must(store.GetCommand(1)).value_or(CommandRecord{}).kind, "trigger");
+
+  // Writes go on as before: the running attempt ends, a new event follows the newest id.
+  WriteBatch b;
+  running.state = AttemptState::kSuccess;
+  running.end = Jan2(30);
+  running.exit_code = 0;
+  b.attempts = {running};
+  b.events = {Event("task_state", "6")};
+  ASSERT_TRUE(IsOk(store.Apply(b)));
+  EXPECT_THAT(Must(store.ListRunningAttempts()), ElementsAre());
+  EXPECT_THAT(Must(store.ListAttempts("d", "r", "t1")), ElementsAre(failed, running));
+  events = Must(store.ListEvents(5, 10));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].id, 6);
+  EXPECT_EQ(Must(store.EnqueueCommand({.created = Jan2(), .kind = "clear"})), 2);
+  EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_schema WHERE tbl_name = 'attempts' "
+                             "ORDER BY name"),
+              ElementsAre("attempts", "attempts_running"));
+  EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_sequence ORDER BY name"),
+              ElementsAre("commands"));
 }
 
 }  // namespace
