@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 echo "== shapes: sluice vs ninja -j2, same graphs of 'true' tasks, parallelism 2"
-python3 bench/shapes.py "$BUILD" --repeat "${REPEAT:-5}"
+python3 bench/shapes.py "$BUILD" --repeat "${REPEAT:-5}" ${BENCH_ROOT:+--root "$BENCH_ROOT"}
 echo "== scheduler RSS with 1,000 DAGs of 10 tasks"
 python3 bench/rss.py "$BUILD"
 echo "== pure scheduling throughput (no-op executor, durable SQLite)"

@@ -4,7 +4,7 @@ task processes at once (ninja -j2, SLUICE_PARALLELISM=2), every Sluice transitio
 SQLite. Also the time from an upstream task's end to its downstream's start, from the attempt
 times Sluice's supervisors record (chain of 200).
 
-usage: bench/shapes.py BUILD_DIR [--repeat N] [--no-chattr]"""
+usage: bench/shapes.py BUILD_DIR [--repeat N] [--root DIR]"""
 import argparse
 import json
 import os
@@ -84,20 +84,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build_dir")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--no-chattr", action="store_true",
-                    help="leave the homes where ext4 puts them (see the chattr comment below)")
+    ap.add_argument("--root", help="folder for the homes and ninja's folders (default: BUILD_DIR)")
     args = ap.parse_args()
     sluice = os.path.abspath(os.path.join(args.build_dir, "sluice"))
-    # Homes and logs live beside the build (same disk as a real SLUICE_HOME would be).
-    root = tempfile.mkdtemp(prefix="sluice-bench-", dir=os.path.abspath(args.build_dir))
-    # On ext4 without a journal (this project's VM), creating a file in a block group where
-    # many files were deleted in the last minutes scans past every one of them
-    # (find_inode_bit/recently_deleted): measured 460 us per file instead of 22 us right after
-    # a test run. ninja creates no file per task, Sluice one log per attempt, so that would
-    # measure the disk's recent history, not Sluice. `chattr +T` makes ext4 place the shapes'
-    # folders in block groups of their own (Orlov), as a home that is not being churned has.
-    if not args.no_chattr:
-        subprocess.run(["chattr", "+T", root], stderr=subprocess.DEVNULL, check=False)
+    # Homes (and ninja's folders) live beside the build, on the same disk a real SLUICE_HOME
+    # would be, unless --root names another folder. On ext4 WITHOUT a journal (this project's
+    # VM) that matters: creating a file in a block group where many files were deleted in the
+    # last minutes scans past each of them (find_inode_bit -> recently_deleted), measured at
+    # 460 us per file instead of 22 us after a test run. ninja creates no file per task, Sluice
+    # one log per attempt, so there the figure depends on the disk's recent history. RESULTS.md
+    # gives figures on a journaled ext4 (a loop mount, see there) and on the VM's own disk.
+    root = tempfile.mkdtemp(prefix="sluice-bench-", dir=os.path.abspath(args.root or args.build_dir))
     results = {}
     try:
         for name, graph in SHAPES.items():
