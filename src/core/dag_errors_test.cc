@@ -244,6 +244,13 @@ TEST(DagErrorsTest, AStrayCommaBeforeTheDocumentIsAnErrorNotAHang) {
                           "document should start"));
   EXPECT_THAT(Errors(","), ElementsAre("d.yaml:1:1: error: invalid YAML: unexpected character "
                                        "where a document should start"));
+  // After a first document too: such a file is not the plain shape that skips the check.
+  EXPECT_THAT(Errors("j # c\n, b\n"),
+              ElementsAre("d.yaml:2:1: error: invalid YAML: unexpected character where a "
+                          "document should start"));
+  // A line at column 0 that cannot start a key ends the plain shape; these throw instead.
+  EXPECT_THAT(Errors("dag: j\n\"t\" ,\n"), ElementsAre("d.yaml:2:1: error: end of map not found"));
+  EXPECT_THAT(Errors("dag: [1]]\n"), ElementsAre("d.yaml:1:9: error: illegal flow end"));
 }
 
 TEST(DagErrorsTest, NotAMappingAndEmptyFiles) {

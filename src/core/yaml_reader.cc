@@ -1,6 +1,7 @@
 #include "core/yaml_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <sstream>
 #include <unordered_map>
@@ -165,19 +166,52 @@ class ProgressCheck final : public YAML::EventHandler {
   YAML::Mark last_;
 };
 
+// Whether `text` has the shape of a plain block mapping: its first line with content starts a
+// key at column 0, and so does every other line with something at column 0 (or it is a
+// comment). Then the top-level mapping runs to the end of the text (or yaml-cpp throws), so no
+// document can start on a token the parser does not consume (',', ']', '}', '?', '%', '-',
+// a second document after '---' or '...'), and ProgressCheck's pass is not needed. Its cost
+// is a whole second parse: a third of loading a large DAG. Anything else takes that pass.
+bool IsPlainBlockMapping(std::string_view text) {
+  auto key_start = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '"' || c == '\'';
+  };
+  bool seen_key = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] == ' ' || line[0] == '#' || line == "\r") {
+      // Indented, comment or blank: part of the mapping, unless nothing has started it yet.
+      if (!seen_key && line.find_first_not_of(" \r") != std::string_view::npos &&
+          line.substr(line.find_first_not_of(" \r"), 1) != "#") {
+        return false;
+      }
+      continue;
+    }
+    if (!key_start(line[0])) return false;
+    seen_key = true;
+  }
+  return seen_key;
+}
+
 }  // namespace
 
 std::optional<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text,
                                                           DiagnosticSink& diags) {
   try {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    ProgressCheck check;
-    while (parser.HandleNextDocument(check)) {
-      if (check.stuck()) {
-        diags.Error(diags.At(check.mark()),
-                    "invalid YAML: unexpected character where a document should start");
-        return std::nullopt;
+    if (!IsPlainBlockMapping(text)) {
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      ProgressCheck check;
+      while (parser.HandleNextDocument(check)) {
+        if (check.stuck()) {
+          diags.Error(diags.At(check.mark()),
+                      "invalid YAML: unexpected character where a document should start");
+          return std::nullopt;
+        }
       }
     }
     return YAML::LoadAll(text);
