@@ -152,6 +152,10 @@ class Store {
 
   // All of `batch` or nothing, in one transaction.
   virtual Status Apply(const WriteBatch& batch) = 0;
+  // Upkeep for a moment when the caller has nothing else to do (the scheduler calls it before
+  // it waits for work): the SQLite store copies its write-ahead log into the database then,
+  // rather than in the middle of a busy stretch of commits. Cheap when there is nothing to do.
+  virtual Status Housekeep() = 0;
 
   virtual Result<std::vector<DagRecord>> ListDags() = 0;
   virtual Result<std::optional<DagRecord>> GetDag(const std::string& dag_id) = 0;

@@ -130,6 +130,9 @@ Status Scheduler::Turn(Duration max_wait) {
   if (wait < Duration::zero() || !pending_outcomes_.empty() || can_dispatch) {
     wait = Duration::zero();
   }
+  // Nothing to do until a task ends or a timer fires: the store's upkeep goes here, not into
+  // a busy turn's commit.
+  if (wait > Duration::zero()) SLUICE_RETURN_IF_ERROR(store_.Housekeep().WithContext("store"));
   std::vector<AttemptOutcome> outcomes = executor_.Wait(wait);
   for (auto& o : pending_outcomes_) outcomes.push_back(std::move(o));
   pending_outcomes_.clear();

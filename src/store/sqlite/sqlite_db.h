@@ -110,6 +110,7 @@ class Db {
   bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
   std::string ErrorMessage() const { return sqlite3_errmsg(db_); }
   const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
 
  private:
   sqlite3* db_;

@@ -43,9 +43,8 @@ Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
   SLUICE_RETURN_IF_ERROR(db.Exec(
       durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
       "PRAGMA synchronous"));
-  // Checkpoints copy the WAL into the database and fsync both, in the committing thread:
-  // one per 16 MiB of WAL instead of SQLite's default 4 MiB keeps them off most turns.
-  SLUICE_RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint = 4096", "PRAGMA wal_autocheckpoint"));
+  // Checkpoints (copying the WAL into the database, with an fsync of each) are SqliteStore's:
+  // when idle, and at kWalPagesBusyCheckpoint in a long busy stretch (OnWalCommit).
   return Status::Ok();
 }
 
@@ -148,6 +147,41 @@ Status SqliteStore::Check() {
                     std::to_string(shown) + " problems: " + problems +
                     "): restore it from a backup or salvage it with `sqlite3 " + db_->path() +
                     " .recover`");
+}
+
+// A checkpoint copies the write-ahead log into the database and fsyncs both: milliseconds on a
+// slow disk. SQLite's own autocheckpoint does it inside whichever commit crosses its threshold,
+// in the middle of a busy stretch; here it waits for Housekeep, unless the log grows this
+// large first (32 MiB at 4 KiB pages), which bounds the log and the work a checkpoint does.
+constexpr int kWalPagesIdleCheckpoint = 1000;  // SQLite's default autocheckpoint
+constexpr int kWalPagesBusyCheckpoint = 8192;
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {
+  // Replaces SQLite's autocheckpoint, which is itself a wal_hook.
+  sqlite3_wal_hook(db_->handle(), &SqliteStore::OnWalCommit, this);
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* schema, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  store->wal_pages_ = pages;
+  if (pages >= kWalPagesBusyCheckpoint) {
+    // As SQLite's autocheckpoint does: PASSIVE, so readers are never waited for.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    store->wal_pages_ = 0;
+  }
+  return SQLITE_OK;
+}
+
+Status SqliteStore::Housekeep() {
+  if (wal_pages_ < kWalPagesIdleCheckpoint) return Status::Ok();
+  wal_pages_ = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           nullptr, nullptr);
+  // BUSY: another connection is checkpointing; the log is copied either way.
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    return sqlite::SqliteError(db_->handle(), "checkpoint the write-ahead log");
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::InTransaction(const std::function<Status()>& body) {

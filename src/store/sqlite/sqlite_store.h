@@ -17,7 +17,7 @@ struct Migration;
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
+  explicit SqliteStore(std::unique_ptr<sqlite::Db> db);
 
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
@@ -25,6 +25,7 @@ class SqliteStore final : public Store {
   Status Check() override;
 
   Status Apply(const WriteBatch& batch) override;
+  Status Housekeep() override;
 
   Result<std::vector<DagRecord>> ListDags() override;
   Result<std::optional<DagRecord>> GetDag(const std::string& dag_id) override;
@@ -52,7 +53,11 @@ class SqliteStore final : public Store {
   // Runs one migration and records it in schema_version, inside the caller's transaction.
   Status ApplyMigration(const Migration& m);
 
+  // SQLite's wal_hook: after each commit, with the write-ahead log's size in pages.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int pages);
+
   std::unique_ptr<sqlite::Db> db_;
+  int wal_pages_ = 0;  // in the write-ahead log at the last commit
 };
 
 }  // namespace sluice

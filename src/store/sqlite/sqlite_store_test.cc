@@ -2,6 +2,7 @@
 // and the columns the benchmark scripts read directly.
 #include <gmock/gmock.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <set>
@@ -117,6 +118,59 @@ TEST_F(SqliteStoreTest, AReaderSeesANewDatabaseAtVersionZeroOrTheLatestNeverBetw
     seen.erase(0);
     EXPECT_THAT(seen, ElementsAre(latest)) << "round " << round;
   }
+}
+
+// A batch of `pages` events of about one page each, so that its commit adds that many pages
+// to the write-ahead log.
+WriteBatch PagesOfEvents(int pages, int from) {
+  WriteBatch batch;
+  for (int i = 0; i < pages; ++i) {
+    EventRecord e;
+    e.time = TimePoint(Duration(i));
+    e.dag_id = "d";
+    e.kind = "note";
+    e.detail = std::string(3500, static_cast<char>('a' + (from + i) % 26));
+    batch.events.push_back(e);
+  }
+  return batch;
+}
+
+int64_t FileSize(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Commits go to the write-ahead log; copying it into the database (a checkpoint, with its
+// fsyncs) waits for Housekeep, which the scheduler calls when it has nothing else to do.
+TEST_F(SqliteStoreTest, TheLogIsCopiedIntoTheDatabaseWhenIdleNotInABusyCommit) {
+  auto store = OpenMigrated();
+  ASSERT_TRUE(store);
+  const std::string db = DbPath(dir_.path());
+  ASSERT_TRUE(IsOk(store->Housekeep()));
+  const int64_t before = FileSize(db);
+  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1200, 0))));
+  EXPECT_EQ(FileSize(db), before) << "a commit checkpointed";
+  ASSERT_TRUE(IsOk(store->Housekeep()));
+  EXPECT_GE(FileSize(db), before + 1200 * 3500);
+  // A small log is left for later.
+  const int64_t after = FileSize(db);
+  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(10, 1200))));
+  ASSERT_TRUE(IsOk(store->Housekeep()));
+  EXPECT_EQ(FileSize(db), after);
+}
+
+// Without an idle moment, the log is still copied once it reaches 8192 pages, so it stays
+// bounded.
+TEST_F(SqliteStoreTest, ALongBusyStretchStillCheckpoints) {
+  auto store = OpenMigrated();
+  ASSERT_TRUE(store);
+  const std::string db = DbPath(dir_.path());
+  ASSERT_TRUE(IsOk(store->Housekeep()));
+  const int64_t before = FileSize(db);
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1000, i * 1000))));
+  EXPECT_EQ(FileSize(db), before) << "checkpointed before 8192 pages";
+  for (int i = 7; i < 9; ++i) ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1000, i * 1000))));
+  EXPECT_GE(FileSize(db), before + 8000 * 3500);
 }
 
 TEST_F(SqliteStoreTest, DatabaseIsInWalMode) {
