@@ -153,7 +153,9 @@ Status SqliteStore::Check() {
 // slow disk. SQLite's own autocheckpoint does it inside whichever commit crosses its threshold,
 // in the middle of a busy stretch; here it waits for Housekeep, unless the log grows this
 // large first (32 MiB at 4 KiB pages), which bounds the log and the work a checkpoint does.
-constexpr int kWalPagesIdleCheckpoint = 1000;  // SQLite's default autocheckpoint
+// At idle, every 16 MiB of log: checkpoints cost an fsync pair each, and this disk's fsyncs are
+// slow; a task that ends during one waits for it.
+constexpr int kWalPagesIdleCheckpoint = 4096;
 constexpr int kWalPagesBusyCheckpoint = 8192;
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {

@@ -148,13 +148,13 @@ TEST_F(SqliteStoreTest, TheLogIsCopiedIntoTheDatabaseWhenIdleNotInABusyCommit) {
   const std::string db = DbPath(dir_.path());
   ASSERT_TRUE(IsOk(store->Housekeep()));
   const int64_t before = FileSize(db);
-  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1200, 0))));
+  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(4200, 0))));
   EXPECT_EQ(FileSize(db), before) << "a commit checkpointed";
   ASSERT_TRUE(IsOk(store->Housekeep()));
-  EXPECT_GE(FileSize(db), before + 1200 * 3500);
-  // A small log is left for later.
+  EXPECT_GE(FileSize(db), before + 4200 * 3500);
+  // A log under 16 MiB is left for later.
   const int64_t after = FileSize(db);
-  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(10, 1200))));
+  ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(3000, 4200))));
   ASSERT_TRUE(IsOk(store->Housekeep()));
   EXPECT_EQ(FileSize(db), after);
 }
