@@ -52,8 +52,8 @@ std::string FanOutDag(int width) {
 std::string ChainDag(int length) {
   std::string yaml = "dag: wide\ntasks:\n  t0: {run: \"true\"}\n";
   for (int i = 1; i < length; ++i) {
-    yaml += "  t" + std::to_string(i) + ": {run: \"true\", needs: [t" + std::to_string(i - 1) +
-            "]}\n";
+    yaml +=
+        "  t" + std::to_string(i) + ": {run: \"true\", needs: [t" + std::to_string(i - 1) + "]}\n";
   }
   return yaml;
 }

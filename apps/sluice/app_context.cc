@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cstdio>
@@ -10,8 +11,6 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
-
-#include <yaml-cpp/yaml.h>
 
 #include "time/time_format.h"
 #include "util/file.h"
@@ -35,8 +34,9 @@ std::string Absolute(const std::string& path) {
 
 Result<Config> LoadConfig(const GlobalFlags& flags) {
   Config config;
-  config.home = Absolute(!flags.home.empty() ? flags.home
-                         : !Env("SLUICE_HOME").empty() ? Env("SLUICE_HOME") : ".sluice");
+  config.home = Absolute(!flags.home.empty()           ? flags.home
+                         : !Env("SLUICE_HOME").empty() ? Env("SLUICE_HOME")
+                                                       : ".sluice");
   std::string dags_from_file;
   const std::string config_path = config.home + "/sluice.yaml";
   if (PathExists(config_path)) {
@@ -80,15 +80,16 @@ Result<Config> LoadConfig(const GlobalFlags& flags) {
   } else if (!Env("SLUICE_DAGS").empty()) {
     config.dags_folder = Absolute(Env("SLUICE_DAGS"));
   } else if (!dags_from_file.empty()) {
-    config.dags_folder = dags_from_file[0] == '/' ? dags_from_file
-                                                  : Absolute(config.home + "/" + dags_from_file);
+    config.dags_folder =
+        dags_from_file[0] == '/' ? dags_from_file : Absolute(config.home + "/" + dags_from_file);
   } else {
     config.dags_folder = Absolute("dags");
   }
   config.db_path = !Env("SLUICE_DB").empty() ? Env("SLUICE_DB") : config.home + "/sluice.db";
   if (StartsWith(config.db_path, "postgresql://") || StartsWith(config.db_path, "postgres://")) {
-    return Status::Invalid("SLUICE_DB: the PostgreSQL store is not available in this version; "
-                           "use a file path (SQLite)");
+    return Status::Invalid(
+        "SLUICE_DB: the PostgreSQL store is not available in this version; "
+        "use a file path (SQLite)");
   }
   if (!Env("SLUICE_PARALLELISM").empty()) {
     const std::string v = Env("SLUICE_PARALLELISM");
@@ -214,10 +215,10 @@ Result<std::string> ParamsJson(const DagSpec& dag, const std::vector<std::string
     std::string name = p.substr(0, eq);
     if (!dag.params.count(name)) {
       std::string hint = ClosestMatch(name, declared);
-      return Status::Invalid("dag '" + dag.id + "' has no param '" + name + "'" +
-                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                             (declared.empty() ? "; it declares none"
-                                               : "; declared: " + Join(declared, ", ")));
+      return Status::Invalid(
+          "dag '" + dag.id + "' has no param '" + name + "'" +
+          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+          (declared.empty() ? "; it declares none" : "; declared: " + Join(declared, ", ")));
     }
     out[name] = p.substr(eq + 1);
   }
@@ -234,8 +235,8 @@ bool SchedulerRunning(const Config& config) {
   return held;
 }
 
-Result<CommandRecord> SendCommand(Store& store, const std::string& kind,
-                                  const nlohmann::json& args, bool wait) {
+Result<CommandRecord> SendCommand(Store& store, const std::string& kind, const nlohmann::json& args,
+                                  bool wait) {
   CommandRecord command;
   command.created = SystemClock().Now();
   command.kind = kind;

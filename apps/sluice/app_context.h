@@ -3,10 +3,9 @@
 // configuration from sluice.yaml, the store, and how to print (table or JSON).
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/dag_loader.h"
 #include "sluice/store.h"
@@ -19,8 +18,8 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 struct GlobalFlags {
-  std::string home;     // --home, else SLUICE_HOME, else ./.sluice
-  std::string dags;     // --dags, else SLUICE_DAGS, else sluice.yaml `dags`, else ./dags
+  std::string home;  // --home, else SLUICE_HOME, else ./.sluice
+  std::string dags;  // --dags, else SLUICE_DAGS, else sluice.yaml `dags`, else ./dags
   std::string output = "table";
 };
 
@@ -67,7 +66,7 @@ bool SchedulerRunning(const Config& config);
 std::string SchedulerLockPath(const Config& config);
 
 // Queues `command` for the running scheduler and waits (up to 10 s) for its result.
-Result<CommandRecord> SendCommand(Store& store, const std::string& kind,
-                                  const nlohmann::json& args, bool wait);
+Result<CommandRecord> SendCommand(Store& store, const std::string& kind, const nlohmann::json& args,
+                                  bool wait);
 
 }  // namespace sluice::cli

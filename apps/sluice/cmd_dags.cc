@@ -35,8 +35,8 @@ std::optional<TimePoint> NextDue(const DagSpec& d, const DagRecord* rec) {
 void Validate(Invocation& inv, const std::vector<std::string>& paths) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  std::vector<std::string> targets = paths.empty() ? std::vector<std::string>{config->dags_folder}
-                                                   : paths;
+  std::vector<std::string> targets =
+      paths.empty() ? std::vector<std::string>{config->dags_folder} : paths;
   std::vector<LoadedFile> files;
   for (const auto& p : targets) {
     if (std::filesystem::is_directory(p)) {
@@ -149,8 +149,7 @@ void Show(Invocation& inv, const std::string& ref) {
             << "version:     " << dag->hash << "\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : dag->tasks) {
-    rows.push_back({t.id, Join(t.needs, ","), TriggerRuleName(t.trigger),
-                    std::to_string(t.retries),
+    rows.push_back({t.id, Join(t.needs, ","), TriggerRuleName(t.trigger), std::to_string(t.retries),
                     t.kind == TaskKind::kRun ? t.run : Join(t.exec, " ")});
   }
   PrintTable({"TASK", "NEEDS", "TRIGGER", "RETRIES", "COMMAND"}, rows);

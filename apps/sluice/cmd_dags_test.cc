@@ -105,7 +105,9 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
     for (const auto& ti : *tis) {
       tasks[ti.task_id] = {{"state", TaskStateName(ti.state)}, {"tries", ti.try_number}};
     }
-    PrintJson({{"dag", dag->id}, {"run_id", *run_id}, {"state", RunStateName((*run)->state)},
+    PrintJson({{"dag", dag->id},
+               {"run_id", *run_id},
+               {"state", RunStateName((*run)->state)},
                {"tasks", tasks}});
   } else {
     std::vector<std::vector<std::string>> rows;

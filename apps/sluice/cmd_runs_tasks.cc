@@ -17,8 +17,9 @@ void ListRuns(Invocation& inv, const std::string& dag, const std::string& state)
   if (!state.empty()) {
     auto s = ParseRunState(state);
     if (!s) {
-      return void(inv.exit_code = ReportError(Status::Invalid(
-                      "unknown run state '" + state + "' (use queued, running, success or failed)")));
+      return void(inv.exit_code =
+                      ReportError(Status::Invalid("unknown run state '" + state +
+                                                  "' (use queued, running, success or failed)")));
     }
     filter.state = *s;
   }
@@ -29,8 +30,11 @@ void ListRuns(Invocation& inv, const std::string& dag, const std::string& state)
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& r : *runs) {
-      rows.push_back({{"dag", r.dag_id}, {"run_id", r.run_id}, {"state", RunStateName(r.state)},
-                      {"logical_date", JsonTime(r.logical_date)}, {"start", JsonTime(r.start)},
+      rows.push_back({{"dag", r.dag_id},
+                      {"run_id", r.run_id},
+                      {"state", RunStateName(r.state)},
+                      {"logical_date", JsonTime(r.logical_date)},
+                      {"start", JsonTime(r.start)},
                       {"end", JsonTime(r.end)}});
     }
     return PrintJson(rows);
@@ -61,8 +65,10 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& t : *tis) {
-      rows.push_back({{"task", t.task_id}, {"state", TaskStateName(t.state)},
-                      {"tries", t.try_number}, {"start", JsonTime(t.start)},
+      rows.push_back({{"task", t.task_id},
+                      {"state", TaskStateName(t.state)},
+                      {"tries", t.try_number},
+                      {"start", JsonTime(t.start)},
                       {"end", JsonTime(t.end)}});
     }
     return PrintJson(rows);
@@ -84,8 +90,8 @@ void Logs(Invocation& inv, const std::string& dag, const std::string& run, const
   auto attempts = (*store)->ListAttempts(dag, run, task);
   if (!attempts.ok()) return void(inv.exit_code = ReportError(attempts.status()));
   if (attempts->empty()) {
-    return void(inv.exit_code = ReportError(Status::NotFound(
-                    "task '" + task + "' of run '" + run + "' has no attempts yet")));
+    return void(inv.exit_code = ReportError(Status::NotFound("task '" + task + "' of run '" + run +
+                                                             "' has no attempts yet")));
   }
   const AttemptRecord* chosen = &attempts->back();
   if (try_number > 0) {
@@ -95,8 +101,8 @@ void Logs(Invocation& inv, const std::string& dag, const std::string& run, const
     }
     if (!chosen) {
       return void(inv.exit_code = ReportError(Status::NotFound(
-                      "task '" + task + "' has no try " + std::to_string(try_number) + " (tries: 1-" +
-                      std::to_string(attempts->back().try_number) + ")")));
+                      "task '" + task + "' has no try " + std::to_string(try_number) +
+                      " (tries: 1-" + std::to_string(attempts->back().try_number) + ")")));
     }
   }
   auto text = ReadFile(chosen->log_path);
@@ -124,10 +130,9 @@ void Clear(Invocation& inv, const std::string& dag_id, const std::string& run,
                     Status::NotFound("dag '" + dag_id + "' has no task '" + task + "'")));
   }
   if (SchedulerRunning(*config)) {
-    auto done = SendCommand(**store, "clear",
-                            {{"dag", dag_id}, {"run", run}, {"task", task},
-                             {"downstream", downstream}},
-                            true);
+    auto done = SendCommand(
+        **store, "clear",
+        {{"dag", dag_id}, {"run", run}, {"task", task}, {"downstream", downstream}}, true);
     if (!done.ok()) return void(inv.exit_code = ReportError(done.status()));
     if (done->state != "done") {
       return void(inv.exit_code = ReportError(Status::Precondition(done->result)));
@@ -178,8 +183,9 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   logs->add_option("--try", try_number, "attempt number, 1-based")->check(CLI::PositiveNumber);
   logs->callback([&inv] { Logs(inv, dag, run, task, try_number); });
 
-  auto* clear = tasks->add_subcommand("clear", "Run a task (and with --downstream, its "
-                                               "downstream tasks) again");
+  auto* clear = tasks->add_subcommand("clear",
+                                      "Run a task (and with --downstream, its "
+                                      "downstream tasks) again");
   clear->add_option("dag", dag)->required();
   clear->add_option("run", run)->required();
   clear->add_option("task", task)->required();

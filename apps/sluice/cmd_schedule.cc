@@ -14,8 +14,8 @@ void Preview(Invocation& inv, const std::string& ref, const std::string& from, i
   auto dag = FindDag(*config, ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
   if (!dag->schedule || !dag->start) {
-    return void(inv.exit_code = ReportError(
-                    Status::Invalid("dag '" + dag->id + "' has no schedule: it runs only when triggered")));
+    return void(inv.exit_code = ReportError(Status::Invalid(
+                    "dag '" + dag->id + "' has no schedule: it runs only when triggered")));
   }
   auto zone = TimeZone::Find(dag->timezone);
   if (!zone.ok()) return void(inv.exit_code = ReportError(zone.status()));
@@ -58,7 +58,8 @@ void AddScheduleCommands(CLI::App& app, Invocation& inv) {
   schedule->require_subcommand(1);
   static std::string ref, from;
   static int count = 10;
-  auto* preview = schedule->add_subcommand("preview", "The next runs of a DAG and when each is due");
+  auto* preview =
+      schedule->add_subcommand("preview", "The next runs of a DAG and when each is due");
   preview->add_option("dag", ref, "DAG id or file")->required();
   preview->add_option("--from", from, "list runs due at or after this (default: now)");
   preview->add_option("--count", count, "how many (default 10)")->check(CLI::Range(1, 100000));

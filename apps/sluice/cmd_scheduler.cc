@@ -44,8 +44,8 @@ void RunScheduler(Invocation& inv, const char* what) {
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
                                       config->home + "/logs");
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
-  auto source = CreateFolderDagSource(config->dags_folder, GeneratorOptions(),
-                                      std::chrono::minutes(1));
+  auto source =
+      CreateFolderDagSource(config->dags_folder, GeneratorOptions(), std::chrono::minutes(1));
   SchedulerOptions options;
   options.parallelism = config->parallelism;
   options.logs_dir = config->home + "/logs";
@@ -74,10 +74,12 @@ void RunScheduler(Invocation& inv, const char* what) {
 }  // namespace
 
 void AddSchedulerCommands(CLI::App& app, Invocation& inv) {
-  app.add_subcommand("scheduler", "Run the scheduler (with the local executor)")
-      ->callback([&inv] { RunScheduler(inv, "scheduler"); });
-  app.add_subcommand("standalone", "Scheduler and local executor in one process")
-      ->callback([&inv] { RunScheduler(inv, "standalone"); });
+  app.add_subcommand("scheduler", "Run the scheduler (with the local executor)")->callback([&inv] {
+    RunScheduler(inv, "scheduler");
+  });
+  app.add_subcommand("standalone", "Scheduler and local executor in one process")->callback([&inv] {
+    RunScheduler(inv, "standalone");
+  });
 }
 
 }  // namespace sluice::cli

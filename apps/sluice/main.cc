@@ -1,6 +1,5 @@
 // sluice: one binary, one subcommand per file in this folder (DESIGN.md §3).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "commands.h"
@@ -11,7 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Invocation inv;
-  app.add_option("--home", inv.flags.home, "SLUICE_HOME: config, database and logs (default ./.sluice)");
+  app.add_option("--home", inv.flags.home,
+                 "SLUICE_HOME: config, database and logs (default ./.sluice)");
   app.add_option("--dags", inv.flags.dags, "SLUICE_DAGS: the DAGs folder (default ./dags)");
   AddDagsCommands(app, inv);
   AddRunsCommands(app, inv);

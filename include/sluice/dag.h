@@ -46,9 +46,9 @@ struct SourceLocation {
 struct TaskSpec {
   std::string id;
   TaskKind kind = TaskKind::kRun;
-  std::string run;                  // kRun: a template for `/bin/sh -c`
-  std::vector<std::string> exec;    // kExec: argv templates, no shell
-  std::vector<std::string> needs;   // upstream task ids, in file order, no duplicates
+  std::string run;                 // kRun: a template for `/bin/sh -c`
+  std::vector<std::string> exec;   // kExec: argv templates, no shell
+  std::vector<std::string> needs;  // upstream task ids, in file order, no duplicates
   TriggerRule trigger = TriggerRule::kAllSuccess;
   int retries = 0;
   Duration retry_delay = std::chrono::minutes(5);
@@ -62,7 +62,7 @@ struct TaskSpec {
   int skip_exit_code = 99;                 // this exit code ends the attempt `skipped`
   bool depends_on_past = false;
   std::vector<std::string> on_failure, on_retry, on_success;  // notifier names
-  SourceLocation location;                 // of the task's key
+  SourceLocation location;                                    // of the task's key
   bool operator==(const TaskSpec&) const = default;
 };
 
@@ -79,7 +79,7 @@ struct DagSpec {
   std::vector<std::string> tags;
   std::optional<ScheduleSpec> schedule;  // none: manual runs only
   std::string timezone = "UTC";
-  std::optional<TimePoint> start;        // required with a schedule
+  std::optional<TimePoint> start;  // required with a schedule
   std::optional<TimePoint> end;
   bool catchup = false;
   int max_active_runs = 16;
@@ -88,10 +88,10 @@ struct DagSpec {
   std::map<std::string, std::string> params;
   std::vector<std::string> on_failure, on_retry, on_success, on_sla_miss;
   std::optional<Duration> sla;
-  std::vector<TaskSpec> tasks;           // in file order; `defaults` already applied
+  std::vector<TaskSpec> tasks;  // in file order; `defaults` already applied
 
-  std::string file;                      // the file it came from
-  std::string hash;                      // hex hash of the canonical spec: names a DAG version
+  std::string file;  // the file it came from
+  std::string hash;  // hex hash of the canonical spec: names a DAG version
 
   const TaskSpec* FindTask(const std::string& task_id) const;
   // Field for field, `file` and `hash` included.

@@ -19,11 +19,11 @@ namespace sluice {
 // WriteBatch::dags never changes it (use WriteBatch::set_paused).
 struct DagRecord {
   std::string dag_id;
-  std::string file;                 // the file that defines it now
-  std::string hash;                 // its current (last good) version
+  std::string file;  // the file that defines it now
+  std::string hash;  // its current (last good) version
   bool paused = false;
-  bool deleted = false;             // its file is gone: out of `dags list`, runs kept
-  std::string errors_json = "[]";   // JSON list of "FILE:LINE:COL: error: MSG" for its file
+  bool deleted = false;                     // its file is gone: out of `dags list`, runs kept
+  std::string errors_json = "[]";           // JSON list of "FILE:LINE:COL: error: MSG" for its file
   std::optional<TimePoint> last_scheduled;  // logical date of the newest scheduled run created
   bool operator==(const DagRecord&) const = default;
 };
@@ -45,8 +45,8 @@ struct RunRecord {
   TimePoint logical_date;
   TimePoint data_interval_start;
   TimePoint data_interval_end;
-  std::string dag_hash;             // the DAG version the run uses
-  std::string params_json = "{}";   // trigger-time overrides
+  std::string dag_hash;            // the DAG version the run uses
+  std::string params_json = "{}";  // trigger-time overrides
   TimePoint queued_at;
   std::optional<TimePoint> start;
   std::optional<TimePoint> end;
@@ -58,10 +58,10 @@ struct TaskInstanceRecord {
   std::string run_id;
   std::string task_id;
   TaskState state = TaskState::kNone;
-  int try_number = 0;               // attempts started so far
-  int retry_base = 0;               // attempts made before the last clear: retries count from here
-  std::optional<TimePoint> start;   // of the first attempt
-  std::optional<TimePoint> end;     // when it reached a terminal state
+  int try_number = 0;              // attempts started so far
+  int retry_base = 0;              // attempts made before the last clear: retries count from here
+  std::optional<TimePoint> start;  // of the first attempt
+  std::optional<TimePoint> end;    // when it reached a terminal state
   std::optional<TimePoint> next_try_at;  // up_for_retry: when the next attempt may start
   bool operator==(const TaskInstanceRecord&) const = default;
 };
@@ -77,24 +77,24 @@ struct AttemptRecord {
   AttemptState state = AttemptState::kRunning;
   TimePoint start;
   std::optional<TimePoint> end;
-  std::optional<int> exit_code;     // set when the process exited
-  std::optional<int> signal;        // set when a signal ended it
+  std::optional<int> exit_code;  // set when the process exited
+  std::optional<int> signal;     // set when a signal ended it
   bool timed_out = false;
   std::string host;
-  int64_t pid = 0;                  // of the supervisor that owns the task's process group
+  int64_t pid = 0;  // of the supervisor that owns the task's process group
   std::string log_path;
-  std::string error;                // why it failed when there is no exit code ("lost: ...")
+  std::string error;  // why it failed when there is no exit code ("lost: ...")
   bool operator==(const AttemptRecord&) const = default;
 };
 
 // An append-only log of every state transition.
 struct EventRecord {
-  int64_t id = 0;                   // assigned by the store
+  int64_t id = 0;  // assigned by the store
   TimePoint time;
   std::string dag_id;
-  std::string run_id;               // empty for DAG-level events
-  std::string task_id;              // empty for run-level events
-  std::string kind;                 // "task_state", "run_state", "dag_paused", ...
+  std::string run_id;   // empty for DAG-level events
+  std::string task_id;  // empty for run-level events
+  std::string kind;     // "task_state", "run_state", "dag_paused", ...
   std::string from;
   std::string to;
   std::string detail;
@@ -103,24 +103,24 @@ struct EventRecord {
 
 // A request from the CLI or API for the running scheduler (trigger, clear, pause, ...).
 struct CommandRecord {
-  int64_t id = 0;                   // assigned by the store
+  int64_t id = 0;  // assigned by the store
   TimePoint created;
   std::string kind;
   std::string args_json = "{}";
-  std::string state = "pending";    // pending | done | failed
-  std::string result;               // a message for the caller
+  std::string state = "pending";  // pending | done | failed
+  std::string result;             // a message for the caller
 };
 
 // Everything a scheduler loop turn changes, written in one transaction.
 struct WriteBatch {
-  std::vector<DagRecord> dags;                  // upserts; `paused` is not written
+  std::vector<DagRecord> dags;                           // upserts; `paused` is not written
   std::vector<std::pair<std::string, bool>> set_paused;  // dag_id -> paused (row created if absent)
-  std::vector<DagVersionRecord> dag_versions;   // inserted if (dag_id, hash) is absent
-  std::vector<RunRecord> runs;                  // upserts by (dag_id, run_id)
-  std::vector<TaskInstanceRecord> task_instances;  // upserts by (dag_id, run_id, task_id)
-  std::vector<AttemptRecord> attempts;          // upserts by (dag_id, run_id, task_id, try)
-  std::vector<EventRecord> events;              // appended in order
-  std::vector<CommandRecord> finished_commands; // by id: state and result updated
+  std::vector<DagVersionRecord> dag_versions;            // inserted if (dag_id, hash) is absent
+  std::vector<RunRecord> runs;                           // upserts by (dag_id, run_id)
+  std::vector<TaskInstanceRecord> task_instances;        // upserts by (dag_id, run_id, task_id)
+  std::vector<AttemptRecord> attempts;           // upserts by (dag_id, run_id, task_id, try)
+  std::vector<EventRecord> events;               // appended in order
+  std::vector<CommandRecord> finished_commands;  // by id: state and result updated
 
   bool empty() const {
     return dags.empty() && set_paused.empty() && dag_versions.empty() && runs.empty() &&
@@ -132,7 +132,7 @@ struct WriteBatch {
 struct RunFilter {
   std::optional<std::string> dag_id;
   std::optional<RunState> state;
-  std::vector<RunState> states;     // any of these (when non-empty)
+  std::vector<RunState> states;  // any of these (when non-empty)
   std::optional<int> limit;
 };
 
@@ -167,8 +167,8 @@ class Store {
   virtual Result<std::optional<RunRecord>> GetRun(const std::string& dag_id,
                                                   const std::string& run_id) = 0;
   // In insertion order.
-  virtual Result<std::vector<TaskInstanceRecord>> ListTaskInstances(
-      const std::string& dag_id, const std::string& run_id) = 0;
+  virtual Result<std::vector<TaskInstanceRecord>> ListTaskInstances(const std::string& dag_id,
+                                                                    const std::string& run_id) = 0;
   // Oldest try first; an empty task_id lists every task's attempts in the run, oldest start
   // first (then by task id and try).
   virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,

@@ -55,30 +55,31 @@ TEST(DagErrorsTest, CycleIsReportedWithItsPathFromTheFirstTaskInFileOrder) {
 }
 
 TEST(DagErrorsTest, WrongTypesPointAtTheValue) {
-  EXPECT_THAT(Errors("dag: t\n"
-                     "catchup: maybe\n"
-                     "max_active_runs: 0\n"
-                     "tags: {a: 1}\n"
-                     "tasks:\n"
-                     "  a:\n"
-                     "    run: x\n"
-                     "    retries: three\n"
-                     "    needs: {b: 1}\n"
-                     "    env: [A]\n"
-                     "    depends_on_past: \"yes\"\n"
-                     "    priority: \"3\"\n"
-                     "    skip_exit_code: 300\n"
-                     "  b: {exec: [ls, [x]]}\n"),
-              ElementsAre("d.yaml:2:10: error: 'catchup' must be true or false",
-                          "d.yaml:3:18: error: 'max_active_runs' must be at least 1",
-                          "d.yaml:4:7: error: 'tags' must be a list of strings",
-                          "d.yaml:8:14: error: 'retries' must be an integer",
-                          "d.yaml:9:12: error: 'needs' must be a list of task ids",
-                          "d.yaml:10:10: error: 'env' must be a mapping of names to strings",
-                          "d.yaml:11:22: error: 'depends_on_past' must be true or false",
-                          "d.yaml:12:15: error: 'priority' must be an integer",
-                          "d.yaml:13:21: error: 'skip_exit_code' must be an exit code from 0 to 255",
-                          "d.yaml:14:18: error: 'exec' must be a list of strings (the argv)"));
+  EXPECT_THAT(
+      Errors("dag: t\n"
+             "catchup: maybe\n"
+             "max_active_runs: 0\n"
+             "tags: {a: 1}\n"
+             "tasks:\n"
+             "  a:\n"
+             "    run: x\n"
+             "    retries: three\n"
+             "    needs: {b: 1}\n"
+             "    env: [A]\n"
+             "    depends_on_past: \"yes\"\n"
+             "    priority: \"3\"\n"
+             "    skip_exit_code: 300\n"
+             "  b: {exec: [ls, [x]]}\n"),
+      ElementsAre("d.yaml:2:10: error: 'catchup' must be true or false",
+                  "d.yaml:3:18: error: 'max_active_runs' must be at least 1",
+                  "d.yaml:4:7: error: 'tags' must be a list of strings",
+                  "d.yaml:8:14: error: 'retries' must be an integer",
+                  "d.yaml:9:12: error: 'needs' must be a list of task ids",
+                  "d.yaml:10:10: error: 'env' must be a mapping of names to strings",
+                  "d.yaml:11:22: error: 'depends_on_past' must be true or false",
+                  "d.yaml:12:15: error: 'priority' must be an integer",
+                  "d.yaml:13:21: error: 'skip_exit_code' must be an exit code from 0 to 255",
+                  "d.yaml:14:18: error: 'exec' must be a list of strings (the argv)"));
 }
 
 TEST(DagErrorsTest, DuplicateKeysPointAtTheSecondKey) {

@@ -61,8 +61,8 @@ std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const Generator
   if (ec) {
     LoadedFile file;
     file.path = folder;
-    file.errors.push_back(Diagnostic{SourceLocation{folder, 1, 1},
-                                     "cannot list the DAG folder: " + ec.message()});
+    file.errors.push_back(
+        Diagnostic{SourceLocation{folder, 1, 1}, "cannot list the DAG folder: " + ec.message()});
     return {file};
   }
   std::sort(entries.begin(), entries.end(),
@@ -76,9 +76,9 @@ std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const Generator
     for (size_t i = 0; i < file.dags.size(); ++i) {
       auto first = owner.find(file.dags[i].id);
       if (first != owner.end()) {
-        file.errors.push_back(Diagnostic{loaded.id_locations[i], "dag '" + file.dags[i].id +
-                                                                     "' is already defined in " +
-                                                                     first->second});
+        file.errors.push_back(
+            Diagnostic{loaded.id_locations[i],
+                       "dag '" + file.dags[i].id + "' is already defined in " + first->second});
       }
     }
     if (file.ok()) {

@@ -1,11 +1,10 @@
 // Generated DAGs (`*.dag` programs) and folder loading, with real processes in a temp dir.
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/dag_loader.h"
 #include "tests/testing/temp_dir.h"
@@ -88,7 +87,8 @@ TEST(DagGeneratorTest, TimeLimitKillsTheWholeGroup) {
 
 TEST(DagGeneratorTest, LeftoverBackgroundProcessesDoNotHoldTheLoad) {
   TempDir dir;
-  std::string path = Script(dir, "bg.dag", "sleep 30 &\necho 'dag: bg'\necho 'tasks: {a: {run: x}}'\n");
+  std::string path =
+      Script(dir, "bg.dag", "sleep 30 &\necho 'dag: bg'\necho 'tasks: {a: {run: x}}'\n");
   auto begin = std::chrono::steady_clock::now();
   LoadedFile f = LoadGeneratedDags(path, GeneratorOptions());
   EXPECT_TRUE(f.ok()) << Errors(f)[0];
@@ -101,7 +101,8 @@ TEST(DagGeneratorTest, EmptyOutputAndSpecErrorsInTheOutput) {
   EXPECT_THAT(Errors(LoadGeneratedDags(empty, GeneratorOptions())),
               ElementsAre(empty + ":1:1: error: generator printed no DAG spec"));
   // Locations count lines of the generator's stdout.
-  std::string bad = Script(dir, "bad.dag", "echo 'dag: b'\necho 'tasks: {a: {run: x, retires: 1}}'\n");
+  std::string bad =
+      Script(dir, "bad.dag", "echo 'dag: b'\necho 'tasks: {a: {run: x, retires: 1}}'\n");
   EXPECT_THAT(Errors(LoadGeneratedDags(bad, GeneratorOptions())),
               ElementsAre(bad + ":2:21: error: unknown key 'retires' (did you mean 'retries'?)"));
 }
@@ -131,8 +132,9 @@ TEST(DagFolderTest, DuplicateIdsAreErrorsOnEachLaterFile) {
   TempDir dir;
   std::string first = dir.Write("1.yaml", "dag: x\ntasks: {a: {run: x}}\n");
   std::string second = dir.Write("2.yaml", "# again\ndag: x\ntasks: {a: {run: y}}\n");
-  std::string third = dir.Write("3.yaml", "dag: y\ntasks: {a: {run: x}}\n---\ndag: x\n"
-                                          "tasks: {a: {run: z}}\n");
+  std::string third = dir.Write("3.yaml",
+                                "dag: y\ntasks: {a: {run: x}}\n---\ndag: x\n"
+                                "tasks: {a: {run: z}}\n");
   std::vector<LoadedFile> files = LoadDagFolder(dir.path(), GeneratorOptions());
   ASSERT_EQ(files.size(), 3u);
   EXPECT_TRUE(files[0].ok());

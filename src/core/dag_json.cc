@@ -1,7 +1,6 @@
 #include "core/dag_json.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "core/dag_loader.h"
@@ -71,9 +70,8 @@ json TaskJson(const TaskSpec& t) {
   j["on_failure"] = t.on_failure;
   j["on_retry"] = t.on_retry;
   j["on_success"] = t.on_success;
-  j["location"] = {{"file", t.location.file},
-                   {"line", t.location.line},
-                   {"column", t.location.column}};
+  j["location"] = {
+      {"file", t.location.file}, {"line", t.location.line}, {"column", t.location.column}};
   return j;
 }
 
@@ -121,11 +119,11 @@ json DagJson(const DagSpec& d) {
   j["description"] = d.description;
   j["owner"] = d.owner;
   j["tags"] = d.tags;
-  j["schedule"] = d.schedule ? json{{"expr", d.schedule->expr},
-                                    {"mode", d.schedule->mode == ScheduleMode::kInterval
-                                                 ? "interval"
-                                                 : "trigger"}}
-                             : json(nullptr);
+  j["schedule"] =
+      d.schedule
+          ? json{{"expr", d.schedule->expr},
+                 {"mode", d.schedule->mode == ScheduleMode::kInterval ? "interval" : "trigger"}}
+          : json(nullptr);
   j["timezone"] = d.timezone;
   j["start"] = OptionalTime(d.start);
   j["end"] = OptionalTime(d.end);
@@ -166,9 +164,9 @@ Result<DagSpec> DagFromJson(const std::string& text) {
     if (!sched.is_null()) {
       std::string mode = sched.at("mode").get<std::string>();
       if (mode != "interval" && mode != "trigger") throw std::invalid_argument("bad mode " + mode);
-      d.schedule = ScheduleSpec{sched.at("expr").get<std::string>(),
-                                mode == "interval" ? ScheduleMode::kInterval
-                                                   : ScheduleMode::kTrigger};
+      d.schedule =
+          ScheduleSpec{sched.at("expr").get<std::string>(),
+                       mode == "interval" ? ScheduleMode::kInterval : ScheduleMode::kTrigger};
     }
     d.timezone = j.at("timezone").get<std::string>();
     d.start = OptionalTimeFrom(j.at("start"));

@@ -1,6 +1,7 @@
+#include "core/dag_json.h"
+
 #include <gtest/gtest.h>
 
-#include "core/dag_json.h"
 #include "core/dag_loader.h"
 #include "time/time_format.h"
 
@@ -89,15 +90,16 @@ TEST(DagJsonTest, IsCanonicalAndReadable) {
   d.tasks[0].id = "t";
   d.tasks[0].run = "x";
   d.tasks[0].timeout = 1h;
-  EXPECT_EQ(DagToJson(d),
-            R"({"catchup":false,"dag":"j","description":"","end":null,"file":"","max_active_runs":16,)"
-            R"("max_active_tasks":16,"on_failure":[],"on_retry":[],"on_sla_miss":[],"on_success":[],)"
-            R"("owner":"","params":{},"schedule":null,"sla":null,"start":null,"tags":[],"tasks":[{)"
-            R"("cwd":"","depends_on_past":false,"env":{},"exec":[],"id":"t","kind":"run",)"
-            R"("location":{"column":0,"file":"","line":0},"max_retry_delay":null,"needs":[],)"
-            R"("on_failure":[],"on_retry":[],"on_success":[],"pool":"","priority":0,"retries":0,)"
-            R"("retry_backoff":"fixed","retry_delay":"5m","run":"x","skip_exit_code":99,)"
-            R"("timeout":"1h","trigger":"all_success"}],"timezone":"UTC"})");
+  EXPECT_EQ(
+      DagToJson(d),
+      R"({"catchup":false,"dag":"j","description":"","end":null,"file":"","max_active_runs":16,)"
+      R"("max_active_tasks":16,"on_failure":[],"on_retry":[],"on_sla_miss":[],"on_success":[],)"
+      R"("owner":"","params":{},"schedule":null,"sla":null,"start":null,"tags":[],"tasks":[{)"
+      R"("cwd":"","depends_on_past":false,"env":{},"exec":[],"id":"t","kind":"run",)"
+      R"("location":{"column":0,"file":"","line":0},"max_retry_delay":null,"needs":[],)"
+      R"("on_failure":[],"on_retry":[],"on_success":[],"pool":"","priority":0,"retries":0,)"
+      R"("retry_backoff":"fixed","retry_delay":"5m","run":"x","skip_exit_code":99,)"
+      R"("timeout":"1h","trigger":"all_success"}],"timezone":"UTC"})");
 }
 
 TEST(DagJsonTest, LoadedSpecRoundTrips) {

@@ -165,8 +165,8 @@ TEST(DagLoaderTest, MinimalSpecHasTheDocumentedDefaults) {
 
 TEST(DagLoaderTest, ScheduleForms) {
   auto load = [](const std::string& schedule) {
-    LoadedFile f = LoadDagText("s.yaml", "dag: s\nschedule: " + schedule +
-                                             "\nstart: 2025-01-01\ntasks: {a: {run: x}}\n");
+    LoadedFile f = LoadDagText(
+        "s.yaml", "dag: s\nschedule: " + schedule + "\nstart: 2025-01-01\ntasks: {a: {run: x}}\n");
     EXPECT_TRUE(f.ok()) << schedule << ": " << f.errors[0].ToString();
     return f.ok() ? f.dags[0].schedule : std::nullopt;
   };
@@ -217,13 +217,14 @@ TEST(DagLoaderTest, SeveralDocumentsAreSeveralDags) {
 }
 
 TEST(DagLoaderTest, AnErrorInOneDocumentYieldsNoDagFromTheFile) {
-  LoadedFile f = LoadDagText("multi.yaml",
-                             "dag: one\ntasks: {a: {run: x}}\n---\ndag: two\ntasks: {b: {rn: y}}\n");
+  LoadedFile f = LoadDagText(
+      "multi.yaml", "dag: one\ntasks: {a: {run: x}}\n---\ndag: two\ntasks: {b: {rn: y}}\n");
   EXPECT_THAT(f.dags, IsEmpty());
   ASSERT_EQ(f.errors.size(), 2u);
   EXPECT_EQ(f.errors[0].ToString(),
             "multi.yaml:5:9: error: task 'b' has no command (add 'run' or 'exec')");
-  EXPECT_EQ(f.errors[1].ToString(), "multi.yaml:5:13: error: unknown key 'rn' (did you mean 'run'?)");
+  EXPECT_EQ(f.errors[1].ToString(),
+            "multi.yaml:5:13: error: unknown key 'rn' (did you mean 'run'?)");
 }
 
 TEST(DagLoaderTest, HashNamesTheVersion) {

@@ -11,11 +11,25 @@ namespace sluice {
 namespace {
 
 const std::vector<std::string>& DagKeys() {
-  static const std::vector<std::string> kKeys = {
-      "dag",      "description", "owner",   "tags",       "schedule",        "timezone",
-      "start",    "end",         "catchup", "max_active_runs", "max_active_tasks", "params",
-      "defaults", "on_failure",  "on_retry", "on_success", "on_sla_miss",    "sla",
-      "tasks"};
+  static const std::vector<std::string> kKeys = {"dag",
+                                                 "description",
+                                                 "owner",
+                                                 "tags",
+                                                 "schedule",
+                                                 "timezone",
+                                                 "start",
+                                                 "end",
+                                                 "catchup",
+                                                 "max_active_runs",
+                                                 "max_active_tasks",
+                                                 "params",
+                                                 "defaults",
+                                                 "on_failure",
+                                                 "on_retry",
+                                                 "on_success",
+                                                 "on_sla_miss",
+                                                 "sla",
+                                                 "tasks"};
   return kKeys;
 }
 
@@ -35,8 +49,9 @@ void ParseSchedule(const YamlEntry& e, DagSpec& spec, DagSourceNodes& src, Diagn
     return;
   }
   if (!e.value.IsMap()) {
-    diags.Error(e.value, "'schedule' must be a cron expression, a preset, 'every DURATION' or a "
-                         "mapping such as {cron: \"0 9 * * 1-5\", mode: trigger}");
+    diags.Error(e.value,
+                "'schedule' must be a cron expression, a preset, 'every DURATION' or a "
+                "mapping such as {cron: \"0 9 * * 1-5\", mode: trigger}");
     return;
   }
   ScheduleSpec sched;
@@ -61,8 +76,10 @@ void ParseSchedule(const YamlEntry& e, DagSpec& spec, DagSourceNodes& src, Diagn
       } else if (mode && *mode == "trigger") {
         sched.mode = ScheduleMode::kTrigger;
       } else {
-        if (mode) diags.Error(item.value, "unknown schedule mode '" + *mode +
-                                              "' (use interval or trigger)");
+        if (mode) {
+          diags.Error(item.value,
+                      "unknown schedule mode '" + *mode + "' (use interval or trigger)");
+        }
         ok = false;
       }
     } else {
@@ -71,8 +88,8 @@ void ParseSchedule(const YamlEntry& e, DagSpec& spec, DagSourceNodes& src, Diagn
     }
   }
   if (forms.size() > 1) {
-    diags.Error(e.value, "'schedule' has both '" + forms[0] + "' and '" + forms[1] +
-                             "' (use exactly one)");
+    diags.Error(e.value,
+                "'schedule' has both '" + forms[0] + "' and '" + forms[1] + "' (use exactly one)");
     return;
   }
   if (forms.empty()) {
@@ -165,8 +182,9 @@ std::optional<ParsedDag> ParseDagDocument(const YAML::Node& doc, DiagnosticSink&
     } else {
       const auto& task_keys = TaskKeys();
       if (std::find(task_keys.begin(), task_keys.end(), k) != task_keys.end()) {
-        diags.Error(e.key_node, "'" + k + "' is a task key: put it under 'defaults' to apply it "
-                                          "to every task, or under a task");
+        diags.Error(e.key_node, "'" + k +
+                                    "' is a task key: put it under 'defaults' to apply it "
+                                    "to every task, or under a task");
       } else {
         diags.Error(e.key_node, UnknownKeyMessage(k, DagKeys()));
       }

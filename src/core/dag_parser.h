@@ -3,12 +3,12 @@
 // at its node. Checks that relate fields to each other (needs, cycles, schedule with start,
 // templates against params) are in dag_validator.h and need the nodes kept here.
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/yaml_reader.h"
 #include "sluice/dag.h"
@@ -24,12 +24,12 @@ struct TaskSource {
 
 struct DagSourceNodes {
   YAML::Node document;
-  std::optional<YAML::Node> id;             // the value of `dag`
-  std::optional<YAML::Node> schedule_key;   // the `schedule` key
-  std::optional<YAML::Node> schedule_expr;  // the scalar holding the expression
+  std::optional<YAML::Node> id;                    // the value of `dag`
+  std::optional<YAML::Node> schedule_key;          // the `schedule` key
+  std::optional<YAML::Node> schedule_expr;         // the scalar holding the expression
   std::optional<YAML::Node> timezone, start, end;  // values
   std::optional<YAML::Node> tasks_key, tasks;
-  std::vector<TaskSource> tasks_source;     // parallel to DagSpec::tasks
+  std::vector<TaskSource> tasks_source;  // parallel to DagSpec::tasks
 };
 
 struct ParsedDag {

@@ -20,7 +20,8 @@ void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
   const DagSpec& spec = parsed.spec;
   const DagSourceNodes& src = parsed.source;
   if (!src.id) {
-    diags.Error(src.document, "missing required key 'dag' (the DAG's id, e.g. dag: nightly_prices)");
+    diags.Error(src.document,
+                "missing required key 'dag' (the DAG's id, e.g. dag: nightly_prices)");
   } else if (src.id->IsScalar() && !IsValidId(spec.id)) {
     diags.Error(*src.id, "invalid dag id '" + spec.id + "' (" + kIdRule + ")");
   }
@@ -95,8 +96,8 @@ void CheckCycles(const ParsedDag& parsed, DiagnosticSink& diags) {
         color[next] = Color::kOnPath;
         path.emplace_back(next, 0);
       } else if (color[next] == Color::kOnPath) {
-        auto from = std::find_if(path.begin(), path.end(),
-                                 [&](const auto& p) { return p.first == next; });
+        auto from =
+            std::find_if(path.begin(), path.end(), [&](const auto& p) { return p.first == next; });
         std::vector<size_t> cycle;
         for (auto it = from; it != path.end(); ++it) cycle.push_back(it->first);
         std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());

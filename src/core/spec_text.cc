@@ -14,7 +14,11 @@ size_t InvalidUtf8At(const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     if (len == 0 || i + len > s.size()) return i;
     uint32_t cp = len == 1 ? c : c & (0x7F >> len);
     for (size_t k = 1; k < len; ++k) {
@@ -85,8 +89,7 @@ LoadedSpecText LoadSpecText(const std::string& path, const std::string& text,
                                               std::to_string(out.id_locations[i].line));
         }
       }
-      out.id_locations.push_back(parsed->source.id ? diags.At(*parsed->source.id)
-                                                   : diags.At(doc));
+      out.id_locations.push_back(parsed->source.id ? diags.At(*parsed->source.id) : diags.At(doc));
       out.file.dags.push_back(std::move(parsed->spec));
     }
   } catch (const YAML::Exception& e) {

@@ -55,9 +55,10 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
         task.trigger = *rule;
       } else {
         std::string hint = ClosestMatch(*v, TriggerRuleNames());
-        diags.Error(e.value, "unknown trigger rule '" + *v + "' " +
-                                 (hint.empty() ? "(use one of " + Join(TriggerRuleNames(), ", ") + ")"
-                                               : "(did you mean '" + hint + "'?)"));
+        diags.Error(e.value,
+                    "unknown trigger rule '" + *v + "' " +
+                        (hint.empty() ? "(use one of " + Join(TriggerRuleNames(), ", ") + ")"
+                                      : "(did you mean '" + hint + "'?)"));
       }
     }
   } else if (k == "retries") {
@@ -120,9 +121,10 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
 
 const std::vector<std::string>& TaskKeys() {
   static const std::vector<std::string> kKeys = {
-      "run",     "exec",  "needs", "trigger", "retries",        "retry_delay",
-      "retry_backoff", "max_retry_delay", "timeout", "env", "cwd", "pool",
-      "priority", "skip_exit_code", "depends_on_past", "on_failure", "on_retry", "on_success"};
+      "run",         "exec",          "needs",           "trigger",        "retries",
+      "retry_delay", "retry_backoff", "max_retry_delay", "timeout",        "env",
+      "cwd",         "pool",          "priority",        "skip_exit_code", "depends_on_past",
+      "on_failure",  "on_retry",      "on_success"};
   return kKeys;
 }
 
@@ -170,8 +172,8 @@ std::optional<std::pair<TaskSpec, TaskSource>> ParseTask(const YamlEntry& entry,
   auto sets = [&](const std::string& key) {
     return std::any_of(own.begin(), own.end(), [&](const YamlEntry& e) { return e.key == key; });
   };
-  bool own_kind = std::any_of(own.begin(), own.end(),
-                              [](const YamlEntry& e) { return IsKindKey(e.key); });
+  bool own_kind =
+      std::any_of(own.begin(), own.end(), [](const YamlEntry& e) { return IsKindKey(e.key); });
   // Defaults first, so the task's own keys overwrite them; a default kind applies only to a
   // task that names none.
   std::vector<const YamlEntry*> entries;

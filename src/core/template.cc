@@ -38,8 +38,8 @@ std::optional<TemplateProblem> Scan(
     std::string_view inner = Trim(text.substr(open + 2, close - open - 2));
     std::string expr(text.substr(open, close + 2 - open));
     if (inner.empty()) {
-      return TemplateProblem{open, "empty template expression '" + expr +
-                                       "' (write {{ name }}, e.g. {{ ds }})"};
+      return TemplateProblem{
+          open, "empty template expression '" + expr + "' (write {{ name }}, e.g. {{ ds }})"};
     }
     if (!std::all_of(inner.begin(), inner.end(), IsNameChar)) {
       return TemplateProblem{open, "invalid template expression '" + expr +
@@ -76,8 +76,8 @@ std::string Upper(std::string s) {
 
 const std::vector<std::string>& BuiltinTemplateVariables() {
   static const std::vector<std::string> kNames = {
-      "ds",     "ds_nodash", "ts",      "logical_date", "data_interval_start",
-      "data_interval_end", "run_id", "dag_id", "task_id", "try_number"};
+      "ds",     "ds_nodash", "ts",      "logical_date", "data_interval_start", "data_interval_end",
+      "run_id", "dag_id",    "task_id", "try_number"};
   return kNames;
 }
 

@@ -53,8 +53,8 @@ class RunTemplate {
                                                     int try_number) const;
 
  private:
-  TemplateContext run_values_;                    // every value but task_id and try_number
-  std::map<std::string, std::string> run_env_;    // TemplateEnvironment of run_values_
+  TemplateContext run_values_;                  // every value but task_id and try_number
+  std::map<std::string, std::string> run_env_;  // TemplateEnvironment of run_values_
 };
 
 Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx);

@@ -61,8 +61,9 @@ TEST(TemplateTest, CheckReportsSyntaxErrors) {
               ::testing::ElementsAre(
                   P{0, "empty template expression '{{ }}' (write {{ name }}, e.g. {{ ds }})"}));
   EXPECT_THAT(Problems("x{{ ds | upper }}"),
-              ::testing::ElementsAre(P{1, "invalid template expression '{{ ds | upper }}' (only "
-                                          "{{ name }} is supported, e.g. {{ ds }})"}));
+              ::testing::ElementsAre(P{1,
+                                       "invalid template expression '{{ ds | upper }}' (only "
+                                       "{{ name }} is supported, e.g. {{ ds }})"}));
 }
 
 TEST(TemplateTest, ContextHasEveryVariableInTheDagZone) {
@@ -106,8 +107,9 @@ TEST(TemplateTest, ContextFailsForAnUnknownZone) {
 TEST(TemplateTest, Render) {
   auto ctx = MakeTemplateContext(Dag(), NewYorkRun(), "fetch", 1);
   ASSERT_TRUE(ctx.ok());
-  EXPECT_EQ(*RenderTemplate("ls {{params.root}}/{{ ds_nodash }}/{{ task_id }}.{{try_number}}", *ctx),
-            "ls /data/20250102/fetch.1");
+  EXPECT_EQ(
+      *RenderTemplate("ls {{params.root}}/{{ ds_nodash }}/{{ task_id }}.{{try_number}}", *ctx),
+      "ls /data/20250102/fetch.1");
   EXPECT_EQ(*RenderTemplate("", *ctx), "");
   EXPECT_EQ(*RenderTemplate("no vars { } }}", *ctx), "no vars { } }}");
   auto bad = RenderTemplate("{{ dss }}", *ctx);
@@ -121,21 +123,21 @@ TEST(TemplateTest, Render) {
 TEST(TemplateTest, Environment) {
   auto ctx = MakeTemplateContext(Dag(), NewYorkRun(), "fetch", 3);
   ASSERT_TRUE(ctx.ok());
-  EXPECT_EQ(TemplateEnvironment(*ctx), (std::map<std::string, std::string>{
-                                           {"SLUICE_DS", "2025-01-02"},
-                                           {"SLUICE_DS_NODASH", "20250102"},
-                                           {"SLUICE_TS", "2025-01-03T02:30:00Z"},
-                                           {"SLUICE_LOGICAL_DATE", "2025-01-03T02:30:00Z"},
-                                           {"SLUICE_DATA_INTERVAL_START", "2025-01-03T02:30:00Z"},
-                                           {"SLUICE_DATA_INTERVAL_END",
-                                            "2025-01-04T02:30:00.250000Z"},
-                                           {"SLUICE_RUN_ID", "scheduled__2025-01-03T02:30:00Z"},
-                                           {"SLUICE_DAG_ID", "prices"},
-                                           {"SLUICE_TASK_ID", "fetch"},
-                                           {"SLUICE_TRY_NUMBER", "3"},
-                                           {"SLUICE_PARAM_ROOT", "/data"},
-                                           {"SLUICE_PARAM_DAY", "x"},
-                                       }));
+  EXPECT_EQ(TemplateEnvironment(*ctx),
+            (std::map<std::string, std::string>{
+                {"SLUICE_DS", "2025-01-02"},
+                {"SLUICE_DS_NODASH", "20250102"},
+                {"SLUICE_TS", "2025-01-03T02:30:00Z"},
+                {"SLUICE_LOGICAL_DATE", "2025-01-03T02:30:00Z"},
+                {"SLUICE_DATA_INTERVAL_START", "2025-01-03T02:30:00Z"},
+                {"SLUICE_DATA_INTERVAL_END", "2025-01-04T02:30:00.250000Z"},
+                {"SLUICE_RUN_ID", "scheduled__2025-01-03T02:30:00Z"},
+                {"SLUICE_DAG_ID", "prices"},
+                {"SLUICE_TASK_ID", "fetch"},
+                {"SLUICE_TRY_NUMBER", "3"},
+                {"SLUICE_PARAM_ROOT", "/data"},
+                {"SLUICE_PARAM_DAY", "x"},
+            }));
 }
 
 // What the scheduler computes once per run gives each attempt the same values and environment

@@ -1,14 +1,14 @@
 #include "core/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/parser.h>
 
 #include "time/duration.h"
 
@@ -308,9 +308,10 @@ std::optional<std::vector<std::string>> ReadStringList(const YamlEntry& e, const
 }
 
 std::optional<std::vector<std::pair<YamlEntry, std::string>>> ReadStringMap(const YamlEntry& e,
-                                                                           DiagnosticSink& diags) {
+                                                                            DiagnosticSink& diags) {
   if (!e.value.IsMap()) {
-    diags.Error(e.value.IsNull() ? e.key_node : e.value, MustBe(e, "a mapping of names to strings"));
+    diags.Error(e.value.IsNull() ? e.key_node : e.value,
+                MustBe(e, "a mapping of names to strings"));
     return std::nullopt;
   }
   std::vector<std::pair<YamlEntry, std::string>> out;

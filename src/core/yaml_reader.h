@@ -3,13 +3,13 @@
 // exception escape, turns yaml-cpp's 0-based marks into 1-based locations, and reads typed
 // values out of nodes, reporting a wrong type at the value and a bad key at the key.
 
+#include <yaml-cpp/yaml.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/dag_loader.h"
 
@@ -72,7 +72,7 @@ std::optional<std::vector<std::pair<std::string, YAML::Node>>> ReadStringListNod
     const YamlEntry& e, const char* what, DiagnosticSink& diags);
 // A mapping of scalar keys to scalar values (`env`).
 std::optional<std::vector<std::pair<YamlEntry, std::string>>> ReadStringMap(const YamlEntry& e,
-                                                                           DiagnosticSink& diags);
+                                                                            DiagnosticSink& diags);
 
 // A scalar's text as written; lists and maps as compact JSON (params). Fails (nullopt) on a
 // structure too deep or too large, which only aliases can build from a small file.

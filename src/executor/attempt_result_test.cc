@@ -72,19 +72,21 @@ TEST(AttemptResultTest, FindsTheResultOnTheLogsLastLine) {
 TEST(AttemptResultTest, ALogWithoutAResultLineHasNone) {
   std::string error = "stale";
   // The supervisor died while the task ran: the last line is the task's.
-  EXPECT_FALSE(ResultFromLogTail("2026-11-23T07:38:18.000001Z sluice| started pid 42\n"
-                                 "2026-11-23T07:38:18.000002Z out| result: start_us=1 end_us=2 "
-                                 "exit_code=0 done=1\n",
-                                 &error));
+  EXPECT_FALSE(
+      ResultFromLogTail("2026-11-23T07:38:18.000001Z sluice| started pid 42\n"
+                        "2026-11-23T07:38:18.000002Z out| result: start_us=1 end_us=2 "
+                        "exit_code=0 done=1\n",
+                        &error));
   EXPECT_EQ(error, "");
   // Cut in the middle of the result line.
-  EXPECT_FALSE(ResultFromLogTail("2026-11-23T07:38:18.000004Z sluice| result: start_us=7 end", &error));
+  EXPECT_FALSE(
+      ResultFromLogTail("2026-11-23T07:38:18.000004Z sluice| result: start_us=7 end", &error));
   EXPECT_EQ(error, "");
   EXPECT_FALSE(ResultFromLogTail("", &error));
   EXPECT_EQ(error, "");
   // A result line that does not parse is reported as such.
-  EXPECT_FALSE(ResultFromLogTail("2026-11-23T07:38:18.000004Z sluice| result: end_us=x done=1\n",
-                                 &error));
+  EXPECT_FALSE(
+      ResultFromLogTail("2026-11-23T07:38:18.000004Z sluice| result: end_us=x done=1\n", &error));
   EXPECT_EQ(error, "field 1: bad value for end_us: 'x'");
 }
 

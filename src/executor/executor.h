@@ -32,9 +32,9 @@ struct AttemptKey {
 
 struct LaunchRequest {
   AttemptKey key;
-  std::vector<std::string> argv;            // argv[0] is looked up in PATH if it has no '/'
-  std::map<std::string, std::string> env;   // added to (and overriding) the scheduler's env
-  std::string cwd;                          // empty: the scheduler's cwd
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH if it has no '/'
+  std::map<std::string, std::string> env;  // added to (and overriding) the scheduler's env
+  std::string cwd;                         // empty: the scheduler's cwd
   std::optional<Duration> timeout;
   Duration kill_grace = std::chrono::seconds(10);  // SIGTERM -> SIGKILL
   // Names the attempt's files, PATH.log and PATH.result (attempt_result.h); its folder is
@@ -43,20 +43,20 @@ struct LaunchRequest {
 };
 
 struct LaunchedAttempt {
-  int64_t pid = 0;                          // of the supervisor
+  int64_t pid = 0;  // of the supervisor
   TimePoint start;
   std::string log_path;
 };
 
 struct AttemptOutcome {
   AttemptKey key;
-  std::optional<int> exit_code;             // the task's exit status when it exited
-  std::optional<int> signal;                // the signal that ended it
+  std::optional<int> exit_code;  // the task's exit status when it exited
+  std::optional<int> signal;     // the signal that ended it
   bool timed_out = false;
-  bool lost = false;                        // the supervisor died without a result
-  std::string error;                        // e.g. "exec(\"./x\"): No such file or directory"
-  TimePoint start;                          // when the task process started
-  TimePoint end;                            // when it ended (or was found lost)
+  bool lost = false;  // the supervisor died without a result
+  std::string error;  // e.g. "exec(\"./x\"): No such file or directory"
+  TimePoint start;    // when the task process started
+  TimePoint end;      // when it ended (or was found lost)
 };
 
 // Where an earlier scheduler left a running attempt (from the store) to adopt.

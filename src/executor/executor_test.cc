@@ -1,24 +1,24 @@
 // The local executor with real processes: each test runs /bin/sh scripts under the real
 // sluice-supervisor and waits for outcomes through Wait() with a generous deadline.
+#include "executor/executor.h"
+
+#include <dirent.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <filesystem>
 #include <thread>
 
 #include "executor/attempt_result.h"
-#include "executor/executor.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "util/file.h"
@@ -217,8 +217,8 @@ TEST_F(ExecutorTest, TimeoutKillsTheWholeProcessGroup) {
   ASSERT_GT(grandchild, 0);
   EXPECT_TRUE(ProcessGone(grandchild)) << "the background sleep survived the timeout";
   auto bodies = LogBodies(req);
-  EXPECT_THAT(bodies, ::testing::Contains(
-                          "sluice| timed out after 300 ms: SIGTERM to the process group"));
+  EXPECT_THAT(bodies,
+              ::testing::Contains("sluice| timed out after 300 ms: SIGTERM to the process group"));
   EXPECT_EQ(bodies.back(), "sluice| killed by signal 15 (SIGTERM)");
 }
 
@@ -297,8 +297,7 @@ TEST_F(ExecutorTest, LongOutputIsNotLost) {
 TEST_F(ExecutorTest, AppliesEnvOverlayAndCwd) {
   ASSERT_EQ(::setenv("SLUICE_TEST_INHERITED", "from-scheduler", 1), 0);
   ASSERT_TRUE(MakeDirs(tmp_.path() + "/work").ok());
-  LaunchRequest req =
-      Sh("env", "echo \"$SLUICE_TEST_INHERITED $SLUICE_TEST_VAR $HOME\"; pwd");
+  LaunchRequest req = Sh("env", "echo \"$SLUICE_TEST_INHERITED $SLUICE_TEST_VAR $HOME\"; pwd");
   req.env = {{"SLUICE_TEST_VAR", "hello world"}, {"HOME", "/overridden"}};
   req.cwd = tmp_.path() + "/work";
   AttemptOutcome o = Run(req);
@@ -326,13 +325,12 @@ TEST_F(ExecutorTest, AProgramThatCannotStartGivesTheExecError) {
   EXPECT_FALSE(o.exit_code);
   EXPECT_FALSE(o.signal);
   EXPECT_FALSE(o.lost);
-  EXPECT_EQ(LogBodies(req), (std::vector<std::string>{
-                                "sluice| exec(\"./nope\"): No such file or directory"}));
+  EXPECT_EQ(LogBodies(req),
+            (std::vector<std::string>{"sluice| exec(\"./nope\"): No such file or directory"}));
 
   LaunchRequest bad_cwd = Sh("cwd", "true");
   bad_cwd.cwd = tmp_.path() + "/missing";
-  EXPECT_EQ(Run(bad_cwd).error,
-            "chdir(\"" + bad_cwd.cwd + "\"): No such file or directory");
+  EXPECT_EQ(Run(bad_cwd).error, "chdir(\"" + bad_cwd.cwd + "\"): No such file or directory");
 }
 
 TEST_F(ExecutorTest, KillStopsTheTask) {
@@ -384,9 +382,10 @@ TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
   r.start_us = 1764000000000000;
   r.end_us = 1764000001500000;
   r.exit_code = 5;
-  tmp_.Write("run/done.1.log", "2025-11-24T16:00:01.500000Z sluice| exit code 5\n"
-                               "2025-11-24T16:00:01.500001Z sluice| result: " +
-                                   FormatAttemptResult(r) + "\n");
+  tmp_.Write("run/done.1.log",
+             "2025-11-24T16:00:01.500000Z sluice| exit code 5\n"
+             "2025-11-24T16:00:01.500001Z sluice| result: " +
+                 FormatAttemptResult(r) + "\n");
   AttemptKey key{"dag", "run", "done", 1};
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1"}).ok());
   EXPECT_EQ(exec_->Running(), 0u);

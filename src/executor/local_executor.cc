@@ -7,8 +7,8 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,8 +21,8 @@
 #include "executor/executor.h"
 #include "executor/supervisor_protocol.h"
 #include "util/file.h"
-#include "util/strings.h"
 #include "util/spawn_setup.h"
+#include "util/strings.h"
 
 extern char** environ;
 
@@ -39,10 +39,7 @@ constexpr size_t kLogTailBytes = 16 * 1024;
 // from C++.
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-
-std::string ErrnoText(const std::string& call, int err) {
-  return call + ": " + std::strerror(err);
-}
+std::string ErrnoText(const std::string& call, int err) { return call + ": " + std::strerror(err); }
 
 // Whether a supervisor holds the attempt's lock (its log), i.e. the attempt lives. Never judged
 // by a pid, which the kernel may have given to another process since.
@@ -71,7 +68,7 @@ Result<bool> LockHeld(const std::string& attempt_path) {
 Result<std::string> ReadTail(const std::string& path, size_t max) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Errno("open(\"" + path + "\")");
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) {
     Status s = Status::Errno("fstat(\"" + path + "\")");
     ::close(fd);
@@ -92,7 +89,7 @@ Result<std::string> ReadTail(const std::string& path, size_t max) {
 // Lines read "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF": pid, then the device
 // (major:minor in hex) and inode of the locked file.
 pid_t LockHolder(const std::string& attempt_path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(AttemptLogPath(attempt_path).c_str(), &st) != 0) return 0;
   char id[64];
   std::snprintf(id, sizeof id, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
@@ -115,9 +112,7 @@ bool IsSupervisor(pid_t pid) {
   return comm.ok() && StartsWith(*comm, "sluice-supervis");  // the kernel keeps 15 characters
 }
 
-int64_t ToMillisCeil(Duration d) {
-  return d.count() <= 0 ? 0 : (d.count() + 999) / 1000;
-}
+int64_t ToMillisCeil(Duration d) { return d.count() <= 0 ? 0 : (d.count() + 999) / 1000; }
 
 std::vector<char*> CStrings(std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -165,9 +160,11 @@ class LocalExecutor final : public Executor {
     if (watched_.count(req.key)) {
       return Status::Precondition(req.attempt_path + ": attempt is already running");
     }
-    std::vector<std::string> msg = {kLaunchMessage, req.attempt_path,
+    std::vector<std::string> msg = {kLaunchMessage,
+                                    req.attempt_path,
                                     req.timeout ? std::to_string(ToMillisCeil(*req.timeout)) : "",
-                                    std::to_string(ToMillisCeil(req.kill_grace)), req.cwd,
+                                    std::to_string(ToMillisCeil(req.kill_grace)),
+                                    req.cwd,
                                     std::to_string(req.argv.size())};
     msg.insert(msg.end(), req.argv.begin(), req.argv.end());
     for (const auto& [name, value] : req.env) msg.push_back(name + "=" + value);
@@ -179,7 +176,9 @@ class LocalExecutor final : public Executor {
     for (int attempt = 0; attempt < 2; ++attempt) {
       sent = StartSupervisor();
       if (sent.ok() && SendAll(supervisor_fd_, frame)) break;
-      if (sent.ok()) sent = Status::Io(req.attempt_path + ": the supervisor did not take the launch");
+      if (sent.ok()) {
+        sent = Status::Io(req.attempt_path + ": the supervisor did not take the launch");
+      }
       SupervisorGone();
     }
     if (!sent.ok()) return sent;
@@ -293,7 +292,9 @@ class LocalExecutor final : public Executor {
   void Forget(const AttemptKey& key, Watched& w) {
     if (w.pidfd >= 0) ::close(w.pidfd);
     w.pidfd = -1;
-    if (auto it = by_path_.find(w.path); it != by_path_.end() && it->second == key) by_path_.erase(it);
+    if (auto it = by_path_.find(w.path); it != by_path_.end() && it->second == key) {
+      by_path_.erase(it);
+    }
   }
 
   // Starts the supervisor unless one is running, and waits for its hello.
@@ -485,12 +486,12 @@ class LocalExecutor final : public Executor {
   const std::string tag_dir_;  // named in the supervisor's command line, for pkill -f
   Clock& clock_;
   const int wake_fd_;
-  int supervisor_fd_ = -1;     // our end of the supervisor's socket; -1: none running
+  int supervisor_fd_ = -1;  // our end of the supervisor's socket; -1: none running
   int64_t supervisor_pid_ = 0;
   FrameBuffer from_supervisor_;
   std::map<AttemptKey, Watched> watched_;
   std::map<std::string, AttemptKey> by_path_;  // attempts of the live supervisor, by path
-  std::vector<AttemptOutcome> ready_;  // outcomes for the next Wait()
+  std::vector<AttemptOutcome> ready_;          // outcomes for the next Wait()
   std::chrono::steady_clock::time_point last_lock_check_;
 };
 

@@ -1,7 +1,7 @@
 #include "executor/log_lines.h"
 
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 
 namespace sluice {
 

@@ -153,7 +153,7 @@ bool SupervisedAttempt::OpenLog() {
                             : SysError("flock(\"" + log_path + "\")", err));
     return false;
   }
-  struct stat st{};
+  struct stat st {};
   new_log_ = ::fstat(log_fd_, &st) == 0 && st.st_size == 0;
   // Whatever an earlier supervisor of this attempt left must not end the log as if it were
   // this one's result.

@@ -17,12 +17,12 @@
 namespace sluice {
 
 struct AttemptSpec {
-  std::string path;                    // names PATH.log; the folder is created if absent
+  std::string path;  // names PATH.log; the folder is created if absent
   std::optional<int64_t> timeout_ms;
-  int64_t grace_ms = 10000;            // SIGTERM -> SIGKILL
-  std::string cwd;                     // empty: the supervisor's
-  std::vector<std::string> argv;       // argv[0] looked up in PATH if it has no '/'
-  std::vector<std::string> env;        // the task's whole environment, NAME=value
+  int64_t grace_ms = 10000;       // SIGTERM -> SIGKILL
+  std::string cwd;                // empty: the supervisor's
+  std::vector<std::string> argv;  // argv[0] looked up in PATH if it has no '/'
+  std::vector<std::string> env;   // the task's whole environment, NAME=value
 };
 
 // Once, before any attempt: notes the supervisor's pid, opens /dev/null for the tasks' stdin,
@@ -84,13 +84,13 @@ class SupervisedAttempt {
   void Note(const std::string& text);
 
   AttemptSpec spec_;
-  int log_fd_ = -1;             // also the attempt's lock
-  bool new_log_ = false;        // the log was empty when locked: this attempt's first start
+  int log_fd_ = -1;       // also the attempt's lock
+  bool new_log_ = false;  // the log was empty when locked: this attempt's first start
   pid_t task_ = 0;
-  int status_ = 0;              // wait status, once task_done_
+  int status_ = 0;  // wait status, once task_done_
   bool task_done_ = false;
   bool term_sent_ = false;
-  bool ended_early_ = false;    // it never ran: its folder, log, lock or exec failed
+  bool ended_early_ = false;  // it never ran: its folder, log, lock or exec failed
   int64_t start_mono_us_ = 0;
   std::optional<int64_t> sigkill_at_;
   std::optional<int64_t> drain_until_;  // output of escaped processes is not awaited past it

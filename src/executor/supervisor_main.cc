@@ -155,8 +155,7 @@ class SupervisorServer {
     std::string error;
     if (msg.size() < 6 || !ParseCount(msg[5], &argc) || argc < 1 ||
         msg.size() < 6 + static_cast<size_t>(argc) ||
-        (!msg[2].empty() && !ParseCount(msg[2], &timeout)) ||
-        !ParseCount(msg[3], &spec.grace_ms)) {
+        (!msg[2].empty() && !ParseCount(msg[2], &timeout)) || !ParseCount(msg[3], &spec.grace_ms)) {
       error = "malformed launch request";
     } else if (stopping_) {
       error = "the supervisor is stopping (it received SIGTERM)";
@@ -174,15 +173,17 @@ class SupervisorServer {
     } else if (attempt->OpenLog()) {
       if (!SchedulerConnected()) {
         // Its scheduler died after asking. The next one finds no log, so it starts the attempt
-        // itself; were it started here too, it could run twice. Once the lock is held while the scheduler lives, a later scheduler
-        // sees it held and adopts the attempt instead.
+        // itself; were it started here too, it could run twice. Once the lock is held while the
+        // scheduler lives, a later scheduler sees it held and adopts the attempt instead.
         attempt->Abandon();
         return;
       }
       attempt->StartTask(MonoUs());
     }
     for (int i = 0; i < 2; ++i) {
-      if (attempt->stream_fd(i) >= 0) Add(attempt->stream_fd(i), id << 1 | static_cast<uint64_t>(i));
+      if (attempt->stream_fd(i) >= 0) {
+        Add(attempt->stream_fd(i), id << 1 | static_cast<uint64_t>(i));
+      }
     }
     if (attempt->task_pid() > 0) by_pid_[attempt->task_pid()] = id;
     by_path_.emplace(attempt->path(), id);
@@ -313,7 +314,7 @@ class SupervisorServer {
   FrameBuffer in_;
   std::string out_;
   bool waiting_to_write_ = false;
-  bool reading_ = true;   // false once stopping: the socket's read side is shut
+  bool reading_ = true;  // false once stopping: the socket's read side is shut
   bool stopping_ = false;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<SupervisedAttempt>> attempts_;

@@ -22,7 +22,8 @@ Result<std::shared_ptr<const DagGraph>> DagGraph::Build(DagSpec spec) {
   const DagSpec& s = graph->spec_;
   if (s.schedule) {
     if (!s.start) return Status::Invalid("dag '" + s.id + "': 'start' is required with a schedule");
-    SLUICE_ASSIGN_OR_RETURN(Timetable tt, Timetable::Create(*s.schedule, s.timezone, *s.start, s.end));
+    SLUICE_ASSIGN_OR_RETURN(Timetable tt,
+                            Timetable::Create(*s.schedule, s.timezone, *s.start, s.end));
     graph->timetable_.emplace(std::move(tt));
   }
   return std::shared_ptr<const DagGraph>(std::move(graph));

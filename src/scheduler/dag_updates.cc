@@ -1,7 +1,6 @@
 // DAG files, schedules and commands: the inputs that create runs or change DAG state.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/dag_loader.h"
 #include "scheduler/run_builder.h"
@@ -137,8 +136,8 @@ void Scheduler::ScheduleNextRun(DagEntry& dag, TimePoint now) {
   if (!options_.schedules_enabled || !dag.graph || dag.rec.paused || dag.rec.deleted) return;
   const Timetable* tt = dag.graph->timetable();
   if (!tt) return;
-  std::optional<RunWindow> next = dag.rec.last_scheduled ? tt->After(*dag.rec.last_scheduled)
-                                                         : tt->First();
+  std::optional<RunWindow> next =
+      dag.rec.last_scheduled ? tt->After(*dag.rec.last_scheduled) : tt->First();
   if (!dag.graph->spec().catchup) {
     // catchup: false: when the DAG is first seen, unpaused or the scheduler was down, only the
     // latest due interval runs.
@@ -167,10 +166,9 @@ void Scheduler::CreateDueRuns(TimePoint now) {
       ScheduleNextRun(dag, now);
       continue;
     }
-    WriteBatch run_batch =
-        BuildNewRun(*dag.graph, RunType::kScheduled,
-                    {window->logical_date, window->data_interval_start, window->data_interval_end},
-                    "{}", now);
+    WriteBatch run_batch = BuildNewRun(
+        *dag.graph, RunType::kScheduled,
+        {window->logical_date, window->data_interval_start, window->data_interval_end}, "{}", now);
     RunRecord run = run_batch.runs.front();
     auto tis = run_batch.task_instances;
     if (runs_.count({dag_id, run.run_id}) == 0) {
@@ -193,7 +191,8 @@ Result<std::string> Scheduler::TriggerRun(const std::string& dag_id, const std::
   }
   const TimePoint now = clock_.Now();
   const TimePoint t = logical_date.value_or(now);
-  WriteBatch run_batch = BuildNewRun(*it->second.graph, RunType::kManual, {t, t, t}, params_json, now);
+  WriteBatch run_batch =
+      BuildNewRun(*it->second.graph, RunType::kManual, {t, t, t}, params_json, now);
   RunRecord run = run_batch.runs.front();
   if (runs_.count({dag_id, run.run_id})) {
     return Status::Precondition("run '" + run.run_id + "' already exists");
@@ -235,7 +234,8 @@ void Scheduler::HandleCommand(const CommandRecord& command) {
   auto args = nlohmann::json::parse(command.args_json, nullptr, false);
   auto str = [&](const char* key) {
     return args.is_object() && args.contains(key) && args[key].is_string()
-               ? args[key].get<std::string>() : std::string();
+               ? args[key].get<std::string>()
+               : std::string();
   };
   const std::string dag_id = str("dag");
   const std::string run_id = str("run");

@@ -1,7 +1,6 @@
 // From ready task instances to attempts, and from ended attempts back to task states.
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "core/template.h"
 #include "scheduler/retry_policy.h"
@@ -165,8 +164,8 @@ void Scheduler::HandleOutcome(const AttemptOutcome& o) {
   const bool success = o.exit_code && *o.exit_code == 0 && !o.timed_out && o.error.empty();
   const bool skipped = spec && o.exit_code && *o.exit_code == spec->skip_exit_code &&
                        !o.timed_out && o.error.empty();
-  rec.state = success ? AttemptState::kSuccess
-                      : (skipped ? AttemptState::kSkipped : AttemptState::kFailed);
+  rec.state =
+      success ? AttemptState::kSuccess : (skipped ? AttemptState::kSkipped : AttemptState::kFailed);
   RecordAttempt(rec);
   if (orphaned || !spec) return;
   auto& ti = run->tasks[static_cast<size_t>(task)].rec;
@@ -181,8 +180,8 @@ void Scheduler::HandleOutcome(const AttemptOutcome& o) {
     return;
   }
   const std::string why = DescribeOutcome(o);
-  const std::string jitter_key = ti.dag_id + "/" + ti.run_id + "/" + ti.task_id + "/" +
-                                 std::to_string(ti.try_number);
+  const std::string jitter_key =
+      ti.dag_id + "/" + ti.run_id + "/" + ti.task_id + "/" + std::to_string(ti.try_number);
   auto delay = RetryDelay(*spec, ti.try_number - ti.retry_base, jitter_key);
   if (!delay) {
     FinishTask(*run, task, TaskState::kFailed, why);

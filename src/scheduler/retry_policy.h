@@ -13,6 +13,7 @@ namespace sluice {
 // clear), or none when the task has used its retries. Fixed: retry_delay. Exponential:
 // min(retry_delay * 2^(attempt-1), max_retry_delay) less a jitter of at most 10%, derived from
 // `jitter_key` so the same attempt always gets the same delay.
-std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt, const std::string& jitter_key);
+std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt,
+                                   const std::string& jitter_key);
 
 }  // namespace sluice

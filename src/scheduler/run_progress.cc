@@ -8,8 +8,7 @@
 
 namespace sluice {
 
-Result<DagGraphPtr> Scheduler::GraphForVersion(const std::string& dag_id,
-                                               const std::string& hash) {
+Result<DagGraphPtr> Scheduler::GraphForVersion(const std::string& dag_id, const std::string& hash) {
   const std::string key = dag_id + "@" + hash;
   auto it = versions_.find(key);
   if (it != versions_.end()) return it->second;
@@ -231,12 +230,12 @@ void Scheduler::Evaluate(ActiveRun& run, int task) {
       SetTaskState(run, task, TaskState::kScheduled);
       return;
     case Readiness::kSkip:
-      FinishTask(run, task, TaskState::kSkipped, "trigger rule " +
-                 std::string(TriggerRuleName(spec.trigger)));
+      FinishTask(run, task, TaskState::kSkipped,
+                 "trigger rule " + std::string(TriggerRuleName(spec.trigger)));
       return;
     case Readiness::kUpstreamFailed:
-      FinishTask(run, task, TaskState::kUpstreamFailed, "trigger rule " +
-                 std::string(TriggerRuleName(spec.trigger)));
+      FinishTask(run, task, TaskState::kUpstreamFailed,
+                 "trigger rule " + std::string(TriggerRuleName(spec.trigger)));
       return;
   }
 }

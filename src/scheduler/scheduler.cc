@@ -60,9 +60,9 @@ Status Scheduler::RecoverAttempts() {
     ActiveRun* run = run_it == runs_.end() ? nullptr : run_it->second.get();
     int task = run ? run->graph->IndexOf(rec.task_id) : -1;
     TaskSlot* slot = task >= 0 ? &run->tasks[static_cast<size_t>(task)] : nullptr;
-    const bool owned = slot && slot->rec.try_number == rec.try_number &&
-                       (slot->rec.state == TaskState::kRunning ||
-                        slot->rec.state == TaskState::kQueued);
+    const bool owned =
+        slot && slot->rec.try_number == rec.try_number &&
+        (slot->rec.state == TaskState::kRunning || slot->rec.state == TaskState::kQueued);
     // rec.pid is 0 when the scheduler died before recording it; the executor then tells a
     // live supervisor by its lock alone.
     Status st = executor_.Adopt(AdoptRequest{key, path});
@@ -145,8 +145,8 @@ Status Scheduler::Turn(Duration max_wait) {
   }
   if (now >= next_command_poll_) {
     PollCommands();
-    next_command_poll_ = options_.handle_commands ? now + options_.command_poll_interval
-                                                  : TimePoint::max();
+    next_command_poll_ =
+        options_.handle_commands ? now + options_.command_poll_interval : TimePoint::max();
   }
   FireRetries(now);
   CreateDueRuns(now);
@@ -226,6 +226,8 @@ void Scheduler::RecordAttempt(const AttemptRecord& rec) {
   attempt_writes_[AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number}] = rec;
 }
 
-void Scheduler::MarkRunDirty(ActiveRun& run) { dirty_runs_.insert({run.rec.dag_id, run.rec.run_id}); }
+void Scheduler::MarkRunDirty(ActiveRun& run) {
+  dirty_runs_.insert({run.rec.dag_id, run.rec.run_id});
+}
 
 }  // namespace sluice

@@ -28,16 +28,16 @@
 namespace sluice {
 
 struct SchedulerOptions {
-  int parallelism = 2;                       // task processes at once
-  std::string logs_dir;                      // attempt directories go under it
+  int parallelism = 2;   // task processes at once
+  std::string logs_dir;  // attempt directories go under it
   std::string hostname = "localhost";
   Duration dag_poll_interval = std::chrono::seconds(1);
   Duration command_poll_interval = std::chrono::milliseconds(200);
   Duration kill_grace = std::chrono::seconds(10);
-  bool schedules_enabled = true;             // false: only runs created by TriggerRun (dags test)
-  bool recover_open_runs = true;             // false: leave other runs alone (dags test)
-  bool handle_commands = true;               // false: leave commands to the real scheduler
-  int max_runs_created_per_turn = 1000;      // bounds a turn when catchup has a long backlog
+  bool schedules_enabled = true;         // false: only runs created by TriggerRun (dags test)
+  bool recover_open_runs = true;         // false: leave other runs alone (dags test)
+  bool handle_commands = true;           // false: leave commands to the real scheduler
+  int max_runs_created_per_turn = 1000;  // bounds a turn when catchup has a long backlog
 };
 
 class Scheduler {
@@ -70,7 +70,9 @@ class Scheduler {
   // The earliest timer; TimePoint::max() when none.
   TimePoint NextWakeup() const;
   // Errors of the DAG files as last seen, by file.
-  const std::map<std::string, std::vector<std::string>>& file_errors() const { return file_errors_; }
+  const std::map<std::string, std::vector<std::string>>& file_errors() const {
+    return file_errors_;
+  }
 
  private:
   struct TaskSlot {
@@ -82,10 +84,10 @@ class Scheduler {
   struct ActiveRun {
     RunRecord rec;
     DagGraphPtr graph;
-    std::vector<TaskSlot> tasks;                 // by graph index
-    std::vector<TaskInstanceRecord> removed;     // task instances no longer in the graph
-    std::map<std::string, std::string> params;   // trigger-time overrides
-    int unfinished = 0;                          // tasks not in a terminal state
+    std::vector<TaskSlot> tasks;                // by graph index
+    std::vector<TaskInstanceRecord> removed;    // task instances no longer in the graph
+    std::map<std::string, std::string> params;  // trigger-time overrides
+    int unfinished = 0;                         // tasks not in a terminal state
     // Template values shared by the run's attempts, built at its first launch for
     // `launch_template_graph`; rebuilt when the run moves to another DAG version, whose params
     // or zone may differ.
@@ -93,9 +95,9 @@ class Scheduler {
     DagGraphPtr launch_template_graph;
   };
   struct DagEntry {
-    DagGraphPtr graph;                           // current version; null if never loaded OK
+    DagGraphPtr graph;  // current version; null if never loaded OK
     DagRecord rec;
-    std::optional<TimePoint> next_logical;       // next scheduled run to create
+    std::optional<TimePoint> next_logical;  // next scheduled run to create
     std::optional<TimePoint> next_due;
     int running_runs = 0;
     int running_tasks = 0;
@@ -111,7 +113,7 @@ class Scheduler {
   };
   struct RunningAttempt {
     AttemptRecord rec;
-    bool orphaned = false;   // its task instance was cleared or removed: record only the attempt
+    bool orphaned = false;  // its task instance was cleared or removed: record only the attempt
   };
 
   // Event handlers; each records its transitions into batch_.
@@ -168,11 +170,11 @@ class Scheduler {
   std::map<std::string, DagGraphPtr> versions_;                  // "dag@hash" -> graph
   std::map<RunKey, std::unique_ptr<ActiveRun>> runs_;
   std::set<ReadyKey> ready_;
-  bool ready_changed_ = false;   // ready_ gained a task since the last Dispatch
+  bool ready_changed_ = false;  // ready_ gained a task since the last Dispatch
   std::multimap<TimePoint, std::pair<RunKey, std::string>> retry_timers_;  // by task id
   std::set<std::pair<TimePoint, std::string>> schedule_timers_;            // (due, dag id)
   std::map<AttemptKey, RunningAttempt> attempts_;
-  std::vector<AttemptOutcome> pending_outcomes_;   // launch failures, handled next turn
+  std::vector<AttemptOutcome> pending_outcomes_;  // launch failures, handled next turn
   int running_total_ = 0;
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};

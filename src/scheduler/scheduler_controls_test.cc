@@ -29,11 +29,10 @@ tasks:
   ASSERT_TRUE(scheduler_->TriggerRun("wide", "{}").ok());
   RunUntil(T("2025-01-06T12:01:00Z"));
   // narrow runs one task at a time; wide's two start beside narrow's first.
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"a@2025-01-06T12:00:00Z",
-                                                  "d@2025-01-06T12:00:00Z",
-                                                  "e@2025-01-06T12:00:00Z",
-                                                  "b@2025-01-06T12:00:01Z",
-                                                  "c@2025-01-06T12:00:02Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"a@2025-01-06T12:00:00Z", "d@2025-01-06T12:00:00Z",
+                                      "e@2025-01-06T12:00:00Z", "b@2025-01-06T12:00:01Z",
+                                      "c@2025-01-06T12:00:02Z"}));
   EXPECT_EQ(executor_.max_concurrent(), 3);
 }
 
@@ -60,8 +59,7 @@ tasks:
   RunUntil(T("2025-01-06T16:00:10Z"));
   // catchup: false, so unpausing runs 14:00 (the latest due interval), not 12:00 and 13:00.
   EXPECT_EQ(RunIds("h"), (std::vector<std::string>{"scheduled__2025-01-06T15:00:00Z",
-                                                   "scheduled__2025-01-06T14:00:00Z",
-                                                   *manual,
+                                                   "scheduled__2025-01-06T14:00:00Z", *manual,
                                                    "scheduled__2025-01-06T11:00:00Z"}));
   EXPECT_EQ(RunStateName(scheduler_->GetRunState("h", *manual).value()), std::string("success"));
 }
@@ -130,8 +128,8 @@ tasks:
 )");
   StartScheduler();
   RunUntil(T("2025-01-07T15:00:00Z"));
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"t@2025-01-06T14:00:00Z",
-                                                  "t@2025-01-07T14:00:00Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"t@2025-01-06T14:00:00Z", "t@2025-01-07T14:00:00Z"}));
   EXPECT_EQ(executor_.launched()[0].argv[2],
             "echo 2025-01-06 2025-01-06T14:00:00Z 2025-01-06T14:00:00Z");
 }
@@ -225,13 +223,13 @@ tasks:
   StartScheduler();
   auto run_id = *scheduler_->TriggerRun("r", "{}");
   RunUntil(T("2025-01-06T12:01:00Z"));
-  scheduler_.reset();                  // the scheduler dies; a's supervisor keeps running
+  scheduler_.reset();                     // the scheduler dies; a's supervisor keeps running
   clock_.Set(T("2025-01-06T12:20:00Z"));  // a ended at 12:10 while nobody watched
   StartScheduler();
   EXPECT_EQ(executor_.adopted(), 1);
   RunUntil(T("2025-01-06T12:30:00Z"));
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"a@2025-01-06T12:00:00Z",
-                                                  "b@2025-01-06T12:20:00Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"a@2025-01-06T12:00:00Z", "b@2025-01-06T12:20:00Z"}));
   auto states = TaskStates("r", run_id);
   EXPECT_EQ(states["a"], (State{"success", 1}));
   EXPECT_EQ(states["b"], (State{"success", 1}));

@@ -22,9 +22,9 @@ tasks:
   ASSERT_TRUE(run_id.ok()) << run_id.status().message();
   EXPECT_EQ(*run_id, "manual__2025-01-06T12:00:00Z");
   RunUntil(T("2025-01-06T12:01:00Z"));
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"a@2025-01-06T12:00:00Z",
-                                                  "b@2025-01-06T12:00:01Z",
-                                                  "c@2025-01-06T12:00:02Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"a@2025-01-06T12:00:00Z", "b@2025-01-06T12:00:01Z",
+                                      "c@2025-01-06T12:00:02Z"}));
   EXPECT_EQ(executor_.launched()[2].argv,
             (std::vector<std::string>{"/bin/sh", "-c", "echo 2025-01-06"}));
   RunRecord run = OnlyRun("chain");
@@ -44,9 +44,9 @@ tasks:
   StartScheduler();
   ASSERT_TRUE(scheduler_->TriggerRun("r", "{}").ok());
   RunUntil(T("2025-01-06T13:00:00Z"));
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"flaky@2025-01-06T12:00:00Z",
-                                                  "flaky@2025-01-06T12:05:01Z",
-                                                  "flaky@2025-01-06T12:10:02Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"flaky@2025-01-06T12:00:00Z", "flaky@2025-01-06T12:05:01Z",
+                                      "flaky@2025-01-06T12:10:02Z"}));
   RunRecord run = OnlyRun("r");
   EXPECT_EQ(RunStateName(run.state), std::string("success"));
   EXPECT_EQ(TaskStates("r", run.run_id)["flaky"], (State{"success", 3}));
@@ -112,10 +112,9 @@ tasks:
   ASSERT_TRUE(scheduler_->TriggerRun("p", "{}").ok());
   RunUntil(T("2025-01-06T13:00:00Z"));
   EXPECT_EQ(executor_.max_concurrent(), 2);
-  EXPECT_EQ(Launches(), (std::vector<std::string>{"top@2025-01-06T12:00:00Z",
-                                                  "high@2025-01-06T12:00:00Z",
-                                                  "mid@2025-01-06T12:00:01Z",
-                                                  "low@2025-01-06T12:00:01Z"}));
+  EXPECT_EQ(Launches(),
+            (std::vector<std::string>{"top@2025-01-06T12:00:00Z", "high@2025-01-06T12:00:00Z",
+                                      "mid@2025-01-06T12:00:01Z", "low@2025-01-06T12:00:01Z"}));
 }
 
 TEST_F(SchedulerTest, TimeoutFailsTheAttempt) {

@@ -4,11 +4,20 @@ namespace sluice {
 
 void UpstreamCounts::Add(TaskState state) {
   switch (state) {
-    case TaskState::kSuccess: ++success; break;
-    case TaskState::kFailed: ++failed; break;
-    case TaskState::kUpstreamFailed: ++upstream_failed; break;
-    case TaskState::kSkipped: ++skipped; break;
-    default: break;
+    case TaskState::kSuccess:
+      ++success;
+      break;
+    case TaskState::kFailed:
+      ++failed;
+      break;
+    case TaskState::kUpstreamFailed:
+      ++upstream_failed;
+      break;
+    case TaskState::kSkipped:
+      ++skipped;
+      break;
+    default:
+      break;
   }
 }
 

@@ -4,10 +4,14 @@ namespace sluice {
 
 const char* AttemptStateName(AttemptState s) {
   switch (s) {
-    case AttemptState::kRunning: return "running";
-    case AttemptState::kSuccess: return "success";
-    case AttemptState::kFailed: return "failed";
-    case AttemptState::kSkipped: return "skipped";
+    case AttemptState::kRunning:
+      return "running";
+    case AttemptState::kSuccess:
+      return "success";
+    case AttemptState::kFailed:
+      return "failed";
+    case AttemptState::kSkipped:
+      return "skipped";
   }
   return "unknown";  // unreachable for a valid enum value; -Wswitch flags a missing case
 }

@@ -25,7 +25,9 @@ TEST_P(StoreSuite, EventsAreAppendedInOrderWithIncreasingIdsAndPaged) {
   std::vector<EventRecord> all = Must(store_->ListEvents(0, 100));
   ASSERT_EQ(all.size(), 5u);
   for (size_t i = 0; i < all.size(); ++i) {
-    EventRecord expected = Event(i == 1 ? "run_state" : i == 2 ? "dag_paused" : "task_state",
+    EventRecord expected = Event(i == 1   ? "run_state"
+                                 : i == 2 ? "dag_paused"
+                                          : "task_state",
                                  std::to_string(i + 1));
     expected.id = all[i].id;
     EXPECT_EQ(all[i], expected);
@@ -218,8 +220,8 @@ TEST_P(StoreSuite, ReaderAndWritersOnTwoConnectionsRunConcurrentlyWithoutBusyErr
       break;
     }
     if (events->size() % kEventsPerTurn != 0 || events->size() < last_seen) {
-      reader_error = "saw " + std::to_string(events->size()) + " events after " +
-                     std::to_string(last_seen);
+      reader_error =
+          "saw " + std::to_string(events->size()) + " events after " + std::to_string(last_seen);
     }
     last_seen = events->size();
     if (enqueued < kCommands) {

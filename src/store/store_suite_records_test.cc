@@ -206,8 +206,7 @@ TEST_P(StoreSuite, ListRunsIsNewestLogicalDateFirstThenNewestRunId) {
   ASSERT_TRUE(IsOk(Apply(b)));
   std::vector<std::string> ids;
   for (const RunRecord& r : Must(store_->ListRuns({}))) ids.push_back(r.dag_id + "/" + r.run_id);
-  EXPECT_THAT(ids, ElementsAre("a/scheduled__2", "b/manual__2", "a/scheduled__1",
-                               "a/backfill__0"));
+  EXPECT_THAT(ids, ElementsAre("a/scheduled__2", "b/manual__2", "a/scheduled__1", "a/backfill__0"));
 }
 
 TEST_P(StoreSuite, ListRunsFilters) {
@@ -238,10 +237,11 @@ TEST_P(StoreSuite, ListRunsFilters) {
 }
 
 TEST_P(StoreSuite, TaskInstanceRoundTripsEveryState) {
-  const TaskState all[] = {TaskState::kNone,       TaskState::kScheduled, TaskState::kQueued,
-                           TaskState::kRunning,    TaskState::kSuccess,   TaskState::kFailed,
-                           TaskState::kUpForRetry, TaskState::kSkipped,   TaskState::kUpstreamFailed,
-                           TaskState::kDeferred,   TaskState::kRemoved};
+  const TaskState all[] = {
+      TaskState::kNone,       TaskState::kScheduled, TaskState::kQueued,
+      TaskState::kRunning,    TaskState::kSuccess,   TaskState::kFailed,
+      TaskState::kUpForRetry, TaskState::kSkipped,   TaskState::kUpstreamFailed,
+      TaskState::kDeferred,   TaskState::kRemoved};
   WriteBatch b;
   int n = 0;
   for (TaskState s : all) {
@@ -268,9 +268,9 @@ TEST_P(StoreSuite, ListTaskInstancesKeepsFirstInsertionOrderAcrossUpserts) {
   b.task_instances = {FullTaskInstance("d", "r", "mid"), zeta,
                       FullTaskInstance("d", "r2", "other")};
   ASSERT_TRUE(IsOk(Apply(b)));
-  EXPECT_THAT(Must(store_->ListTaskInstances("d", "r")),
-              ElementsAre(zeta, FullTaskInstance("d", "r", "alpha"),
-                          FullTaskInstance("d", "r", "mid")));
+  EXPECT_THAT(
+      Must(store_->ListTaskInstances("d", "r")),
+      ElementsAre(zeta, FullTaskInstance("d", "r", "alpha"), FullTaskInstance("d", "r", "mid")));
 }
 
 TEST_P(StoreSuite, AttemptRoundTripsEveryStateAndOptional) {
@@ -280,8 +280,9 @@ TEST_P(StoreSuite, AttemptRoundTripsEveryStateAndOptional) {
                          AttemptState::kSkipped}) {
     AttemptRecord a = FullAttempt("d", "r", "t", try_number);
     a.state = s;
-    if (try_number == 1) a = AttemptRecord{.dag_id = "d", .run_id = "r", .task_id = "t",
-                                           .start = Jan2(10)};
+    if (try_number == 1) {
+      a = AttemptRecord{.dag_id = "d", .run_id = "r", .task_id = "t", .start = Jan2(10)};
+    }
     ++try_number;
     b.attempts.push_back(a);
   }

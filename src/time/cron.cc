@@ -20,16 +20,13 @@ struct Field {
 
 constexpr std::array<const char*, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
-constexpr std::array<const char*, 12> kDayNames = {"sun", "mon", "tue", "wed", "thu", "fri",
-                                                   "sat", nullptr, nullptr, nullptr, nullptr,
-                                                   nullptr};
+constexpr std::array<const char*, 12> kDayNames = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat", nullptr, nullptr, nullptr, nullptr, nullptr};
 
 // Day-of-week runs 0-7 as in Vixie cron: `*` and ranges may reach 7, which is Sunday again.
 const Field kFields[5] = {
-    {"minute", 0, 59, nullptr},
-    {"hour", 0, 23, nullptr},
-    {"day-of-month", 1, 31, nullptr},
-    {"month", 1, 12, &kMonthNames},
+    {"minute", 0, 59, nullptr},        {"hour", 0, 23, nullptr},
+    {"day-of-month", 1, 31, nullptr},  {"month", 1, 12, &kMonthNames},
     {"day-of-week", 0, 7, &kDayNames},
 };
 
@@ -115,8 +112,9 @@ class CronParser {
   template <size_t N>
   Status ParseField(std::string_view text, const Field& f, std::bitset<N>* bits) {
     for (const std::string& item : Split(text, ',')) {
-      if (item.empty()) return Error(std::string(f.name) + " '" + std::string(text) +
-                                     "' has an empty list item");
+      if (item.empty()) {
+        return Error(std::string(f.name) + " '" + std::string(text) + "' has an empty list item");
+      }
       SLUICE_RETURN_IF_ERROR(ParseItem(item, f, bits));
     }
     return Status::Ok();
@@ -184,8 +182,7 @@ class CronParser {
     }
     if (text.size() > 3 || std::stoi(std::string(text)) < f.low ||
         std::stoi(std::string(text)) > f.high) {
-      return Error(std::string(f.name) + " " + std::string(text) + " is out of range " +
-                   Range(f));
+      return Error(std::string(f.name) + " " + std::string(text) + " is out of range " + Range(f));
     }
     *out = std::stoi(std::string(text));
     return Status::Ok();

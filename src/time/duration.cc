@@ -21,12 +21,8 @@ struct Unit {
 // Largest first: a duration names each unit at most once, in this order ("1h30m", not "30m1h").
 // "ms" precedes "m" so that the longer suffix wins.
 constexpr Unit kUnits[] = {
-    {"d", 86'400'000'000},
-    {"h", 3'600'000'000},
-    {"ms", 1'000},
-    {"m", 60'000'000},
-    {"s", 1'000'000},
-    {"us", 1},
+    {"d", 86'400'000'000}, {"h", 3'600'000'000}, {"ms", 1'000},
+    {"m", 60'000'000},     {"s", 1'000'000},     {"us", 1},
 };
 
 // The order units must appear in; kUnits lists "ms" early only for suffix matching.

@@ -60,9 +60,9 @@ TEST(FormatDuration, ShortestFormReadsBack) {
   EXPECT_EQ(FormatDuration(milliseconds(250)), "250ms");
   EXPECT_EQ(FormatDuration(milliseconds(1250)), "1s");  // sub-second part dropped
   EXPECT_EQ(FormatDuration(Duration(1500)), "1500us");
-  for (Duration d : std::initializer_list<Duration>{Duration(0), Duration(7), milliseconds(999),
-                                                   seconds(59), minutes(61),
-                                                   hours(49) + seconds(3)}) {
+  for (Duration d :
+       std::initializer_list<Duration>{Duration(0), Duration(7), milliseconds(999), seconds(59),
+                                       minutes(61), hours(49) + seconds(3)}) {
     EXPECT_EQ(Parse(FormatDuration(d)), d) << FormatDuration(d);
   }
 }

@@ -10,7 +10,7 @@ namespace {
 
 const std::map<std::string, std::string>& Presets() {
   static const std::map<std::string, std::string> presets = {
-      {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},    {"@weekly", "0 0 * * 0"},
+      {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},  {"@weekly", "0 0 * * 0"},
       {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"},
   };
   return presets;
@@ -60,8 +60,7 @@ Result<std::unique_ptr<FireTimes>> FireTimes::Create(std::string_view expr, cons
 }
 
 std::unique_ptr<FireTimes> FireTimes::Make(Kind kind, std::optional<CronExpression> cron,
-                                           Duration every, const TimeZone& zone,
-                                           TimePoint start) {
+                                           Duration every, const TimeZone& zone, TimePoint start) {
   // Not make_unique: the constructor is private so that Create is the only way in.
   return std::unique_ptr<FireTimes>(new FireTimes(kind, std::move(cron), every, zone, start));
 }

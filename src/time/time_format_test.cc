@@ -105,10 +105,10 @@ TEST(ParseTimePoint, RejectsWithTheExactMessage) {
   EXPECT_EQ(ParseToIso("tomorrow", "UTC"),
             "error: invalid date or time 'tomorrow' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or "
             "ISO-8601 with Z)");
-  for (const char* bad : {"", "2025-1-2", "2025-02-30", "2025-13-01", "2025-01-02T24:00",
-                          "2025-01-02T09:60", "2025-01-02T09:30:61", "2025-01-02T09",
-                          "2025-01-02T09:30:00.", "2025-01-02T09:30:00ZZ", "2025-01-02X09:30",
-                          "2025-01-02T09:30+5", "2025-01-02T09:30:00+25:00", "20250102"}) {
+  for (const char* bad :
+       {"", "2025-1-2", "2025-02-30", "2025-13-01", "2025-01-02T24:00", "2025-01-02T09:60",
+        "2025-01-02T09:30:61", "2025-01-02T09", "2025-01-02T09:30:00.", "2025-01-02T09:30:00ZZ",
+        "2025-01-02X09:30", "2025-01-02T09:30+5", "2025-01-02T09:30:00+25:00", "20250102"}) {
     EXPECT_EQ(ParseToIso(bad, "UTC"),
               "error: invalid date or time '" + std::string(bad) +
                   "' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or ISO-8601 with Z)");

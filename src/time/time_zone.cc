@@ -14,7 +14,7 @@ Result<TimeZone> TimeZone::Find(const std::string& name) {
     // date throws std::runtime_error for an unknown name and when the tz database is unreadable;
     // both leave the user with the same fix.
     return Status::Invalid("unknown time zone '" + name +
-                            "' (use an IANA name such as America/New_York)");
+                           "' (use an IANA name such as America/New_York)");
   }
 }
 

@@ -189,20 +189,23 @@ TEST(Timetable, ErrorsCarryTheExactMessage) {
             "invalid cron expression '61 * * * *': minute 61 is out of range 0-59");
   EXPECT_EQ(error("@daily", "Mars/Base"),
             "unknown time zone 'Mars/Base' (use an IANA name such as America/New_York)");
-  EXPECT_EQ(error("@dialy"), "invalid schedule '@dialy': unknown preset '@dialy' (did you mean "
-                             "'@daily'?)");
+  EXPECT_EQ(error("@dialy"),
+            "invalid schedule '@dialy': unknown preset '@dialy' (did you mean "
+            "'@daily'?)");
   EXPECT_EQ(error("@fortnightly"),
             "invalid schedule '@fortnightly': unknown preset '@fortnightly' (use @hourly, @daily, "
             "@weekly, @monthly, @yearly, @annually or @once)");
-  EXPECT_EQ(error("every 0s"), "invalid schedule 'every 0s': the interval must be greater than "
-                               "zero");
+  EXPECT_EQ(error("every 0s"),
+            "invalid schedule 'every 0s': the interval must be greater than "
+            "zero");
   EXPECT_EQ(error("every"),
             "invalid schedule 'every': expected a duration after 'every', e.g. every 15m");
   EXPECT_EQ(error("every 5x"),
             "invalid schedule 'every 5x': invalid duration '5x' (use e.g. 45s, 5m, 2h, 1d, 1h30m "
             "or a number of seconds)");
-  EXPECT_EQ(error(""), "invalid schedule '': expected a cron expression, a preset such as "
-                       "@daily, or every N");
+  EXPECT_EQ(error(""),
+            "invalid schedule '': expected a cron expression, a preset such as "
+            "@daily, or every N");
   EXPECT_EQ(CheckScheduleExpression("@weekly").message(), "");
   EXPECT_TRUE(CheckScheduleExpression("every 1h30m").ok());
   EXPECT_EQ(CheckScheduleExpression("0 0 * * 8").message(),
@@ -211,7 +214,7 @@ TEST(Timetable, ErrorsCarryTheExactMessage) {
 
 TEST(FireTimes, PresetsAreTheirCronExpressions) {
   const std::pair<const char*, const char*> presets[] = {
-      {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},    {"@weekly", "0 0 * * 0"},
+      {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},  {"@weekly", "0 0 * * 0"},
       {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}};
   TimePoint start = Utc("2025-01-01T00:00:00Z");
   for (const auto& [preset, cron] : presets) {
@@ -244,8 +247,7 @@ TEST(FireTimes, HugeEveryIntervalEndsInsteadOfOverflowing) {
 TEST(FireTimes, NeverBeforeStartAndLastAtOrBefore) {
   auto fire = FireTimes::Create("0 12 * * *", TimeZone::Utc(), Utc("2025-01-01T13:00:00Z"));
   ASSERT_TRUE(fire.ok());
-  EXPECT_EQ(FormatIsoUtc(*(*fire)->NextAfter(Utc("2020-01-01T00:00:00Z"))),
-            "2025-01-02T12:00:00Z");
+  EXPECT_EQ(FormatIsoUtc(*(*fire)->NextAfter(Utc("2020-01-01T00:00:00Z"))), "2025-01-02T12:00:00Z");
   EXPECT_FALSE((*fire)->LastAtOrBefore(Utc("2025-01-02T11:59:59Z")));
   EXPECT_EQ(FormatIsoUtc(*(*fire)->LastAtOrBefore(Utc("2025-01-02T12:00:00Z"))),
             "2025-01-02T12:00:00Z");

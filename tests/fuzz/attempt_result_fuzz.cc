@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   std::string error;
   if (auto r = sluice::ResultFromLogTail(text, &error)) {
-    const std::string line = "2026-11-23T07:38:18.000001Z sluice| result: " +
-                             sluice::FormatAttemptResult(*r) + "\n";
+    const std::string line =
+        "2026-11-23T07:38:18.000001Z sluice| result: " + sluice::FormatAttemptResult(*r) + "\n";
     auto again = sluice::ResultFromLogTail(line, &error);
     if (!again || !(*again == *r)) std::abort();
   }

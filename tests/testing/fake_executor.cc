@@ -11,8 +11,8 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
   FakeAttemptScript script;
   auto it = scripts_.find(request.key.task_id);
   if (it != scripts_.end() && !it->second.empty()) {
-    size_t i = std::min<size_t>(static_cast<size_t>(request.key.try_number) - 1,
-                                it->second.size() - 1);
+    size_t i =
+        std::min<size_t>(static_cast<size_t>(request.key.try_number) - 1, it->second.size() - 1);
     script = it->second[i];
   }
   AttemptOutcome o;

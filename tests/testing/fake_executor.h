@@ -53,7 +53,7 @@ class FakeExecutor final : public Executor {
   std::vector<LaunchRequest> launched_;
   std::vector<TimePoint> launch_times_;
   int max_concurrent_ = 0;
-  std::map<AttemptKey, AttemptOutcome> ended_;   // every outcome Wait() returned, by key
+  std::map<AttemptKey, AttemptOutcome> ended_;  // every outcome Wait() returned, by key
   int64_t next_pid_ = 1000;
   int adopted_ = 0;
 };

@@ -153,9 +153,8 @@ Status SqliteStore::Apply(const WriteBatch& batch) {
 
 Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
   Db& db = *db_;
-  SLUICE_RETURN_IF_ERROR(ForEachRow(db, kUpsertDag, batch.dags, BindDag, [](const auto& d) {
-    return "upsert dag " + d.dag_id;
-  }));
+  SLUICE_RETURN_IF_ERROR(ForEachRow(db, kUpsertDag, batch.dags, BindDag,
+                                    [](const auto& d) { return "upsert dag " + d.dag_id; }));
   SLUICE_RETURN_IF_ERROR(ForEachRow(
       db, kSetPaused, batch.set_paused,
       [](Statement& s, const std::pair<std::string, bool>& p) {
@@ -176,11 +175,11 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
     return "upsert run " + r.dag_id + "/" + r.run_id;
   }));
   SLUICE_RETURN_IF_ERROR(ForEachRow(
-      db, kUpsertTaskInstance, batch.task_instances, BindTaskInstance,
-      [](const auto& t) { return "upsert task instance " + t.dag_id + "/" + t.run_id + "/" +
-                                 t.task_id; }));
-  SLUICE_RETURN_IF_ERROR(ForEachRow(
-      db, kUpsertAttempt, batch.attempts, BindAttempt, [](const auto& a) {
+      db, kUpsertTaskInstance, batch.task_instances, BindTaskInstance, [](const auto& t) {
+        return "upsert task instance " + t.dag_id + "/" + t.run_id + "/" + t.task_id;
+      }));
+  SLUICE_RETURN_IF_ERROR(
+      ForEachRow(db, kUpsertAttempt, batch.attempts, BindAttempt, [](const auto& a) {
         return "upsert attempt " + a.dag_id + "/" + a.run_id + "/" + a.task_id + " try " +
                std::to_string(a.try_number);
       }));

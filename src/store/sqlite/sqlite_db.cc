@@ -24,9 +24,9 @@ void Statement::Bind(int index, std::string_view value) {
   // SQLITE_STATIC: SQLite reads the caller's text in Step() instead of copying it here; a copy
   // (a malloc, a memcpy and a free per text column) was a tenth of the scheduler's loop turn.
   // The caller keeps the text alive until Reset(), whose sqlite3_clear_bindings drops it.
-  NoteBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC,
-                               SQLITE_UTF8),
-           index);
+  NoteBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
+      index);
 }
 
 void Statement::Bind(int index, std::optional<TimePoint> value) {
@@ -50,8 +50,7 @@ void Statement::BindNull(int index) { NoteBind(sqlite3_bind_null(stmt_, index), 
 Result<bool> Statement::Step(std::string_view op) {
   if (bind_error_ != SQLITE_OK) {
     std::string prefix = op.empty() ? "" : std::string(op) + ": ";
-    return Status::Internal(prefix + "bind parameter " +
-                            std::to_string(bind_error_index_) + ": " +
+    return Status::Internal(prefix + "bind parameter " + std::to_string(bind_error_index_) + ": " +
                             sqlite3_errstr(bind_error_));
   }
   int rc = sqlite3_step(stmt_);
@@ -95,9 +94,9 @@ std::optional<int> Statement::OptionalInt(int column) const {
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   sqlite3* handle = nullptr;
   // NOMUTEX: a Store is used from one thread at a time, so SQLite's own locking is waste.
-  int rc = sqlite3_open_v2(path.c_str(), &handle,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &handle,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
     sqlite3_close(handle);  // a handle is returned even on failure; closing null is a no-op

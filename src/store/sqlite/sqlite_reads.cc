@@ -129,10 +129,9 @@ auto Infallible(Record (*read)(const Statement&)) {
 template <typename ReadFn>
 auto SelectAll(sqlite::Db& db, const std::string& sql, const std::vector<std::string>& args,
                const std::string& op, ReadFn read)
-    -> Result<std::vector<std::remove_reference_t<decltype(read(std::declval<Statement&>())
-                                                            .value())>>> {
-  using Record =
-      std::remove_reference_t<decltype(read(std::declval<Statement&>()).value())>;
+    -> Result<
+        std::vector<std::remove_reference_t<decltype(read(std::declval<Statement&>()).value())>>> {
+  using Record = std::remove_reference_t<decltype(read(std::declval<Statement&>()).value())>;
   SLUICE_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(sql));
   Query q(*stmt);
   for (size_t i = 0; i < args.size(); ++i) q->Bind(static_cast<int>(i + 1), args[i]);
@@ -160,10 +159,9 @@ Result<std::vector<DagRecord>> SqliteStore::ListDags() {
 }
 
 Result<std::optional<DagRecord>> SqliteStore::GetDag(const std::string& dag_id) {
-  SLUICE_ASSIGN_OR_RETURN(auto rows, SelectAll(*db_, std::string(kDagColumns) +
-                                                         " WHERE dag_id = ?1",
-                                               {dag_id}, "get dag " + dag_id,
-                                               Infallible(ReadDag)));
+  SLUICE_ASSIGN_OR_RETURN(auto rows,
+                          SelectAll(*db_, std::string(kDagColumns) + " WHERE dag_id = ?1", {dag_id},
+                                    "get dag " + dag_id, Infallible(ReadDag)));
   return First(std::move(rows));
 }
 
@@ -208,8 +206,8 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
   // LIMIT is bound, not spliced in, so each limit does not cache a statement of its own.
   // SQLite reads the text as an integer; -1 means no limit.
   args.push_back(std::to_string(filter.limit.value_or(-1)));
-  sql += where + " ORDER BY logical_date_us DESC, run_id DESC LIMIT ?" +
-         std::to_string(args.size());
+  sql +=
+      where + " ORDER BY logical_date_us DESC, run_id DESC LIMIT ?" + std::to_string(args.size());
   return SelectAll(*db_, sql, args, "list runs", ReadRun);
 }
 
@@ -221,13 +219,11 @@ Result<std::optional<RunRecord>> SqliteStore::GetRun(const std::string& dag_id,
   return First(std::move(rows));
 }
 
-Result<std::vector<TaskInstanceRecord>> SqliteStore::ListTaskInstances(
-    const std::string& dag_id, const std::string& run_id) {
-  return SelectAll(*db_,
-                   std::string(kTaskInstanceColumns) +
-                       " WHERE dag_id = ?1 AND run_id = ?2 ORDER BY seq",
-                   {dag_id, run_id}, "list task instances of " + dag_id + "/" + run_id,
-                   ReadTaskInstance);
+Result<std::vector<TaskInstanceRecord>> SqliteStore::ListTaskInstances(const std::string& dag_id,
+                                                                       const std::string& run_id) {
+  return SelectAll(
+      *db_, std::string(kTaskInstanceColumns) + " WHERE dag_id = ?1 AND run_id = ?2 ORDER BY seq",
+      {dag_id, run_id}, "list task instances of " + dag_id + "/" + run_id, ReadTaskInstance);
 }
 
 Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& dag_id,

@@ -16,8 +16,8 @@ namespace {
 constexpr int kBusyTimeoutMs = 10'000;
 
 Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
-  SLUICE_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs),
-                                 "PRAGMA busy_timeout"));
+  SLUICE_RETURN_IF_ERROR(
+      db.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs), "PRAGMA busy_timeout"));
   // WAL: readers (the CLI) never block the writer (the scheduler) nor see a half-written turn.
   // The mode is stored in the file, so usually it is set already. Setting it needs the file to
   // itself for a moment, and SQLite answers "database is locked" at once (its busy handler is
@@ -40,9 +40,9 @@ Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
   }
   // NORMAL in WAL mode loses no committed transaction on a process crash (kill -9), only on
   // power loss; FULL fsyncs the WAL on every commit for that (DESIGN.md section 4).
-  SLUICE_RETURN_IF_ERROR(db.Exec(
-      durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-      "PRAGMA synchronous"));
+  SLUICE_RETURN_IF_ERROR(
+      db.Exec(durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+              "PRAGMA synchronous"));
   // Checkpoints (copying the WAL into the database, with an fsync of each) are SqliteStore's:
   // when idle, and at kWalPagesBusyCheckpoint in a long busy stretch (OnWalCommit).
   return Status::Ok();
@@ -57,9 +57,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool dur
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
 }
 
-int SqliteStore::LatestSchemaVersion() const {
-  return SqliteMigrations().back().version;
-}
+int SqliteStore::LatestSchemaVersion() const { return SqliteMigrations().back().version; }
 
 Result<int> SqliteStore::SchemaVersion() {
   // An empty database has no schema_version table yet: that is version 0, not an error.

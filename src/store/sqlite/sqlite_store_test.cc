@@ -136,7 +136,7 @@ WriteBatch PagesOfEvents(int pages, int from) {
 }
 
 int64_t FileSize(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
 }
 
@@ -212,9 +212,8 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedByCheckAndMigrate) {
   RawQuery(DbPath(dir_.path()), "INSERT INTO schema_version (version, name, applied_us) VALUES (" +
                                     future + ", 'future', 0)");
   EXPECT_EQ(Must(store->SchemaVersion()), latest + 1);
-  const std::string expected = "database schema version " + future +
-                               " is newer than this build (" + std::to_string(latest) +
-                               "): upgrade sluice";
+  const std::string expected = "database schema version " + future + " is newer than this build (" +
+                               std::to_string(latest) + "): upgrade sluice";
   Status check = store->Check();
   EXPECT_EQ(check.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(check.message(), expected);
@@ -245,8 +244,8 @@ TEST_F(SqliteStoreTest, CheckReportsAFailedIntegrityCheckAndTheFix) {
   ASSERT_TRUE(IsOk(store));
   Status st = (*store)->Check();
   EXPECT_EQ(st.code(), StatusCode::kIoError);
-  EXPECT_THAT(st.message(), StartsWith("database \"" + DbPath(dir_.path()) +
-                                       "\" fails its integrity check ("));
+  EXPECT_THAT(st.message(),
+              StartsWith("database \"" + DbPath(dir_.path()) + "\" fails its integrity check ("));
   EXPECT_THAT(st.message(), HasSubstr("runs_by_state"));
   EXPECT_THAT(st.message(), HasSubstr("): restore it from a backup or salvage it with `sqlite3 " +
                                       DbPath(dir_.path()) + " .recover`"));
@@ -367,8 +366,13 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
               ElementsAre(FullTaskInstance("d", "r", "t")));
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
   failed.log_path = "/logs/t1/1.log";
-  AttemptRecord running{.dag_id = "d", .run_id = "r", .task_id = "t1", .try_number = 2,
-                        .start = Jan2(20), .host = "worker-1", .pid = 77,
+  AttemptRecord running{.dag_id = "d",
+                        .run_id = "r",
+                        .task_id = "t1",
+                        .try_number = 2,
+                        .start = Jan2(20),
+                        .host = "worker-1",
+                        .pid = 77,
                         .log_path = "/logs/t1/2.log"};
   EXPECT_THAT(Must(store.ListAttempts("d", "r", "t1")), ElementsAre(failed, running));
   EXPECT_THAT(Must(store.ListRunningAttempts()), ElementsAre(running));
@@ -395,8 +399,9 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].id, 6);
   EXPECT_EQ(Must(store.EnqueueCommand({.created = Jan2(), .kind = "clear"})), 2);
-  EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_schema WHERE tbl_name = 'attempts' "
-                             "ORDER BY name"),
+  EXPECT_THAT(RawQuery(path,
+                       "SELECT name FROM sqlite_schema WHERE tbl_name = 'attempts' "
+                       "ORDER BY name"),
               ElementsAre("attempts", "attempts_running"));
   EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_sequence ORDER BY name"),
               ElementsAre("commands"));
