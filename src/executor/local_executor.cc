@@ -282,7 +282,7 @@ class LocalExecutor final : public Executor {
 
  private:
   struct Watched {
-    std::string path;             // the attempt's files: PATH.log, PATH.result
+    std::string path;             // the attempt's log is PATH.log
     bool adopted = false;         // run by an earlier scheduler's supervisor: watched by its lock
     int pidfd = -1;               // of an adopted attempt's supervisor, when known (for Kill)
     bool kill_requested = false;  // Kill() came before the supervisor was known
@@ -416,9 +416,10 @@ class LocalExecutor final : public Executor {
     // its holder was alive all along, so the pid cannot have been reused meanwhile.
     int pidfd = -1;
     if (w.pidfd < 0) {
-      if (pid_t holder = LockHolder(w.path); holder > 0) pidfd = PidfdOpen(holder);
+      const pid_t holder = LockHolder(w.path);
+      if (holder > 0) pidfd = PidfdOpen(holder);
       // Only a supervisor gets kStopSignal: to anything else that holds the file it is fatal.
-      if (pidfd >= 0 && !IsSupervisor(LockHolder(w.path))) {
+      if (pidfd >= 0 && !IsSupervisor(holder)) {
         ::close(pidfd);
         pidfd = -1;
       }
@@ -434,7 +435,7 @@ class LocalExecutor final : public Executor {
       return false;
     }
     if (pidfd >= 0) ::close(pidfd);
-    ready_.push_back(OutcomeFromFiles(key, w.path, w.start));
+    ready_.push_back(OutcomeFromLog(key, w.path, w.start));
     return true;
   }
 
@@ -450,8 +451,8 @@ class LocalExecutor final : public Executor {
   }
 
   // The outcome at the end of the attempt's log, or a lost one when it has none.
-  AttemptOutcome OutcomeFromFiles(const AttemptKey& key, const std::string& path,
-                                  TimePoint start) const {
+  AttemptOutcome OutcomeFromLog(const AttemptKey& key, const std::string& path,
+                                TimePoint start) const {
     const std::string log_path = AttemptLogPath(path);
     auto tail = ReadTail(log_path, kLogTailBytes);
     if (!tail.ok()) return Lost(key, start, "lost: " + tail.status().message());

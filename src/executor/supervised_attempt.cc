@@ -227,7 +227,7 @@ void SupervisedAttempt::StartTask(int64_t now_mono_us) {
   Note("started pid " + std::to_string(task_));
 }
 
-void SupervisedAttempt::OnReadable(int stream, int64_t /*now_mono_us*/) {
+void SupervisedAttempt::OnReadable(int stream) {
   Stream& s = streams_[stream];
   if (s.fd < 0) return;
   char buf[kReadChunk];

@@ -54,7 +54,7 @@ class SupervisedAttempt {
   // The task's stdout (0) and stderr (1) pipes, -1 once closed.
   int stream_fd(int i) const { return streams_[i].fd; }
 
-  void OnReadable(int stream, int64_t now_mono_us);
+  void OnReadable(int stream);
   // The task (the group leader) has ended and is a zombie, not yet reaped: its group is
   // SIGKILLed while its pid cannot be reused, then it is reaped.
   void OnTaskExit(int64_t now_mono_us);

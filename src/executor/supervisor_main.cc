@@ -106,7 +106,7 @@ class SupervisorServer {
         } else if (key == kSignalKey) {
           HandleSignals();
         } else if (auto it = attempts_.find(key >> 1); it != attempts_.end()) {
-          it->second->OnReadable(static_cast<int>(key & 1), MonoUs());
+          it->second->OnReadable(static_cast<int>(key & 1));
         }
       }
     }
