@@ -185,10 +185,8 @@ bool IsPlainBlockMapping(std::string_view text) {
     pos = end + 1;
     if (line.empty() || line[0] == ' ' || line[0] == '#' || line == "\r") {
       // Indented, comment or blank: part of the mapping, unless nothing has started it yet.
-      if (!seen_key && line.find_first_not_of(" \r") != std::string_view::npos &&
-          line.substr(line.find_first_not_of(" \r"), 1) != "#") {
-        return false;
-      }
+      const size_t first = line.find_first_not_of(" \r");
+      if (!seen_key && first != std::string_view::npos && line[first] != '#') return false;
       continue;
     }
     if (!key_start(line[0])) return false;
