@@ -47,6 +47,15 @@ bool ProcessGone(long pid) {
   return paren != std::string::npos && stat->substr(paren + 2, 1) == "Z";
 }
 
+// Whether `pid` is gone within the deadline (a process's death may take a moment to show).
+bool GoneWithinDeadline(long pid) {
+  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
+  while (!ProcessGone(pid) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return ProcessGone(pid);
+}
+
 int CountOpenFds() {
   int n = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
@@ -480,11 +489,7 @@ TEST_F(ExecutorTest, AKilledSupervisorMeansALostAttemptAndTakesItsTask) {
   EXPECT_EQ(o.start, kFakeNow);
   EXPECT_EQ(o.end, kFakeNow + seconds(1));
   // PR_SET_PDEATHSIG: the task dies with its supervisor (asynchronously, so allow a moment).
-  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
-  while (!ProcessGone(task) && std::chrono::steady_clock::now() < give_up) {
-    exec_->Wait(milliseconds(10));
-  }
-  EXPECT_TRUE(ProcessGone(task));
+  EXPECT_TRUE(GoneWithinDeadline(task));
 }
 
 TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
@@ -569,11 +574,7 @@ TEST_F(ExecutorTest, DestroyingTheExecutorLeavesItsTasksRunning) {
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
   EXPECT_EQ(WaitFor(req.key).exit_code, 6);
   // Its last attempt done and its scheduler gone, the supervisor exits.
-  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
-  while (!ProcessGone(launched->pid) && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  EXPECT_TRUE(ProcessGone(launched->pid));
+  EXPECT_TRUE(GoneWithinDeadline(launched->pid));
 }
 
 TEST_F(ExecutorTest, ALaunchThatArrivesAfterItsSchedulerDiedIsNotStarted) {
@@ -588,11 +589,7 @@ TEST_F(ExecutorTest, ALaunchThatArrivesAfterItsSchedulerDiedIsNotStarted) {
   ASSERT_TRUE(exec_->Launch(late).ok());
   exec_.reset();
   ASSERT_EQ(::kill(static_cast<pid_t>(first->pid), SIGCONT), 0);
-  const auto give_up = std::chrono::steady_clock::now() + kDeadline;
-  while (!ProcessGone(first->pid) && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  ASSERT_TRUE(ProcessGone(first->pid));
+  ASSERT_TRUE(GoneWithinDeadline(first->pid));
   exec_ = NewExecutor();
   Status st = exec_->Adopt(AdoptRequest{late.key, late.attempt_path});
   EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.message();
