@@ -51,9 +51,11 @@ std::optional<TemplateProblem> Scan(
   return std::nullopt;
 }
 
+// What every param's template name starts with: {{ params.region }}.
+constexpr std::string_view kParams = "params.";
+
 std::string UnknownVariable(const std::string& name, const std::vector<std::string>& known) {
   // A param is matched by its own name: "params." shared by all would make any two look alike.
-  constexpr std::string_view kParams = "params.";
   std::vector<std::string> candidates;
   bool param = StartsWith(name, kParams);
   for (const auto& k : known) {
@@ -70,6 +72,12 @@ std::string UnknownVariable(const std::string& name, const std::vector<std::stri
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+// The environment variable a template value is exported as: SLUICE_DS, SLUICE_PARAM_REGION.
+std::string EnvironmentName(const std::string& name) {
+  if (StartsWith(name, kParams)) return "SLUICE_PARAM_" + Upper(name.substr(kParams.size()));
+  return "SLUICE_" + Upper(name);
 }
 
 }  // namespace
@@ -135,11 +143,10 @@ TemplateContext RunTemplate::ForAttempt(const std::string& task_id, int try_numb
 
 std::map<std::string, std::string> RunTemplate::EnvironmentFor(const std::string& task_id,
                                                                int try_number) const {
-  // The names TemplateEnvironment gives task_id and try_number; no param can take them, as
-  // params are all SLUICE_PARAM_*.
+  // No param can take these names: params are all SLUICE_PARAM_*.
   std::map<std::string, std::string> env = run_env_;
-  env["SLUICE_TASK_ID"] = task_id;
-  env["SLUICE_TRY_NUMBER"] = std::to_string(try_number);
+  env[EnvironmentName("task_id")] = task_id;
+  env[EnvironmentName("try_number")] = std::to_string(try_number);
   return env;
 }
 
@@ -167,13 +174,7 @@ Result<std::string> RenderTemplate(std::string_view text, const TemplateContext&
 
 std::map<std::string, std::string> TemplateEnvironment(const TemplateContext& ctx) {
   std::map<std::string, std::string> env;
-  for (const auto& [name, value] : ctx.values) {
-    if (StartsWith(name, "params.")) {
-      env["SLUICE_PARAM_" + Upper(name.substr(7))] = value;
-    } else {
-      env["SLUICE_" + Upper(name)] = value;
-    }
-  }
+  for (const auto& [name, value] : ctx.values) env[EnvironmentName(name)] = value;
   return env;
 }
 
