@@ -37,8 +37,7 @@ struct LaunchRequest {
   std::string cwd;                         // empty: the scheduler's cwd
   std::optional<Duration> timeout;
   Duration kill_grace = std::chrono::seconds(10);  // SIGTERM -> SIGKILL
-  // Names the attempt's files, PATH.log and PATH.result (attempt_result.h); its folder is
-  // created if absent.
+  // Names the attempt's log, PATH.log (attempt_result.h); its folder is created if absent.
   std::string attempt_path;
 };
 

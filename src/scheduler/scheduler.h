@@ -29,7 +29,7 @@ namespace sluice {
 
 struct SchedulerOptions {
   int parallelism = 2;   // task processes at once
-  std::string logs_dir;  // attempt directories go under it
+  std::string logs_dir;  // attempt logs go under it (DAG/RUN/TASK.TRY.log)
   std::string hostname = "localhost";
   Duration dag_poll_interval = std::chrono::seconds(1);
   Duration command_poll_interval = std::chrono::milliseconds(200);
