@@ -165,10 +165,7 @@ void RecordVersion(WriteBatch& batch, Store& store, const DagSpec& dag) {
     r.hash = dag.hash;
     batch.dags.push_back(r);
   }
-  auto stored = store.GetDagVersion(dag.id, dag.hash);
-  if (!stored.ok() || !*stored) {
-    batch.dag_versions.push_back({dag.id, dag.hash, DagToJson(dag), SystemClock().Now()});
-  }
+  AddDagVersionIfNew(store, dag, SystemClock().Now(), &batch);
 }
 
 void SetPaused(Invocation& inv, const std::string& dag_id, bool paused) {

@@ -100,12 +100,7 @@ void Scheduler::ApplyDagVersion(const DagSpec& spec, const std::string& file) {
     }
     graph = *built;
     versions_[spec.id + "@" + spec.hash] = graph;
-    // Stored once per version: a restarted scheduler, or `dags test` run again, finds it and
-    // skips serializing the spec (tens of milliseconds for a DAG with thousands of edges).
-    auto stored = store_.GetDagVersion(spec.id, spec.hash);
-    if (!stored.ok() || !*stored) {
-      batch_.dag_versions.push_back({spec.id, spec.hash, DagToJson(spec), now});
-    }
+    AddDagVersionIfNew(store_, spec, now, &batch_);
   }
   dag.graph = graph;
   dag.rec.dag_id = spec.id;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/dag_loader.h"
 #include "time/time_format.h"
 
 namespace sluice {
@@ -34,6 +35,12 @@ WriteBatch BuildNewRun(const DagGraph& dag, RunType type, const RunWindowInput& 
   }
   batch.runs.push_back(std::move(run));
   return batch;
+}
+
+void AddDagVersionIfNew(Store& store, const DagSpec& dag, TimePoint now, WriteBatch* batch) {
+  auto stored = store.GetDagVersion(dag.id, dag.hash);
+  if (stored.ok() && *stored) return;
+  batch->dag_versions.push_back({dag.id, dag.hash, DagToJson(dag), now});
 }
 
 EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskState from,

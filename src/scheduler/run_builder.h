@@ -23,6 +23,10 @@ struct RunWindowInput {
 WriteBatch BuildNewRun(const DagGraph& dag, RunType type, const RunWindowInput& window,
                        const std::string& params_json, TimePoint now);
 
+// Adds `dag`'s version (its spec as JSON, under its hash) to `batch`, unless the store has it:
+// a version is stored once, and serializing a DAG with thousands of edges takes milliseconds.
+void AddDagVersionIfNew(Store& store, const DagSpec& dag, TimePoint now, WriteBatch* batch);
+
 EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskState from,
                            const std::string& detail = "");
 EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string& from,
