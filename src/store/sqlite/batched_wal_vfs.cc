@@ -1,0 +1,331 @@
+// The VFS shim of batched_wal_vfs.h. Every method forwards to the default VFS's file, which
+// lives in the same allocation right after the shim's part; only xWrite on a WAL file holds
+// bytes back, and every other method on a WAL file (and any shared-memory call) writes them
+// first.
+#include "store/sqlite/batched_wal_vfs.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace sluice::sqlite {
+namespace {
+
+// The WAL file format (sqlite.org/fileformat2.html#walformat): a 32-byte file header, then
+// frames of a 24-byte header and a page. A frame header's bytes 4-7 are the database size in
+// pages after the commit for the last frame of a transaction, and zero for the others.
+constexpr int kWalHeaderBytes = 32;
+constexpr int kFrameHeaderBytes = 24;
+// The default VFS's xWrite writes at most 128 KiB - 1 bytes (it expects one page at most). A
+// transaction larger than this (a migration, a big DAG version) is written in pieces.
+constexpr size_t kMaxHeldBytes = 64 * 1024;
+
+struct ShimFile {
+  sqlite3_file base;   // pMethods: kShimMethods, or nullptr if the open failed
+  sqlite3_file* real;  // the default VFS's file, right after this struct
+  bool is_wal;
+  bool commit_page_next;  // the last write was the header of a commit frame
+  char* held;             // bytes not yet written, for [held_offset, held_offset + held_size)
+  size_t held_size;
+  sqlite3_int64 held_offset;
+  ShimFile* next_holding;  // this thread's WAL files that hold bytes
+};
+
+// WAL files with held bytes, per thread: a connection is used by one thread at a time, and
+// the shared-memory call that could publish a commit comes from the thread that wrote it.
+thread_local ShimFile* holding = nullptr;
+
+sqlite3_vfs* RealVfs(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
+ShimFile* Shim(sqlite3_file* file) { return reinterpret_cast<ShimFile*>(file); }
+
+void StopHolding(ShimFile* f) {
+  for (ShimFile** p = &holding; *p != nullptr; p = &(*p)->next_holding) {
+    if (*p == f) {
+      *p = f->next_holding;
+      break;
+    }
+  }
+  f->next_holding = nullptr;
+}
+
+int WriteHeld(ShimFile* f) {
+  if (f->held_size == 0) return SQLITE_OK;
+  const size_t size = f->held_size;
+  f->held_size = 0;
+  f->commit_page_next = false;
+  StopHolding(f);
+  return f->real->pMethods->xWrite(f->real, f->held, static_cast<int>(size), f->held_offset);
+}
+
+// Before any shared-memory call: nothing this thread holds may be published unwritten.
+int WriteAllHeld() {
+  int rc = SQLITE_OK;
+  while (holding != nullptr) {
+    const int one = WriteHeld(holding);
+    if (rc == SQLITE_OK) rc = one;
+  }
+  return rc;
+}
+
+bool Hold(ShimFile* f, const void* data, size_t size, sqlite3_int64 offset) {
+  if (f->held == nullptr) {
+    f->held = static_cast<char*>(std::malloc(kMaxHeldBytes));
+    if (f->held == nullptr) return false;
+  }
+  if (f->held_size == 0) {
+    f->held_offset = offset;
+    f->next_holding = holding;
+    holding = f;
+  }
+  std::memcpy(f->held + f->held_size, data, size);
+  f->held_size += size;
+  return true;
+}
+
+bool IsCommitFrameHeader(const void* data, int size, sqlite3_int64 offset) {
+  if (size != kFrameHeaderBytes || offset < kWalHeaderBytes) return false;
+  const auto* b = static_cast<const unsigned char*>(data);
+  return (b[4] | b[5] | b[6] | b[7]) != 0;
+}
+
+int ShimWrite(sqlite3_file* file, const void* data, int size, sqlite3_int64 offset) {
+  ShimFile* f = Shim(file);
+  if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, size, offset);
+  const auto usize = static_cast<size_t>(size);
+  const bool contiguous =
+      f->held_size == 0 || offset == f->held_offset + static_cast<sqlite3_int64>(f->held_size);
+  if (!contiguous || f->held_size + usize > kMaxHeldBytes) {
+    if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  }
+  if (usize > kMaxHeldBytes || !Hold(f, data, usize, offset)) {
+    return f->real->pMethods->xWrite(f->real, data, size, offset);
+  }
+  if (f->commit_page_next) return WriteHeld(f);  // the commit frame is complete
+  f->commit_page_next = IsCommitFrameHeader(data, size, offset);
+  return SQLITE_OK;
+}
+
+// Every other method: write what is held, then forward.
+int ShimClose(sqlite3_file* file) {
+  ShimFile* f = Shim(file);
+  int rc = WriteHeld(f);
+  std::free(f->held);
+  f->held = nullptr;
+  const int closed = f->real->pMethods->xClose(f->real);
+  return rc != SQLITE_OK ? rc : closed;
+}
+
+int ShimRead(sqlite3_file* file, void* data, int size, sqlite3_int64 offset) {
+  ShimFile* f = Shim(file);
+  if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xRead(f->real, data, size, offset);
+}
+
+int ShimTruncate(sqlite3_file* file, sqlite3_int64 size) {
+  ShimFile* f = Shim(file);
+  if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xTruncate(f->real, size);
+}
+
+int ShimSync(sqlite3_file* file, int flags) {
+  ShimFile* f = Shim(file);
+  if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xSync(f->real, flags);
+}
+
+int ShimFileSize(sqlite3_file* file, sqlite3_int64* size) {
+  ShimFile* f = Shim(file);
+  if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFileSize(f->real, size);
+}
+
+int ShimLock(sqlite3_file* file, int level) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xLock(f->real, level);
+}
+
+int ShimUnlock(sqlite3_file* file, int level) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xUnlock(f->real, level);
+}
+
+int ShimCheckReservedLock(sqlite3_file* file, int* out) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xCheckReservedLock(f->real, out);
+}
+
+int ShimFileControl(sqlite3_file* file, int op, void* arg) {
+  ShimFile* f = Shim(file);
+  if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFileControl(f->real, op, arg);
+}
+
+int ShimSectorSize(sqlite3_file* file) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xSectorSize(f->real);
+}
+
+int ShimDeviceCharacteristics(sqlite3_file* file) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xDeviceCharacteristics(f->real);
+}
+
+int ShimShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
+  if (int rc = WriteAllHeld(); rc != SQLITE_OK) return rc;
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xShmMap(f->real, region, size, extend, out);
+}
+
+int ShimShmLock(sqlite3_file* file, int offset, int n, int flags) {
+  if (int rc = WriteAllHeld(); rc != SQLITE_OK) return rc;
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+}
+
+void ShimShmBarrier(sqlite3_file* file) {
+  // SQLite publishes a commit right after this barrier and cannot be told that it failed.
+  // Only reached with bytes held if a commit frame went unrecognised; a process that stops
+  // here loses only that commit (recovery rebuilds the wal-index from the frames on disk),
+  // whereas going on would publish frames that are not in the file.
+  if (WriteAllHeld() != SQLITE_OK) std::abort();
+  ShimFile* f = Shim(file);
+  f->real->pMethods->xShmBarrier(f->real);
+}
+
+int ShimShmUnmap(sqlite3_file* file, int delete_flag) {
+  if (int rc = WriteAllHeld(); rc != SQLITE_OK) return rc;
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xShmUnmap(f->real, delete_flag);
+}
+
+int ShimFetch(sqlite3_file* file, sqlite3_int64 offset, int size, void** out) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xFetch(f->real, offset, size, out);
+}
+
+int ShimUnfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
+  ShimFile* f = Shim(file);
+  return f->real->pMethods->xUnfetch(f->real, offset, p);
+}
+
+const sqlite3_io_methods kShimMethods = {
+    3,
+    ShimClose,
+    ShimRead,
+    ShimWrite,
+    ShimTruncate,
+    ShimSync,
+    ShimFileSize,
+    ShimLock,
+    ShimUnlock,
+    ShimCheckReservedLock,
+    ShimFileControl,
+    ShimSectorSize,
+    ShimDeviceCharacteristics,
+    ShimShmMap,
+    ShimShmLock,
+    ShimShmBarrier,
+    ShimShmUnmap,
+    ShimFetch,
+    ShimUnfetch,
+};
+
+int ShimOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
+             int* out_flags) {
+  auto* f = Shim(file);
+  std::memset(f, 0, sizeof(*f));
+  f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+  f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+  sqlite3_vfs* real = RealVfs(vfs);
+  const int rc = real->xOpen(real, name, f->real, flags, out_flags);
+  // SQLite calls xClose whenever pMethods is set, also after a failed open.
+  f->base.pMethods = f->real->pMethods != nullptr ? &kShimMethods : nullptr;
+  return rc;
+}
+
+// The rest of the VFS is the default one's.
+int ShimDelete(sqlite3_vfs* vfs, const char* name, int sync_dir) {
+  return RealVfs(vfs)->xDelete(RealVfs(vfs), name, sync_dir);
+}
+int ShimAccess(sqlite3_vfs* vfs, const char* name, int flags, int* out) {
+  return RealVfs(vfs)->xAccess(RealVfs(vfs), name, flags, out);
+}
+int ShimFullPathname(sqlite3_vfs* vfs, const char* name, int size, char* out) {
+  return RealVfs(vfs)->xFullPathname(RealVfs(vfs), name, size, out);
+}
+void* ShimDlOpen(sqlite3_vfs* vfs, const char* name) {
+  return RealVfs(vfs)->xDlOpen(RealVfs(vfs), name);
+}
+void ShimDlError(sqlite3_vfs* vfs, int size, char* out) {
+  RealVfs(vfs)->xDlError(RealVfs(vfs), size, out);
+}
+void (*ShimDlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
+  return RealVfs(vfs)->xDlSym(RealVfs(vfs), handle, symbol);
+}
+void ShimDlClose(sqlite3_vfs* vfs, void* handle) { RealVfs(vfs)->xDlClose(RealVfs(vfs), handle); }
+int ShimRandomness(sqlite3_vfs* vfs, int size, char* out) {
+  return RealVfs(vfs)->xRandomness(RealVfs(vfs), size, out);
+}
+int ShimSleep(sqlite3_vfs* vfs, int microseconds) {
+  return RealVfs(vfs)->xSleep(RealVfs(vfs), microseconds);
+}
+int ShimCurrentTime(sqlite3_vfs* vfs, double* out) {
+  return RealVfs(vfs)->xCurrentTime(RealVfs(vfs), out);
+}
+int ShimGetLastError(sqlite3_vfs* vfs, int size, char* out) {
+  return RealVfs(vfs)->xGetLastError(RealVfs(vfs), size, out);
+}
+int ShimCurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
+  return RealVfs(vfs)->xCurrentTimeInt64(RealVfs(vfs), out);
+}
+int ShimSetSystemCall(sqlite3_vfs* vfs, const char* name, sqlite3_syscall_ptr call) {
+  return RealVfs(vfs)->xSetSystemCall(RealVfs(vfs), name, call);
+}
+sqlite3_syscall_ptr ShimGetSystemCall(sqlite3_vfs* vfs, const char* name) {
+  return RealVfs(vfs)->xGetSystemCall(RealVfs(vfs), name);
+}
+const char* ShimNextSystemCall(sqlite3_vfs* vfs, const char* name) {
+  return RealVfs(vfs)->xNextSystemCall(RealVfs(vfs), name);
+}
+
+}  // namespace
+
+bool RegisterBatchedWalVfs(const char* name, sqlite3_vfs* under) {
+  // The shim forwards every method of a version-3 VFS and of version-3 files (unix's).
+  if (under == nullptr || under->iVersion < 3) return false;
+  // A registered VFS must outlive every connection that uses it: this one lives forever.
+  auto* vfs = new sqlite3_vfs{};
+  vfs->iVersion = 3;
+  vfs->szOsFile = static_cast<int>(sizeof(ShimFile)) + under->szOsFile;
+  vfs->mxPathname = under->mxPathname;
+  vfs->zName = name;
+  vfs->pAppData = under;
+  vfs->xOpen = ShimOpen;
+  vfs->xDelete = ShimDelete;
+  vfs->xAccess = ShimAccess;
+  vfs->xFullPathname = ShimFullPathname;
+  vfs->xDlOpen = ShimDlOpen;
+  vfs->xDlError = ShimDlError;
+  vfs->xDlSym = ShimDlSym;
+  vfs->xDlClose = ShimDlClose;
+  vfs->xRandomness = ShimRandomness;
+  vfs->xSleep = ShimSleep;
+  vfs->xCurrentTime = ShimCurrentTime;
+  vfs->xGetLastError = ShimGetLastError;
+  vfs->xCurrentTimeInt64 = ShimCurrentTimeInt64;
+  vfs->xSetSystemCall = ShimSetSystemCall;
+  vfs->xGetSystemCall = ShimGetSystemCall;
+  vfs->xNextSystemCall = ShimNextSystemCall;
+  if (sqlite3_vfs_register(vfs, /*makeDflt=*/0) == SQLITE_OK) return true;
+  delete vfs;
+  return false;
+}
+
+const char* BatchedWalVfsName() {
+  static constexpr const char* kName = "sluice-batched-wal";
+  static const bool registered = RegisterBatchedWalVfs(kName, sqlite3_vfs_find(nullptr));
+  return registered ? kName : nullptr;
+}
+
+}  // namespace sluice::sqlite
