@@ -174,7 +174,8 @@ class Store {
   virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
                                                           const std::string& run_id,
                                                           const std::string& task_id) = 0;
-  // Every attempt in state running, across all runs (crash recovery).
+  // Every attempt in state running in an open (queued or running) run, for crash recovery. A
+  // run ends only after all of its attempts have, so no other attempt can be running.
   virtual Result<std::vector<AttemptRecord>> ListRunningAttempts() = 0;
   // Events with id > after_id, oldest first, at most `limit`.
   virtual Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) = 0;

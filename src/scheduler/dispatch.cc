@@ -167,9 +167,15 @@ void Scheduler::HandleOutcome(const AttemptOutcome& o) {
   rec.state =
       success ? AttemptState::kSuccess : (skipped ? AttemptState::kSkipped : AttemptState::kFailed);
   RecordAttempt(rec);
-  if (orphaned || !spec) return;
+  if (orphaned || !spec) {
+    if (run) MaybeFinishRun(*run);  // it may have waited for this process only
+    return;
+  }
   auto& ti = run->tasks[static_cast<size_t>(task)].rec;
-  if (ti.try_number != o.key.try_number || ti.state != TaskState::kRunning) return;
+  if (ti.try_number != o.key.try_number || ti.state != TaskState::kRunning) {
+    MaybeFinishRun(*run);
+    return;
+  }
 
   if (success) {
     FinishTask(*run, task, TaskState::kSuccess);

@@ -261,6 +261,14 @@ void Scheduler::FinishTask(ActiveRun& run, int task, TaskState state, const std:
 
 void Scheduler::MaybeFinishRun(ActiveRun& run) {
   if (run.unfinished > 0 || run.rec.state != RunState::kRunning) return;
+  // A run ends after its processes have: the attempt of a task removed from the DAG or cleared
+  // may still be stopping. A restarted scheduler looks for running attempts in open runs only
+  // (Store::ListRunningAttempts), so none may be left in an ended one.
+  auto live = attempts_.lower_bound(AttemptKey{run.rec.dag_id, run.rec.run_id, "", 0});
+  if (live != attempts_.end() && live->first.dag_id == run.rec.dag_id &&
+      live->first.run_id == run.rec.run_id) {
+    return;
+  }
   bool failed = false;
   for (size_t i = 0; i < run.tasks.size(); ++i) {
     if (!run.graph->is_leaf(i)) continue;

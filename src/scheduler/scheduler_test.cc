@@ -208,6 +208,39 @@ tasks:
   EXPECT_EQ(RunStateName(OnlyRun("x").state), std::string("success"));
 }
 
+// A run ends after its processes: the attempt of a task removed while it runs is stopped
+// first. So a scheduler that dies in between finds that attempt in an open run, the only
+// place a restarted scheduler looks for running attempts, and records its end.
+TEST_F(SchedulerTest, RunWaitsForTheRemovedTasksProcessEvenAcrossARestart) {
+  source_.Set("/dags/x.yaml", R"(
+dag: x
+tasks:
+  a: {run: "x"}
+  b: {run: "x"}
+)");
+  executor_.Script("a", {{minutes(30), 0}});
+  executor_.Script("b", {{hours(3), 0}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("x", "{}");
+  RunUntil(T("2025-01-06T12:30:00Z"));
+  source_.Set("/dags/x.yaml", "dag: x\ntasks:\n  a: {run: \"x\"}\n");
+  // The 13:00 poll removes b, whose process is told to stop: every task is done, but the run
+  // is not until that process has ended.
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  EXPECT_EQ(TaskStates("x", run_id)["b"].first, "removed");
+  EXPECT_EQ(RunStateName(OnlyRun("x").state), std::string("running"));
+  ASSERT_EQ(store_->ListRunningAttempts()->size(), 1u);
+
+  StartScheduler();  // the scheduler died before it saw b's process end
+  RunUntil(T("2025-01-06T14:00:00Z"));
+  EXPECT_EQ(RunStateName(OnlyRun("x").state), std::string("success"));
+  EXPECT_EQ(store_->ListRunningAttempts()->size(), 0u);
+  auto b = *store_->ListAttempts("x", run_id, "b");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(AttemptStateName(b[0].state), std::string("failed"));
+  EXPECT_EQ(b[0].signal, 15);
+}
+
 TEST_F(SchedulerTest, BrokenFileKeepsLastGoodVersion) {
   source_.Set("/dags/b.yaml", R"(
 dag: b

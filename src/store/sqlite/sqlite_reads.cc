@@ -244,9 +244,13 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& 
 }
 
 Result<std::vector<AttemptRecord>> SqliteStore::ListRunningAttempts() {
+  // Through the open runs (runs_by_state), then each one's attempts by key: no index of running
+  // attempts to keep up in every commit, and no scan of history.
   return SelectAll(*db_,
                    std::string(kAttemptColumns) +
-                       " WHERE state = 'running' ORDER BY dag_id, run_id, task_id, try_number",
+                       " WHERE state = 'running' AND (dag_id, run_id) IN (SELECT dag_id, run_id "
+                       "FROM runs WHERE state IN ('queued', 'running')) "
+                       "ORDER BY dag_id, run_id, task_id, try_number",
                    {}, "list running attempts", ReadAttempt);
 }
 

@@ -304,7 +304,8 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(RawQuery(DbPath(dir_.path()), "SELECT version || ' ' || name FROM schema_version"),
-              ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql"));
+              ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql",
+                          "3 0003_running_attempts_through_open_runs.sql"));
 }
 
 // Builds the database a version-1 build left behind: its schema and rows written with its SQL.
@@ -325,8 +326,9 @@ void CreateVersion1Database(const std::string& path, const std::string& rows_sql
 }
 
 // Version 2 rebuilds `events` and `attempts`: every row comes through unchanged, event ids
-// included, and the store goes on from there.
-TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
+// included, and the store goes on from there. Version 3 ends an attempt left running in an
+// ended run (dag e), which no scheduler looks for any more.
+TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   const std::string path = DbPath(dir_.path());
   // t1 failed on try 1 and runs try 2. Event ids have a gap, to show they are copied, not
   // renumbered.
@@ -346,7 +348,14 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
       "  ('d', 'r', 't1', 1, 'failed', 1735776000000010, 1735776000000015, 3, 9, 1, "
       "   'worker-1', 4000000123, '/logs/t1/1.log', 'lost: supervisor gone'),"
       "  ('d', 'r', 't1', 2, 'running', 1735776000000020, NULL, NULL, NULL, 0, "
-      "   'worker-1', 77, '/logs/t1/2.log', '');"
+      "   'worker-1', 77, '/logs/t1/2.log', ''),"
+      "  ('e', 'old', 'gone', 1, 'running', 1735776000000040, NULL, NULL, NULL, 0, "
+      "   'worker-1', 78, '/logs/gone/1.log', '');"
+      "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
+      "  data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
+      "VALUES ('e', 'old', 'manual', 'success', 1735776000000000, 1735776000000000, "
+      "  1735779600000000, 'abc123', '{}', 1735779600000001, 1735779600000002, "
+      "  1735779600000003);"
       "INSERT INTO events (id, time_us, dag_id, run_id, task_id, kind, from_state, to_state, "
       "  detail) VALUES "
       "  (1, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '1'),"
@@ -358,10 +367,26 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
   Store& store = **opened;
   EXPECT_EQ(Must(store.SchemaVersion()), 1);
   ASSERT_TRUE(IsOk(store.Migrate()));
-  EXPECT_EQ(Must(store.SchemaVersion()), 2);
+  EXPECT_EQ(Must(store.SchemaVersion()), 3);
   EXPECT_TRUE(IsOk(store.Check()));
 
-  EXPECT_THAT(Must(store.ListRuns({})), ElementsAre(FullRun("d", "r", Jan2())));
+  RunFilter dag_d;
+  dag_d.dag_id = "d";
+  EXPECT_THAT(Must(store.ListRuns(dag_d)), ElementsAre(FullRun("d", "r", Jan2())));
+  AttemptRecord gone{.dag_id = "e",
+                     .run_id = "old",
+                     .task_id = "gone",
+                     .try_number = 1,
+                     .state = AttemptState::kFailed,
+                     .start = Jan2(40),
+                     .end = Jan2(40),
+                     .host = "worker-1",
+                     .pid = 78,
+                     .log_path = "/logs/gone/1.log",
+                     .error =
+                         "lost: still running in an ended run when the store was "
+                         "upgraded to schema 3"};
+  EXPECT_THAT(Must(store.ListAttempts("e", "old", "gone")), ElementsAre(gone));
   EXPECT_THAT(Must(store.ListTaskInstances("d", "r")),
               ElementsAre(FullTaskInstance("d", "r", "t")));
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
@@ -402,7 +427,7 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToVersion2KeepingItsRows) {
   EXPECT_THAT(RawQuery(path,
                        "SELECT name FROM sqlite_schema WHERE tbl_name = 'attempts' "
                        "ORDER BY name"),
-              ElementsAre("attempts", "attempts_running"));
+              ElementsAre("attempts"));
   EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_sequence ORDER BY name"),
               ElementsAre("commands"));
 }
