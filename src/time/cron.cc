@@ -262,7 +262,7 @@ std::optional<TimePoint> CronExpression::NextEveryInstant(TimePoint after,
   TimePoint t = after + Duration(1);
   minutes limit = date::ceil<minutes>(ToLocal(zone, after).time_since_epoch()) + kHorizon;
   for (;;) {
-    date::sys_info info = zone.zone()->get_info(date::floor<std::chrono::seconds>(t));
+    const TimeZone::Period info = zone.PeriodAt(t);
     minutes from = date::ceil<minutes>(t.time_since_epoch() + info.offset);
     if (from >= limit) return std::nullopt;
     minutes end = limit;

@@ -235,6 +235,15 @@ TEST(CronDst, WildcardMinuteRunsTwiceInTheRepeatedHourAndNeverInTheGap) {
               ElementsAre("2025-03-10T06:00:00Z", "2025-03-10T06:30:00Z"));
 }
 
+// After 2037 the zone files list no transitions; the rule at their end (date/tz ignores it)
+// gives the changes: New York springs forward 2045-03-12, Sydney on 2045-10-01.
+TEST(CronDst, ChangesAfter2037ComeFromTheZoneFilesRule) {
+  EXPECT_THAT(Fires("30 2 * * *", "America/New_York", "2045-03-11T00:00:00Z", 3),
+              ElementsAre("2045-03-11T07:30:00Z", "2045-03-12T07:00:00Z", "2045-03-13T06:30:00Z"));
+  EXPECT_THAT(Fires("0 12 * * *", "Australia/Sydney", "2045-09-29T00:00:00Z", 3),
+              ElementsAre("2045-09-29T02:00:00Z", "2045-09-30T02:00:00Z", "2045-10-01T01:00:00Z"));
+}
+
 TEST(CronDst, WeekdayEveningAcrossTheSpringChange) {
   // 18:30 on weekdays: EST is UTC-5 before the change, EDT UTC-4 after it.
   EXPECT_THAT(Fires("30 18 * * 1-5", "America/New_York", "2025-03-06T00:00:00Z", 3),
