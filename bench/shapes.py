@@ -117,9 +117,12 @@ def main():
                 sluice_t.append(time_it([sluice, "dags", "test", name, "--output", "json"],
                                         env, d)[0])
             nm, sm = statistics.median(ninja_t), statistics.median(sluice_t)
-            results[name] = {"tasks": len(graph), "ninja_s": nm, "sluice_s": sm, "ratio": sm / nm}
+            results[name] = {"tasks": len(graph), "ninja_s": nm, "sluice_s": sm, "ratio": sm / nm,
+                             "ninja_all_s": ninja_t, "sluice_all_s": sluice_t}
             print(f"{name:22s} {len(graph):5d} tasks  ninja -j2 {nm:6.3f}s  "
-                  f"sluice {sm:6.3f}s  ratio {sm / nm:4.2f}x  (median of {args.repeat})", flush=True)
+                  f"sluice {sm:6.3f}s  ratio {sm / nm:4.2f}x  (median of {args.repeat}; "
+                  f"ninja {min(ninja_t):.3f}-{max(ninja_t):.3f}s, "
+                  f"sluice {min(sluice_t):.3f}-{max(sluice_t):.3f}s)", flush=True)
 
         # Hand-off latency on the chain: downstream start minus upstream end, every edge of
         # every repetition.
