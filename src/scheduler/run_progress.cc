@@ -81,6 +81,17 @@ void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
         tasks[i].rec.dag_id = key.first;
         tasks[i].rec.run_id = key.second;
         tasks[i].rec.task_id = graph->task(i).id;
+        // A task removed earlier and now back starts again, with a full retry budget, but its
+        // tries go on from the removed ones: an attempt of the removed task may still be
+        // stopping, and a try number (its attempt's key and log) is never used twice.
+        auto back = std::find_if(
+            run.removed.begin(), run.removed.end(),
+            [&](const TaskInstanceRecord& r) { return r.task_id == graph->task(i).id; });
+        if (back != run.removed.end()) {
+          tasks[i].rec.try_number = back->try_number;
+          tasks[i].rec.retry_base = back->try_number;
+          run.removed.erase(back);
+        }
       }
     }
     for (size_t i = 0; i < run.graph->size(); ++i) {

@@ -241,6 +241,31 @@ tasks:
   EXPECT_EQ(b[0].signal, 15);
 }
 
+// A task removed while it runs and then put back starts again, and its tries go on from the
+// removed ones: try 1 (stopped when it was removed) and try 2 are two attempts with their own
+// keys and logs, never one reused.
+TEST_F(SchedulerTest, ATaskRemovedAndPutBackContinuesItsTryNumbers) {
+  const char* with_b = "dag: x\ntasks:\n  a: {run: \"x\"}\n  b: {run: \"x\"}\n";
+  source_.Set("/dags/x.yaml", with_b);
+  executor_.Script("a", {{hours(3), 0}});
+  executor_.Script("b", {{hours(2), 0}, {minutes(30), 0}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("x", "{}");
+  RunUntil(T("2025-01-06T12:30:00Z"));
+  source_.Set("/dags/x.yaml", "dag: x\ntasks:\n  a: {run: \"x\"}\n");
+  RunUntil(T("2025-01-06T13:30:00Z"));  // the 13:00 poll removes b and stops its try 1
+  source_.Set("/dags/x.yaml", with_b);
+  RunUntil(T("2025-01-06T16:00:00Z"));  // the 14:00 poll puts b back
+  EXPECT_EQ(RunStateName(OnlyRun("x").state), std::string("success"));
+  auto b = *store_->ListAttempts("x", run_id, "b");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].try_number, 1);
+  EXPECT_EQ(b[0].signal, 15);
+  EXPECT_EQ(b[1].try_number, 2);
+  EXPECT_EQ(AttemptStateName(b[1].state), std::string("success"));
+  EXPECT_EQ(TaskStates("x", run_id)["b"].first, "success");
+}
+
 TEST_F(SchedulerTest, BrokenFileKeepsLastGoodVersion) {
   source_.Set("/dags/b.yaml", R"(
 dag: b

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -26,6 +27,7 @@ struct ShimFile {
   sqlite3_file* real;  // the default VFS's file, right after this struct
   bool is_wal;
   bool commit_page_next;  // the last write was the header of a commit frame
+  sqlite3_int64 end;      // the end of the log's bytes written or held since its header
   char* held;             // bytes not yet written, for [held_offset, held_offset + held_size)
   size_t held_size;
   sqlite3_int64 held_offset;
@@ -49,21 +51,26 @@ void StopHolding(ShimFile* f) {
   f->next_holding = nullptr;
 }
 
+// Writes what `f` holds. On failure the bytes stay held and every later call on the log tries
+// again and fails the same way, so SQLite cannot go on (commit) as if they were in the file.
 int WriteHeld(ShimFile* f) {
   if (f->held_size == 0) return SQLITE_OK;
-  const size_t size = f->held_size;
+  const int rc =
+      f->real->pMethods->xWrite(f->real, f->held, static_cast<int>(f->held_size), f->held_offset);
+  if (rc != SQLITE_OK) return rc;
   f->held_size = 0;
-  f->commit_page_next = false;
   StopHolding(f);
-  return f->real->pMethods->xWrite(f->real, f->held, static_cast<int>(size), f->held_offset);
+  return SQLITE_OK;
 }
 
 // Before any shared-memory call: nothing this thread holds may be published unwritten.
 int WriteAllHeld() {
   int rc = SQLITE_OK;
-  while (holding != nullptr) {
-    const int one = WriteHeld(holding);
+  for (ShimFile* f = holding; f != nullptr;) {
+    ShimFile* next = f->next_holding;
+    const int one = WriteHeld(f);
     if (rc == SQLITE_OK) rc = one;
+    f = next;
   }
   return rc;
 }
@@ -92,16 +99,26 @@ bool IsCommitFrameHeader(const void* data, int size, sqlite3_int64 offset) {
 int ShimWrite(sqlite3_file* file, const void* data, int size, sqlite3_int64 offset) {
   ShimFile* f = Shim(file);
   if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, size, offset);
+  // This write is the page of a commit frame: the commit is complete once it is written, here,
+  // whatever else happens to what is held first.
+  const bool completes_commit = f->commit_page_next;
+  f->commit_page_next = false;
+  if (offset == 0) f->end = 0;  // the log starts again with its header
   const auto usize = static_cast<size_t>(size);
+  const sqlite3_int64 write_end = offset + size;
+  // Only appends are held. A write over bytes already written (SQLite rewriting a frame or the
+  // checksums of frames of this transaction) goes straight to the file, after what is held.
+  const bool append = offset >= f->end;
+  f->end = std::max(f->end, write_end);
   const bool contiguous =
       f->held_size == 0 || offset == f->held_offset + static_cast<sqlite3_int64>(f->held_size);
-  if (!contiguous || f->held_size + usize > kMaxHeldBytes) {
+  if (!append || !contiguous || f->held_size + usize > kMaxHeldBytes) {
     if (int rc = WriteHeld(f); rc != SQLITE_OK) return rc;
   }
-  if (usize > kMaxHeldBytes || !Hold(f, data, usize, offset)) {
+  if (!append || usize > kMaxHeldBytes || !Hold(f, data, usize, offset)) {
     return f->real->pMethods->xWrite(f->real, data, size, offset);
   }
-  if (f->commit_page_next) return WriteHeld(f);  // the commit frame is complete
+  if (completes_commit) return WriteHeld(f);
   f->commit_page_next = IsCommitFrameHeader(data, size, offset);
   return SQLITE_OK;
 }
@@ -109,7 +126,10 @@ int ShimWrite(sqlite3_file* file, const void* data, int size, sqlite3_int64 offs
 // Every other method: write what is held, then forward.
 int ShimClose(sqlite3_file* file) {
   ShimFile* f = Shim(file);
-  int rc = WriteHeld(f);
+  const int rc = WriteHeld(f);
+  // Closed with bytes that could not be written: they go with it (SQLite reports the error).
+  StopHolding(f);
+  f->held_size = 0;
   std::free(f->held);
   f->held = nullptr;
   const int closed = f->real->pMethods->xClose(f->real);
@@ -178,23 +198,30 @@ int ShimShmMap(sqlite3_file* file, int region, int size, int extend, void volati
 }
 
 int ShimShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  if (int rc = WriteAllHeld(); rc != SQLITE_OK) return rc;
+  const int rc = WriteAllHeld();
   ShimFile* f = Shim(file);
+  // An unlock always happens: SQLite ignores its result, so skipping it would leave the lock
+  // held. What could not be written stays held and fails the next call on the log.
+  if ((flags & SQLITE_SHM_UNLOCK) != 0)
+    return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+  if (rc != SQLITE_OK) return rc;
   return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 
 void ShimShmBarrier(sqlite3_file* file) {
   // SQLite publishes a commit right after this barrier and cannot be told that it failed.
-  // Only reached with bytes held if a commit frame went unrecognised; a process that stops
-  // here loses only that commit (recovery rebuilds the wal-index from the frames on disk),
-  // whereas going on would publish frames that are not in the file.
+  // A commit's frames are written in the xWrite of its last page, so bytes are held here only
+  // if a commit frame went unrecognised (a future SQLite writing frames another way); a
+  // process that stops here loses only that commit (recovery rebuilds the wal-index from the
+  // frames in the file), whereas going on would publish frames that are not in it.
   if (WriteAllHeld() != SQLITE_OK) std::abort();
   ShimFile* f = Shim(file);
   f->real->pMethods->xShmBarrier(f->real);
 }
 
 int ShimShmUnmap(sqlite3_file* file, int delete_flag) {
-  if (int rc = WriteAllHeld(); rc != SQLITE_OK) return rc;
+  // Unmapping always happens (SQLite ignores the result, on its way to closing).
+  WriteAllHeld();
   ShimFile* f = Shim(file);
   return f->real->pMethods->xShmUnmap(f->real, delete_flag);
 }

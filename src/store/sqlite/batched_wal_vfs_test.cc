@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -22,7 +23,9 @@ namespace {
 // file keeps the default VFS's state and methods, except xWrite, which goes through Watch.
 struct WalWrites {
   std::vector<int> sizes;
+  sqlite3_int64 end = 0;  // the furthest byte of the log written
   bool fail = false;
+  int fail_in = -1;  // fail the write this many writes from now (0: the next), then all
 };
 WalWrites watched;
 std::set<sqlite3_file*> wal_files;
@@ -33,8 +36,12 @@ sqlite3_vfs watch_vfs;
 int WatchWrite(sqlite3_file* file, const void* data, int size, sqlite3_int64 offset) {
   const sqlite3_io_methods* original = original_of.at(file->pMethods);
   if (wal_files.count(file) != 0) {
+    if (watched.fail_in == 0) watched.fail = true;
+    if (watched.fail_in > 0) --watched.fail_in;
     if (watched.fail) return SQLITE_IOERR_WRITE;
     watched.sizes.push_back(size);
+    if (offset == 0) watched.end = 0;
+    watched.end = std::max(watched.end, offset + size);
   }
   return original->xWrite(file, data, size, offset);
 }
@@ -220,6 +227,57 @@ TEST_F(BatchedWalVfsTest, AFailedWriteFailsTheCommitAndPublishesNothing) {
   ASSERT_EQ(Exec(db, InsertRows(20, 3)), SQLITE_OK) << sqlite3_errmsg(db);
   EXPECT_EQ(Text(reader, "SELECT count(*) FROM t"), "6");
   EXPECT_EQ(Text(reader, "SELECT group_concat(id) FROM t"), "0,1,2,20,21,22");
+  EXPECT_EQ(Text(reader, "PRAGMA integrity_check"), "ok");
+  sqlite3_close(reader);
+  sqlite3_close(db);
+}
+
+// SQLite publishes a commit (and then calls the wal hook) only after its frames are written:
+// for every size of transaction, including those whose frames fill the shim's buffer exactly
+// where the commit frame's header and page would be split.
+int CheckFramesWritten(void* frames_ok, sqlite3*, const char*, int frames) {
+  const sqlite3_int64 expected = 32 + static_cast<sqlite3_int64>(frames) * (24 + 4096);
+  if (watched.end != expected) *static_cast<bool*>(frames_ok) = false;
+  return SQLITE_OK;
+}
+
+TEST_F(BatchedWalVfsTest, EveryCommitIsInTheFileBeforeReadersCanSeeIt) {
+  sqlite3* db = OpenWriter("batched-over-watch");
+  bool frames_ok = true;
+  sqlite3_wal_hook(db, CheckFramesWritten, &frames_ok);
+  int id = 0;
+  for (int rows = 1; rows <= 70; ++rows) {
+    ASSERT_EQ(Exec(db, InsertRows(id, rows)), SQLITE_OK) << sqlite3_errmsg(db);
+    id += rows;
+    ASSERT_TRUE(frames_ok) << "a commit of " << rows << " rows was published unwritten";
+  }
+  sqlite3_close(db);
+}
+
+// A write that fails anywhere in a commit fails the commit, whatever its size: none is
+// published, the process goes on, and the next commit works.
+TEST_F(BatchedWalVfsTest, AWriteFailingInAnyPartOfACommitFailsThatCommit) {
+  sqlite3* db = OpenWriter("batched-over-watch");
+  sqlite3* reader = Open(path_, nullptr);
+  int committed = 0;
+  for (int rows = 1; rows <= 40; ++rows) {
+    for (int fail_in : {0, 1}) {
+      watched.fail = false;
+      watched.fail_in = fail_in;
+      const int rc = Exec(db, InsertRows(1000 * rows + 100 * fail_in, rows));
+      watched.fail = false;
+      watched.fail_in = -1;
+      if (rc != SQLITE_OK) {
+        Exec(db, "ROLLBACK");  // if SQLite left the transaction open
+      } else {
+        committed += rows;  // one write was all the commit needed
+      }
+      ASSERT_EQ(Text(reader, "SELECT count(*) FROM t"), std::to_string(committed))
+          << rows << " rows, failing write " << fail_in;
+    }
+  }
+  ASSERT_EQ(Exec(db, InsertRows(1, 3)), SQLITE_OK) << sqlite3_errmsg(db);
+  EXPECT_EQ(Text(reader, "SELECT count(*) FROM t"), std::to_string(committed + 3));
   EXPECT_EQ(Text(reader, "PRAGMA integrity_check"), "ok");
   sqlite3_close(reader);
   sqlite3_close(db);
