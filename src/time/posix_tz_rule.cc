@@ -162,21 +162,26 @@ Result<PosixTzRule> ParsePosixTzRule(std::string_view text) {
   return rule;
 }
 
-std::vector<OffsetChange> ChangesInYear(const PosixTzRule& rule, int year) {
+std::vector<OffsetChange> ChangesInYears(const PosixTzRule& rule, int first_year, int last_year) {
   if (!rule.has_dst) return {};
-  auto instant = [&](const PosixTzRule::Change& change, seconds offset_before) {
-    const auto local = date::sys_seconds(DayInYear(change.day, year)) + change.time;
-    return TimePoint(local.time_since_epoch() - offset_before);
-  };
-  std::vector<OffsetChange> changes = {
-      {instant(rule.dst_start, rule.std_offset), rule.dst_offset},
-      {instant(rule.dst_end, rule.dst_offset), rule.std_offset},
-  };
+  std::vector<OffsetChange> changes;
+  for (int year = first_year; year <= last_year; ++year) {
+    auto instant = [&](const PosixTzRule::Change& change, seconds offset_before) {
+      const auto local = date::sys_seconds(DayInYear(change.day, year)) + change.time;
+      return TimePoint(local.time_since_epoch() - offset_before);
+    };
+    changes.push_back({instant(rule.dst_start, rule.std_offset), rule.dst_offset});
+    changes.push_back({instant(rule.dst_end, rule.dst_offset), rule.std_offset});
+  }
   // Stable, so that for a zone on daylight time all year ("EST5EDT4,0/0,J365/25": the year's
   // end and the next year's start at one instant) the later year's change is applied last.
   std::stable_sort(changes.begin(), changes.end(),
                    [](const OffsetChange& a, const OffsetChange& b) { return a.at < b.at; });
   return changes;
+}
+
+std::vector<OffsetChange> ChangesInYear(const PosixTzRule& rule, int year) {
+  return ChangesInYears(rule, year, year);
 }
 
 }  // namespace sluice

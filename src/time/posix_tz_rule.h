@@ -46,5 +46,7 @@ struct OffsetChange {
   std::chrono::seconds offset;
 };
 std::vector<OffsetChange> ChangesInYear(const PosixTzRule& rule, int year);
+// The same for every year from `first_year` to `last_year`, in order across the years.
+std::vector<OffsetChange> ChangesInYears(const PosixTzRule& rule, int first_year, int last_year);
 
 }  // namespace sluice

@@ -1,6 +1,5 @@
 #include "time/time_zone.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <map>
@@ -91,13 +90,7 @@ TimeZone::Period TimeZone::PeriodAt(TimePoint t) const {
   // After the file's last transition (info.begin): the rule's changes around t's year. Three
   // years cover the change before t and the one after it, whatever the hemisphere.
   const int year = static_cast<int>(date::year_month_day(date::floor<date::days>(t)).year());
-  std::vector<OffsetChange> changes;
-  for (int y = year - 1; y <= year + 1; ++y) {
-    for (const OffsetChange& c : ChangesInYear(*rule_, y)) changes.push_back(c);
-  }
-  std::stable_sort(changes.begin(), changes.end(),
-                   [](const OffsetChange& a, const OffsetChange& b) { return a.at < b.at; });
-  for (const OffsetChange& c : changes) {
+  for (const OffsetChange& c : ChangesInYears(*rule_, year - 1, year + 1)) {
     if (c.at <= period.begin || c.offset == period.offset) continue;
     if (c.at <= t) {
       period.begin = c.at;

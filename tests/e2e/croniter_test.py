@@ -27,8 +27,7 @@ import unittest
 
 from croniter import croniter
 
-SLUICE = os.environ.get("SLUICE_BIN", os.path.join(os.environ.get("SLUICE_BUILD_DIR", "build"),
-                                                   "sluice"))
+from sluice_e2e import SLUICE
 CASES = int(os.environ.get("SLUICE_CRONITER_CASES", "10000"))
 SEED = 20250101
 COUNT = 5

@@ -16,8 +16,7 @@ import tempfile
 import unittest
 from zoneinfo import ZoneInfo
 
-SLUICE = os.environ.get("SLUICE_BIN", os.path.join(os.environ.get("SLUICE_BUILD_DIR", "build"),
-                                                   "sluice"))
+from sluice_e2e import SLUICE
 UTC = datetime.timezone.utc
 FIRST, LAST = datetime.date(2030, 1, 1), datetime.date(2070, 12, 31)
 

@@ -10,14 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "store/sqlite/wal_format.h"
+
 namespace sluice::sqlite {
 namespace {
 
-// The WAL file format (sqlite.org/fileformat2.html#walformat): a 32-byte file header, then
-// frames of a 24-byte header and a page. A frame header's bytes 4-7 are the database size in
-// pages after the commit for the last frame of a transaction, and zero for the others.
-constexpr int kWalHeaderBytes = 32;
-constexpr int kFrameHeaderBytes = 24;
+// A frame header's bytes 4-7 are the database size in pages after the commit for the last
+// frame of a transaction, and zero for the others (wal_format.h).
 // The default VFS's xWrite writes at most 128 KiB - 1 bytes (it expects one page at most). A
 // transaction larger than this (a migration, a big DAG version) is written in pieces.
 constexpr size_t kMaxHeldBytes = 64 * 1024;
@@ -91,7 +90,7 @@ bool Hold(ShimFile* f, const void* data, size_t size, sqlite3_int64 offset) {
 }
 
 bool IsCommitFrameHeader(const void* data, int size, sqlite3_int64 offset) {
-  if (size != kFrameHeaderBytes || offset < kWalHeaderBytes) return false;
+  if (size != kWalFrameHeaderBytes || offset < kWalHeaderBytes) return false;
   const auto* b = static_cast<const unsigned char*>(data);
   return (b[4] | b[5] | b[6] | b[7]) != 0;
 }
@@ -202,9 +201,7 @@ int ShimShmLock(sqlite3_file* file, int offset, int n, int flags) {
   ShimFile* f = Shim(file);
   // An unlock always happens: SQLite ignores its result, so skipping it would leave the lock
   // held. What could not be written stays held and fails the next call on the log.
-  if ((flags & SQLITE_SHM_UNLOCK) != 0)
-    return f->real->pMethods->xShmLock(f->real, offset, n, flags);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK && (flags & SQLITE_SHM_UNLOCK) == 0) return rc;
   return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 

@@ -5,18 +5,12 @@
 
 #include <utility>
 
+#include "store/sqlite/wal_format.h"
+
 namespace sluice::sqlite {
-namespace {
-
-// The WAL format (sqlite.org/fileformat2.html#walformat): a 32-byte header, then frames of a
-// 24-byte header and a page.
-constexpr int64_t kWalHeaderBytes = 32;
-constexpr int64_t kFrameHeaderBytes = 24;
-
-}  // namespace
 
 WalWriteback::WalWriteback(std::string wal_path, int page_size)
-    : wal_path_(std::move(wal_path)), frame_bytes_(kFrameHeaderBytes + page_size) {}
+    : wal_path_(std::move(wal_path)), frame_bytes_(kWalFrameHeaderBytes + page_size) {}
 
 WalWriteback::~WalWriteback() {
   if (fd_ >= 0) close(fd_);
