@@ -6,7 +6,7 @@
 
 #include <deque>
 
-#include "scheduler/scheduler.h"
+#include "scheduler/driver.h"
 #include "tests/testing/static_dag_source.h"
 #include "tests/testing/temp_dir.h"
 
@@ -26,12 +26,11 @@ class InstantExecutor final : public Executor {
   }
   Status Adopt(const AdoptRequest&) override { return Status::Ok(); }
   void Kill(const AttemptKey&) override {}
-  std::vector<AttemptOutcome> Wait(Duration) override {
+  std::vector<AttemptOutcome> TakeEnded() override {
     std::vector<AttemptOutcome> out(done_.begin(), done_.end());
     done_.clear();
     return out;
   }
-  void Wake() override {}
   size_t Running() const override { return done_.size(); }
 
  private:
@@ -65,17 +64,21 @@ struct Fixture {
     if (!opened.ok() || !(*opened)->Migrate().ok()) return;
     store = std::move(*opened);
     source.Set(dir.path() + "/wide.yaml", yaml);
-    SchedulerOptions options;
-    options.parallelism = parallelism;
-    options.logs_dir = dir.path() + "/logs";
-    scheduler = std::make_unique<Scheduler>(options, *store, executor, SystemClock(), source);
+    auto made = EventLoop::Create(SystemClock());
+    if (!made.ok()) return;
+    loop = std::move(*made);
+    DriverOptions options;
+    options.planner.parallelism = parallelism;
+    options.planner.logs_dir = dir.path() + "/logs";
+    scheduler = std::make_unique<Driver>(options, *store, executor, *loop, source);
     if (!scheduler->Start().ok()) scheduler.reset();
   }
   TempDir dir;
   std::unique_ptr<Store> store;
   StaticDagSource source;
   InstantExecutor executor{SystemClock()};
-  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<EventLoop> loop;
+  std::unique_ptr<Driver> scheduler;
 };
 
 // Times from the trigger to the run's end: every turn and its commit. Opening and migrating
@@ -89,7 +92,7 @@ void RunDag(benchmark::State& state, const std::string& yaml, int tasks, int par
       state.SkipWithError("could not open the store or start the scheduler");
       return;
     }
-    Scheduler& scheduler = *fixture->scheduler;
+    Driver& scheduler = *fixture->scheduler;
     state.ResumeTiming();
     auto run = scheduler.TriggerRun("wide", "{}");
     while (scheduler.active_runs() > 0) {

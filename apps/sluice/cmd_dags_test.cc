@@ -6,7 +6,7 @@
 
 #include "commands.h"
 #include "executor/executor.h"
-#include "scheduler/scheduler.h"
+#include "scheduler/driver.h"
 #include "time/time_format.h"
 #include "util/file.h"
 
@@ -32,7 +32,7 @@ class OneDagSource final : public DagSource {
   bool done_ = false;
 };
 
-Scheduler* g_test_scheduler = nullptr;
+Driver* g_test_scheduler = nullptr;
 void OnSignal(int) {
   if (g_test_scheduler) g_test_scheduler->RequestStop();
 }
@@ -57,18 +57,20 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   auto store = OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
+  auto loop = EventLoop::Create(SystemClock());
+  if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
+  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
                                       config->home + "/logs");
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   OneDagSource source(*dag);
-  SchedulerOptions options;
-  options.parallelism = config->parallelism;
-  options.logs_dir = config->home + "/logs";
-  options.schedules_enabled = false;
+  DriverOptions options;
+  options.planner.parallelism = config->parallelism;
+  options.planner.logs_dir = config->home + "/logs";
+  options.planner.schedules_enabled = false;
   options.recover_open_runs = false;
   options.handle_commands = false;
   options.dag_poll_interval = std::chrono::hours(24 * 365);
-  Scheduler scheduler(options, **store, **executor, SystemClock(), source);
+  Driver scheduler(options, **store, **executor, **loop, source);
   st = scheduler.Start();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   auto run_id = scheduler.TriggerRun(dag->id, *params_json, logical);
@@ -86,7 +88,8 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
     if (IsTerminal(*state)) break;
     // Ctrl-C stops the test: its running tasks get SIGTERM and are waited for.
     if (scheduler.stop_requested() && !killing) {
-      scheduler.KillAll();
+      st = scheduler.KillAll();
+      if (!st.ok()) return void(inv.exit_code = ReportError(st));
       killing = true;
     }
     if (killing && scheduler.running_attempts() == 0) break;

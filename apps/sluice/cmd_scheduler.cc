@@ -9,13 +9,13 @@
 
 #include "commands.h"
 #include "executor/executor.h"
-#include "scheduler/scheduler.h"
+#include "scheduler/driver.h"
 #include "util/file.h"
 
 namespace sluice::cli {
 namespace {
 
-Scheduler* g_scheduler = nullptr;
+Driver* g_scheduler = nullptr;
 
 void OnSignal(int) {
   if (g_scheduler) g_scheduler->RequestStop();
@@ -41,16 +41,18 @@ void RunScheduler(Invocation& inv, const char* what) {
   }
   auto store = OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
+  auto loop = EventLoop::Create(SystemClock());
+  if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
+  auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
                                       config->home + "/logs");
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   auto source =
       CreateFolderDagSource(config->dags_folder, GeneratorOptions(), std::chrono::minutes(1));
-  SchedulerOptions options;
-  options.parallelism = config->parallelism;
-  options.logs_dir = config->home + "/logs";
-  options.hostname = Hostname();
-  Scheduler scheduler(options, **store, **executor, SystemClock(), *source);
+  DriverOptions options;
+  options.planner.parallelism = config->parallelism;
+  options.planner.logs_dir = config->home + "/logs";
+  options.planner.hostname = Hostname();
+  Driver scheduler(options, **store, **executor, **loop, *source);
   g_scheduler = &scheduler;
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);

@@ -1,6 +1,7 @@
 #pragma once
-// The executor runs task attempts as processes. The scheduler hands it LaunchRequests and
-// learns of ended attempts through Wait(); it never blocks on a task otherwise.
+// The executor runs task attempts as processes. The scheduler hands it LaunchRequests, runs the
+// event loop on which the executor watches what it waits for, and then takes the attempts that
+// ended (TakeEnded); it never blocks on a task.
 //
 // The local executor runs attempts under `sluice-supervisor`, a small static program (one per
 // scheduler) that puts each task in its own process group, time-stamps its stdout/stderr into
@@ -19,6 +20,7 @@
 #include "executor/attempt_result.h"
 #include "sluice/clock.h"
 #include "sluice/status.h"
+#include "util/event_loop.h"
 
 namespace sluice {
 
@@ -70,18 +72,17 @@ class Executor {
   // Starts the attempt; fails only when the supervisor could not be started at all.
   virtual Result<LaunchedAttempt> Launch(const LaunchRequest& request) = 0;
   // Takes over an attempt from a previous scheduler: if it already ended, its outcome is
-  // returned by the next Wait(); if its supervisor is gone with no result, it comes back lost.
-  // NotFound when the attempt was never launched (no log): the caller may start it
+  // returned by a later TakeEnded(); if its supervisor is gone with no result, it comes back
+  // lost. NotFound when the attempt was never launched (no log): the caller may start it
   // again without counting a try. Any other error: its outcome comes back lost.
   virtual Status Adopt(const AdoptRequest& request) = 0;
   // Asks the attempt to stop (SIGTERM to its group, SIGKILL after the grace period). Its
-  // outcome still arrives through Wait().
+  // outcome still arrives through TakeEnded().
   virtual void Kill(const AttemptKey& key) = 0;
-  // Returns the attempts that ended, waiting at most `max_wait` for the first one (zero: do not
-  // wait). May return early with nothing (a signal, Wake()).
-  virtual std::vector<AttemptOutcome> Wait(Duration max_wait) = 0;
-  // Makes a concurrent or the next Wait() return promptly. Thread-safe, async-signal-safe.
-  virtual void Wake() = 0;
+  // The attempts that ended since the last call, in the order their ends were learnt. The
+  // executor learns of ends inside the EventLoop it was created with, so the caller runs that
+  // loop and then takes what ended.
+  virtual std::vector<AttemptOutcome> TakeEnded() = 0;
   virtual size_t Running() const = 0;
 };
 
@@ -89,8 +90,10 @@ class Executor {
 // `sluice-supervisor --dir TAG_DIR --serve` at the first Launch; destroying the executor lets it
 // finish what it runs and exit. `tag_dir` (e.g. $SLUICE_HOME/logs) only names its command line,
 // so `pkill -f "sluice-supervisor --dir $SLUICE_HOME"` finds every supervisor of a home.
+// `clock` stamps launches and lost attempts; `loop` (borrowed, must outlive the executor) is
+// where it watches the supervisor's socket and re-checks adopted attempts' locks.
 Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
-                                                      Clock& clock,
+                                                      Clock& clock, EventLoop& loop,
                                                       const std::string& tag_dir = "");
 
 }  // namespace sluice

@@ -1,5 +1,6 @@
 // The local executor with real processes: each test runs /bin/sh scripts under the real
-// sluice-supervisor and waits for outcomes through Wait() with a generous deadline.
+// sluice-supervisor and waits for outcomes by running a real event loop, with a generous
+// deadline.
 #include "executor/executor.h"
 
 #include <dirent.h>
@@ -82,7 +83,7 @@ class ExecutorTest : public ::testing::Test {
   void SetUp() override { exec_ = NewExecutor(); }
 
   std::unique_ptr<Executor> NewExecutor() {
-    auto e = CreateLocalExecutor(SupervisorPath(), clock_, tmp_.path() + "/logs");
+    auto e = CreateLocalExecutor(SupervisorPath(), clock_, *loop_, tmp_.path() + "/logs");
     EXPECT_TRUE(e.ok()) << e.status().message();
     return e.ok() ? std::move(e).value() : nullptr;
   }
@@ -93,6 +94,12 @@ class ExecutorTest : public ::testing::Test {
     req.argv = {"/bin/sh", "-c", script};
     req.attempt_path = tmp_.path() + "/logs/run/" + task + ".1";
     return req;
+  }
+
+  // One turn of the loop (at most `max_wait`), then what ended.
+  std::vector<AttemptOutcome> Wait(Duration max_wait, Executor* exec = nullptr) {
+    loop_->RunOnce(max_wait);
+    return (exec ? exec : exec_.get())->TakeEnded();
   }
 
   AttemptOutcome Run(const LaunchRequest& req) {
@@ -111,7 +118,7 @@ class ExecutorTest : public ::testing::Test {
         stash_.erase(it);
         return o;
       }
-      for (auto& o : exec->Wait(milliseconds(200))) stash_[o.key] = o;
+      for (auto& o : Wait(milliseconds(200), exec)) stash_[o.key] = o;
     }
     ADD_FAILURE() << "no outcome for " << key.task_id << " within the deadline";
     return {};
@@ -163,7 +170,7 @@ class ExecutorTest : public ::testing::Test {
     const auto give_up = std::chrono::steady_clock::now() + kDeadline;
     while (Log(req).find(text) == std::string::npos) {
       ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "log never showed: " << text;
-      for (auto& o : exec_->Wait(milliseconds(10))) stash_[o.key] = o;
+      for (auto& o : Wait(milliseconds(10))) stash_[o.key] = o;
     }
   }
 
@@ -176,7 +183,10 @@ class ExecutorTest : public ::testing::Test {
   }
 
   TempDir tmp_;
+  // Launches and lost attempts are stamped with the fake clock; the loop runs in real time, as
+  // the lock checks of adopted attempts pace system calls.
   FakeClock clock_{kFakeNow};
+  std::unique_ptr<EventLoop> loop_ = std::move(EventLoop::Create(SystemClock())).value();
   std::unique_ptr<Executor> exec_;
   std::map<AttemptKey, AttemptOutcome> stash_;
 };
@@ -374,16 +384,19 @@ TEST_F(ExecutorTest, LaunchingARunningAttemptAgainFails) {
   EXPECT_EQ(WaitFor(req.key).signal, SIGTERM);
 }
 
-TEST_F(ExecutorTest, WakeMakesWaitReturnPromptly) {
+TEST_F(ExecutorTest, AdoptOfAFinishedAttemptWakesTheLoop) {
+  AttemptResult r;
+  r.start_us = 1;
+  r.end_us = 2;
+  tmp_.Write("run/over.1.log", "x sluice| result: " + FormatAttemptResult(r) + "\n");
+  AttemptKey key{"dag", "run", "over", 1};
+  ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/over.1"}).ok());
+  // Its outcome is ready: a long wait must not sleep before it is taken.
   const auto start = std::chrono::steady_clock::now();
-  std::thread waker([this] { exec_->Wake(); });
-  EXPECT_TRUE(exec_->Wait(seconds(30)).empty());
-  waker.join();
+  auto outcomes = Wait(seconds(30));
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
-  // The wake-up was consumed: a later Wait times out normally.
-  const auto again = std::chrono::steady_clock::now();
-  EXPECT_TRUE(exec_->Wait(milliseconds(50)).empty());
-  EXPECT_GE(std::chrono::steady_clock::now() - again, milliseconds(50));
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].key, key);
 }
 
 TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
@@ -398,7 +411,7 @@ TEST_F(ExecutorTest, AdoptOfAFinishedAttemptReturnsItsOutcome) {
   AttemptKey key{"dag", "run", "done", 1};
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/done.1"}).ok());
   EXPECT_EQ(exec_->Running(), 0u);
-  auto outcomes = exec_->Wait(Duration(0));
+  auto outcomes = Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].key, key);
   EXPECT_EQ(outcomes[0].exit_code, 5);
@@ -427,7 +440,7 @@ TEST_F(ExecutorTest, AdoptWithNeitherResultNorLockIsLost) {
   AttemptKey key{"dag", "run", "gone", 1};
   clock_.Advance(seconds(42));
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/gone.1"}).ok());
-  auto outcomes = exec_->Wait(Duration(0));
+  auto outcomes = Wait(Duration(0));
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_TRUE(outcomes[0].lost);
   EXPECT_EQ(outcomes[0].error, "lost: supervisor exited without a result");
@@ -441,7 +454,7 @@ TEST_F(ExecutorTest, AdoptOfAnAttemptThatNeverStartedIsNotFound) {
   Status st = exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/never.1"});
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_EQ(st.message(), "attempt never started: no " + tmp_.path() + "/run/never.1.log");
-  EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
+  EXPECT_TRUE(Wait(Duration(0)).empty());
   EXPECT_EQ(exec_->Running(), 0u);
 }
 
@@ -454,11 +467,11 @@ TEST_F(ExecutorTest, AdoptWaitsForAHeldLock) {
   AttemptKey key{"dag", "run", "young", 1};
   ASSERT_TRUE(exec_->Adopt(AdoptRequest{key, tmp_.path() + "/run/young.1"}).ok());
   EXPECT_EQ(exec_->Running(), 1u);
-  EXPECT_TRUE(exec_->Wait(Duration(0)).empty());
+  EXPECT_TRUE(Wait(Duration(0)).empty());
   // The lock's holder (this test) is no sluice-supervisor: a Kill must not signal it (its
   // SIGUSR1 would end this process).
   exec_->Kill(key);
-  EXPECT_TRUE(exec_->Wait(milliseconds(50)).empty());
+  EXPECT_TRUE(Wait(milliseconds(50)).empty());
 
   AttemptResult r;
   r.start_us = 1;
@@ -500,7 +513,7 @@ TEST_F(ExecutorTest, SupervisorsOutliveAKilledSchedulerProcess) {
   if (scheduler == 0) {
     // The "scheduler": launches, waits until the task runs, then dies by SIGKILL with no
     // chance to clean up.
-    auto e = CreateLocalExecutor(SupervisorPath(), SystemClock());
+    auto e = CreateLocalExecutor(SupervisorPath(), SystemClock(), *loop_);
     if (e.ok() && (*e)->Launch(req).ok()) {
       for (int i = 0; i < 2000 && Log(req).find("started pid") == std::string::npos; ++i) {
         ::usleep(1000);
@@ -532,7 +545,7 @@ TEST_F(ExecutorTest, ManyShortTasksLeaveNoZombiesAndNoFds) {
       ASSERT_TRUE(exec_->Launch(req).ok());
       ++launched;
     }
-    for (const auto& o : exec_->Wait(seconds(5))) {
+    for (const auto& o : Wait(seconds(5))) {
       EXPECT_EQ(o.exit_code, 0) << o.key.task_id << ": " << o.error;
       ++ended;
     }
@@ -634,7 +647,9 @@ TEST_F(ExecutorTest, SigtermToTheSupervisorStopsEveryAttempt) {
 
 TEST(LocalExecutorCreateTest, AMissingSupervisorIsReported) {
   FakeClock clock(kFakeNow);
-  auto e = CreateLocalExecutor("/nonexistent/sluice-supervisor", clock);
+  auto loop = EventLoop::Create(clock);
+  ASSERT_TRUE(loop.ok());
+  auto e = CreateLocalExecutor("/nonexistent/sluice-supervisor", clock, **loop);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().message(),
             "the task supervisor is missing (build the sluice-supervisor target): "

@@ -1,9 +1,7 @@
 // The local executor: attempts run under one long-lived sluice-supervisor, which the scheduler's
 // single event loop talks to over a socket (no thread per task, no process per attempt).
 #include <fcntl.h>
-#include <poll.h>
 #include <spawn.h>
-#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -139,11 +137,11 @@ void SetSupervisorSignals(SpawnSetup& s) {
 
 class LocalExecutor final : public Executor {
  public:
-  LocalExecutor(std::string supervisor, std::string tag_dir, Clock& clock, int wake_fd)
+  LocalExecutor(std::string supervisor, std::string tag_dir, Clock& clock, EventLoop& loop)
       : supervisor_(std::move(supervisor)),
         tag_dir_(tag_dir.empty() ? "/" : std::move(tag_dir)),
         clock_(clock),
-        wake_fd_(wake_fd) {}
+        loop_(loop) {}
 
   // Closes descriptors only: the supervisor finishes the attempts it has and then exits, and a
   // restarted scheduler adopts them.
@@ -151,8 +149,11 @@ class LocalExecutor final : public Executor {
     for (auto& [key, w] : watched_) {
       if (w.pidfd >= 0) ::close(w.pidfd);
     }
-    ::close(wake_fd_);
-    if (supervisor_fd_ >= 0) ::close(supervisor_fd_);
+    if (lock_check_ != 0) loop_.CancelTimer(lock_check_);
+    if (supervisor_fd_ >= 0) {
+      loop_.Unwatch(supervisor_fd_);
+      ::close(supervisor_fd_);
+    }
   }
 
   Result<LaunchedAttempt> Launch(const LaunchRequest& req) override {
@@ -203,20 +204,26 @@ class LocalExecutor final : public Executor {
     if (!ended.ok()) {
       // Cannot tell whether it is alive: reporting it lost lets the retry policy decide.
       ready_.push_back(Lost(req.key, TimePoint{}, "lost: " + ended.status().message()));
+      loop_.Wake();
       return ended.status();
     }
-    if (!*ended) watched_[req.key] = w;
+    if (*ended) {
+      loop_.Wake();  // its outcome is ready: the loop must not sleep before it is taken
+    } else {
+      watched_[req.key] = w;
+      ArmLockCheck();
+    }
     return Status::Ok();
   }
 
   void Kill(const AttemptKey& key) override {
     auto it = watched_.find(key);
-    if (it == watched_.end()) return;  // ended already; its outcome is or was in Wait()
+    if (it == watched_.end()) return;  // ended already; its outcome is or was in TakeEnded()
     Watched& w = it->second;
     if (!w.adopted) {
       std::string frame;
       AppendFrame({kKillMessage, w.path}, &frame);
-      SendAll(supervisor_fd_, frame);  // if it died, its attempts come back from Wait()
+      SendAll(supervisor_fd_, frame);  // if it died, its attempts come back from TakeEnded()
     } else if (w.pidfd >= 0) {
       QueueStop(w);
     } else {
@@ -224,58 +231,10 @@ class LocalExecutor final : public Executor {
     }
   }
 
-  std::vector<AttemptOutcome> Wait(Duration max_wait) override {
-    // Adopted attempts have no socket to report on: their locks are checked, at most every
-    // kLockPollInterval (real time: it paces system calls, not the schedule).
-    bool adopted = false;
-    const auto now = std::chrono::steady_clock::now();
-    const bool check_locks = now - last_lock_check_ >= kLockPollInterval;
-    if (check_locks) last_lock_check_ = now;
-    for (auto it = watched_.begin(); it != watched_.end();) {
-      if (!it->second.adopted || !check_locks) {
-        adopted = adopted || it->second.adopted;
-        ++it;
-        continue;
-      }
-      auto ended = Recheck(it->first, it->second);
-      if (!ended.ok() || *ended) {
-        if (!ended.ok()) {
-          ready_.push_back(Lost(it->first, it->second.start, "lost: " + ended.status().message()));
-        }
-        Forget(it->first, it->second);
-        it = watched_.erase(it);
-        continue;
-      }
-      adopted = true;
-      ++it;
-    }
+  std::vector<AttemptOutcome> TakeEnded() override {
     std::vector<AttemptOutcome> out = std::move(ready_);
     ready_.clear();
-
-    Duration wait = out.empty() ? std::max(max_wait, Duration(0)) : Duration(0);
-    if (adopted) wait = std::min(wait, kLockPollInterval);
-    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {supervisor_fd_, POLLIN, 0}};
-    timespec ts{static_cast<time_t>(wait.count() / 1000000),
-                static_cast<long>(wait.count() % 1000000) * 1000};
-    int n = ::ppoll(fds, supervisor_fd_ >= 0 ? 2 : 1, &ts, nullptr);
-    if (n <= 0) return out;  // timeout, or EINTR: the caller loops
-    if (fds[0].revents & POLLIN) {
-      uint64_t count = 0;
-      ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
-      (void)ignored;
-    }
-    if (supervisor_fd_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ReadSupervisor();
-    }
-    for (auto& o : ready_) out.push_back(std::move(o));
-    ready_.clear();
     return out;
-  }
-
-  void Wake() override {
-    const uint64_t one = 1;
-    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-    (void)ignored;
   }
 
   size_t Running() const override { return watched_.size(); }
@@ -295,6 +254,38 @@ class LocalExecutor final : public Executor {
     if (auto it = by_path_.find(w.path); it != by_path_.end() && it->second == key) {
       by_path_.erase(it);
     }
+  }
+
+  // Adopted attempts have no socket to report on: their locks are checked on a timer, every
+  // kLockPollInterval while there are any (it paces system calls, not the schedule).
+  void ArmLockCheck() {
+    if (lock_check_ != 0) return;
+    lock_check_ = loop_.AddTimer(loop_.clock().Now() + kLockPollInterval, [this] {
+      lock_check_ = 0;
+      CheckAdoptedLocks();
+    });
+  }
+
+  void CheckAdoptedLocks() {
+    bool adopted = false;
+    for (auto it = watched_.begin(); it != watched_.end();) {
+      if (!it->second.adopted) {
+        ++it;
+        continue;
+      }
+      auto ended = Recheck(it->first, it->second);
+      if (!ended.ok() || *ended) {
+        if (!ended.ok()) {
+          ready_.push_back(Lost(it->first, it->second.start, "lost: " + ended.status().message()));
+        }
+        Forget(it->first, it->second);
+        it = watched_.erase(it);
+        continue;
+      }
+      adopted = true;
+      ++it;
+    }
+    if (adopted) ArmLockCheck();
   }
 
   // Starts the supervisor unless one is running, and waits for its hello.
@@ -328,6 +319,7 @@ class LocalExecutor final : public Executor {
       return Status::Io(supervisor_ + " did not start (no hello on its socket)");
     }
     supervisor_pid_ = std::atoll(hello[1].c_str());
+    loop_.WatchReadable(supervisor_fd_, [this] { ReadSupervisor(); });
     return Status::Ok();
   }
 
@@ -376,11 +368,15 @@ class LocalExecutor final : public Executor {
   // from now on, as after a scheduler restart. Its tasks died with it (PR_SET_PDEATHSIG), so
   // those come back lost unless they had finished.
   void SupervisorGone() {
-    if (supervisor_fd_ >= 0) ::close(supervisor_fd_);
+    if (supervisor_fd_ >= 0) {
+      loop_.Unwatch(supervisor_fd_);
+      ::close(supervisor_fd_);
+    }
     supervisor_fd_ = -1;
     supervisor_pid_ = 0;
     from_supervisor_ = FrameBuffer();
     for (auto& [key, w] : watched_) w.adopted = true;
+    if (!watched_.empty()) ArmLockCheck();
   }
 
   static bool SendAll(int fd, const std::string& data) {
@@ -486,28 +482,27 @@ class LocalExecutor final : public Executor {
   const std::string supervisor_;
   const std::string tag_dir_;  // named in the supervisor's command line, for pkill -f
   Clock& clock_;
-  const int wake_fd_;
-  int supervisor_fd_ = -1;  // our end of the supervisor's socket; -1: none running
+  EventLoop& loop_;
+  EventLoop::TimerId lock_check_ = 0;  // pending lock check of adopted attempts; 0: none
+  int supervisor_fd_ = -1;             // our end of the supervisor's socket; -1: none running
   int64_t supervisor_pid_ = 0;
   FrameBuffer from_supervisor_;
   std::map<AttemptKey, Watched> watched_;
   std::map<std::string, AttemptKey> by_path_;  // attempts of the live supervisor, by path
-  std::vector<AttemptOutcome> ready_;          // outcomes for the next Wait()
-  std::chrono::steady_clock::time_point last_lock_check_;
+  std::vector<AttemptOutcome> ready_;          // outcomes for the next TakeEnded()
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateLocalExecutor(const std::string& supervisor_path,
-                                                      Clock& clock, const std::string& tag_dir) {
+                                                      Clock& clock, EventLoop& loop,
+                                                      const std::string& tag_dir) {
   if (::access(supervisor_path.c_str(), X_OK) != 0) {
     return Status::Errno("access(\"" + supervisor_path + "\")")
         .WithContext("the task supervisor is missing (build the sluice-supervisor target)");
   }
-  int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd < 0) return Status::Errno("eventfd()");
   return std::unique_ptr<Executor>(
-      std::make_unique<LocalExecutor>(supervisor_path, tag_dir, clock, wake_fd));
+      std::make_unique<LocalExecutor>(supervisor_path, tag_dir, clock, loop));
 }
 
 }  // namespace sluice

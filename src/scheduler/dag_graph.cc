@@ -8,7 +8,10 @@ Result<std::shared_ptr<const DagGraph>> DagGraph::Build(DagSpec spec) {
   const auto& tasks = graph->spec_.tasks;
   graph->upstream_.resize(tasks.size());
   graph->downstream_.resize(tasks.size());
-  for (size_t i = 0; i < tasks.size(); ++i) graph->index_[tasks[i].id] = static_cast<int>(i);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    graph->index_[tasks[i].id] = static_cast<int>(i);
+    graph->has_depends_on_past_ = graph->has_depends_on_past_ || tasks[i].depends_on_past;
+  }
   for (size_t i = 0; i < tasks.size(); ++i) {
     for (const auto& need : tasks[i].needs) {
       auto it = graph->index_.find(need);

@@ -26,6 +26,8 @@ class DagGraph {
   const std::vector<int>& upstream(size_t i) const { return upstream_[i]; }
   const std::vector<int>& downstream(size_t i) const { return downstream_[i]; }
   bool is_leaf(size_t i) const { return downstream_[i].empty(); }
+  // Whether any task has depends_on_past (its runs then need their previous run's states).
+  bool has_depends_on_past() const { return has_depends_on_past_; }
   // -1 when the task is not in this version.
   int IndexOf(const std::string& task_id) const;
   // Null when the DAG has no schedule (manual runs only).
@@ -39,6 +41,7 @@ class DagGraph {
   std::vector<std::vector<int>> downstream_;
   std::unordered_map<std::string, int> index_;
   std::optional<Timetable> timetable_;
+  bool has_depends_on_past_ = false;
 };
 
 using DagGraphPtr = std::shared_ptr<const DagGraph>;

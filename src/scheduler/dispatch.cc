@@ -3,8 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/template.h"
+#include "scheduler/planner.h"
 #include "scheduler/retry_policy.h"
-#include "scheduler/scheduler.h"
+#include "scheduler/run_builder.h"
 
 namespace sluice {
 namespace {
@@ -27,9 +28,10 @@ std::string DescribeOutcome(const AttemptOutcome& o) {
 
 }  // namespace
 
-void Scheduler::Dispatch(std::vector<LaunchRequest>* launches) {
+// Takes ready task instances, highest priority and oldest run first, while every limit allows.
+void Planner::Dispatch() {
   ready_changed_ = false;
-  for (auto it = ready_.begin(); it != ready_.end() && running_total_ < options_.parallelism;) {
+  for (auto it = ready_.begin(); it != ready_.end();) {
     auto run_it = runs_.find({it->dag_id, it->run_id});
     if (run_it == runs_.end() || run_it->second->rec.state != RunState::kRunning ||
         static_cast<size_t>(it->task) >= run_it->second->tasks.size() ||
@@ -38,22 +40,28 @@ void Scheduler::Dispatch(std::vector<LaunchRequest>* launches) {
       continue;
     }
     ActiveRun& run = *run_it->second;
-    DagEntry& dag = dags_[run.rec.dag_id];
-    if (dag.running_tasks >= run.graph->spec().max_active_tasks) {
-      ++it;  // this DAG is at its limit; a task of another DAG may still go
+    const DispatchCandidate candidate{run.graph->spec(),
+                                      run.graph->task(static_cast<size_t>(it->task))};
+    LimitVerdict verdict = LimitVerdict::kAllow;
+    for (const auto& limit : limits_) {
+      verdict = limit->Check(candidate);
+      if (verdict != LimitVerdict::kAllow) break;
+    }
+    if (verdict == LimitVerdict::kHoldAll) break;
+    if (verdict == LimitVerdict::kHoldTask) {
+      ++it;  // held by its DAG's limit; a task of another DAG may still go
       continue;
     }
     int task = it->task;
     it = ready_.erase(it);
-    StartAttempt(run, task, launches);
+    StartAttempt(run, task);
   }
 }
 
-void Scheduler::StartAttempt(ActiveRun& run, int task, std::vector<LaunchRequest>* launches) {
-  const TimePoint now = clock_.Now();
+void Planner::StartAttempt(ActiveRun& run, int task) {
   auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   rec.try_number += 1;
-  if (!rec.start) rec.start = now;
+  if (!rec.start) rec.start = now_;
   SetTaskState(run, task, TaskState::kQueued);
   SetTaskState(run, task, TaskState::kRunning, "try " + std::to_string(rec.try_number));
 
@@ -63,33 +71,48 @@ void Scheduler::StartAttempt(ActiveRun& run, int task, std::vector<LaunchRequest
   attempt.run_id = rec.run_id;
   attempt.task_id = rec.task_id;
   attempt.try_number = rec.try_number;
-  attempt.start = now;
+  attempt.start = now_;
   attempt.host = options_.hostname;
-  attempt.log_path = AttemptLogPath(AttemptPath(key));
+  attempt.log_path = AttemptLogPath(AttemptPath(options_.logs_dir, key));
   RecordAttempt(attempt);
-  attempts_[key] = RunningAttempt{attempt, false};
-  ++running_total_;
-  ++dags_[rec.dag_id].running_tasks;
+  AttemptStarted(attempt, &run.graph->task(static_cast<size_t>(task)), &run.graph->spec(), false);
 
   std::string error;
   LaunchRequest req = MakeLaunch(run, task, &error);
   if (!error.empty()) {
+    // It cannot be started (a template did not render): it ends at once, as a failed launch
+    // does, and its outcome is handled at the next tick.
     AttemptOutcome o;
     o.key = key;
     o.error = error;
-    o.start = o.end = now;
+    o.start = o.end = now_;
     pending_outcomes_.push_back(std::move(o));
     return;
   }
-  launches->push_back(std::move(req));
+  decision_.actions.emplace_back(std::in_place_type<LaunchAction>, LaunchAction{std::move(req)});
 }
 
-LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error) {
+// An attempt holds a slot of every limit from its start (or adoption) to its end.
+void Planner::AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, const DagSpec* dag,
+                             bool orphaned) {
+  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  attempts_[key] = RunningAttempt{rec, orphaned};
+  std::optional<DispatchCandidate> candidate;
+  if (spec && dag) candidate.emplace(DispatchCandidate{*dag, *spec});
+  for (auto& limit : limits_) limit->Acquire(key, candidate ? &*candidate : nullptr);
+}
+
+void Planner::AttemptEnded(const AttemptKey& key) {
+  attempts_.erase(key);
+  for (auto& limit : limits_) limit->Release(key);
+}
+
+LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) {
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
   const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   LaunchRequest req;
   req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
-  req.attempt_path = AttemptPath(req.key);
+  req.attempt_path = AttemptPath(options_.logs_dir, req.key);
   req.timeout = spec.timeout;
   req.kill_grace = options_.kill_grace;
 
@@ -139,18 +162,16 @@ LaunchRequest Scheduler::MakeLaunch(ActiveRun& run, int task, std::string* error
   return req;
 }
 
-void Scheduler::HandleOutcome(const AttemptOutcome& o) {
+void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
+  now_ = now;
   auto att = attempts_.find(o.key);
   if (att == attempts_.end()) return;
-  const TimePoint now = clock_.Now();
   AttemptRecord rec = att->second.rec;
   const bool orphaned = att->second.orphaned;
-  attempts_.erase(att);
-  --running_total_;
-  --dags_[o.key.dag_id].running_tasks;
+  AttemptEnded(o.key);
 
   if (o.start.time_since_epoch().count() != 0) rec.start = o.start;
-  rec.end = o.end.time_since_epoch().count() != 0 ? o.end : now;
+  rec.end = o.end.time_since_epoch().count() != 0 ? o.end : now_;
   rec.exit_code = o.exit_code;
   rec.signal = o.signal;
   rec.timed_out = o.timed_out;
@@ -193,9 +214,9 @@ void Scheduler::HandleOutcome(const AttemptOutcome& o) {
     FinishTask(*run, task, TaskState::kFailed, why);
     return;
   }
-  ti.next_try_at = now + *delay;
+  ti.next_try_at = now_ + *delay;
   SetTaskState(*run, task, TaskState::kUpForRetry, why);
-  retry_timers_.insert({*ti.next_try_at, {{ti.dag_id, ti.run_id}, ti.task_id}});
+  AddTimer(*ti.next_try_at, Timer{Timer::Kind::kRetry, ti.dag_id, ti.run_id, ti.task_id});
 }
 
 }  // namespace sluice

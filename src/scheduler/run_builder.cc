@@ -70,18 +70,16 @@ EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string
   return e;
 }
 
-Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
-                             const std::string& task_id, bool downstream, TimePoint now,
-                             std::vector<std::string>* cleared) {
-  SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag.id(), run_id));
-  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag.id() + "'");
-  int index = dag.IndexOf(task_id);
-  if (index < 0) return Status::NotFound("dag '" + dag.id() + "' has no task '" + task_id + "'");
+WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
+                              std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
+                              bool downstream, TimePoint now, std::vector<std::string>* cleared) {
   std::set<std::string> targets;
-  for (int i : downstream ? dag.WithDownstream(index) : std::vector<int>{index}) {
-    targets.insert(dag.task(static_cast<size_t>(i)).id);
+  int index = dag.IndexOf(task_id);
+  if (index >= 0) {
+    for (int i : downstream ? dag.WithDownstream(index) : std::vector<int>{index}) {
+      targets.insert(dag.task(static_cast<size_t>(i)).id);
+    }
   }
-  SLUICE_ASSIGN_OR_RETURN(auto tis, store.ListTaskInstances(dag.id(), run_id));
   WriteBatch batch;
   for (auto& ti : tis) {
     if (!targets.count(ti.task_id)) continue;
@@ -94,15 +92,27 @@ Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::strin
     if (cleared) cleared->push_back(ti.task_id);
     batch.task_instances.push_back(ti);
   }
-  if (IsTerminal(run->state)) {
-    std::string from = RunStateName(run->state);
-    run->state = RunState::kQueued;
-    run->end.reset();
-    run->queued_at = now;
-    batch.events.push_back(RunStateEvent(now, *run, from, "cleared"));
-    batch.runs.push_back(*run);
+  if (IsTerminal(run.state)) {
+    std::string from = RunStateName(run.state);
+    run.state = RunState::kQueued;
+    run.end.reset();
+    run.queued_at = now;
+    batch.events.push_back(RunStateEvent(now, run, from, "cleared"));
+    batch.runs.push_back(run);
   }
   return batch;
+}
+
+Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
+                             const std::string& task_id, bool downstream, TimePoint now,
+                             std::vector<std::string>* cleared) {
+  SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag.id(), run_id));
+  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag.id() + "'");
+  if (dag.IndexOf(task_id) < 0) {
+    return Status::NotFound("dag '" + dag.id() + "' has no task '" + task_id + "'");
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto tis, store.ListTaskInstances(dag.id(), run_id));
+  return ClearTaskInstances(dag, *run, tis, task_id, downstream, now, cleared);
 }
 
 }  // namespace sluice

@@ -32,9 +32,15 @@ EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskStat
 EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string& from,
                           const std::string& detail = "");
 
-// Resets `task_id` (and with `downstream`, everything downstream of it) in the stored run to
-// state none, so it runs again; retries count afresh. A finished run goes back to queued.
+// Resets `task_id` (and with `downstream`, everything downstream of it) among `tis`, the task
+// instances of `run`, to state none, so it runs again; retries count afresh. A finished run goes
+// back to queued. `run` and `tis` are updated in place; the returned writes record the same.
 // `cleared` receives the task ids reset. Running attempts must be stopped by the caller.
+WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
+                              std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
+                              bool downstream, TimePoint now, std::vector<std::string>* cleared);
+
+// ClearTaskInstances on the run as `store` holds it, for a CLI command while no scheduler runs.
 Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
                              const std::string& task_id, bool downstream, TimePoint now,
                              std::vector<std::string>* cleared);

@@ -2,35 +2,14 @@
 // completion, and re-binding open runs to a new DAG version.
 #include <algorithm>
 
-#include "core/dag_loader.h"
+#include "scheduler/max_active_runs.h"
+#include "scheduler/planner.h"
 #include "scheduler/run_builder.h"
-#include "scheduler/scheduler.h"
 
 namespace sluice {
 
-Result<DagGraphPtr> Scheduler::GraphForVersion(const std::string& dag_id, const std::string& hash) {
-  const std::string key = dag_id + "@" + hash;
-  auto it = versions_.find(key);
-  if (it != versions_.end()) return it->second;
-  SLUICE_ASSIGN_OR_RETURN(auto version, store_.GetDagVersion(dag_id, hash));
-  if (!version) {
-    return Status::Internal("dag '" + dag_id + "' version " + hash + " is not in the store");
-  }
-  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
-  SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, DagGraph::Build(std::move(spec)));
-  versions_[key] = graph;
-  return graph;
-}
-
-Status Scheduler::LoadRun(const RunRecord& run) {
-  SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, GraphForVersion(run.dag_id, run.dag_hash));
-  SLUICE_ASSIGN_OR_RETURN(auto tis, store_.ListTaskInstances(run.dag_id, run.run_id));
-  AddRun(run, std::move(tis), std::move(graph));
-  return Status::Ok();
-}
-
-Scheduler::ActiveRun* Scheduler::AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis,
-                                        DagGraphPtr graph) {
+Planner::ActiveRun* Planner::AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis,
+                                    DagGraphPtr graph) {
   auto run = std::make_unique<ActiveRun>();
   run->rec = std::move(rec);
   run->graph = graph;
@@ -64,8 +43,7 @@ Scheduler::ActiveRun* Scheduler::AddRun(RunRecord rec, std::vector<TaskInstanceR
 
 // Recomputes the counters, `unfinished`, and the ready and retry queues of `run` for `graph`.
 // Tasks not in `graph` become removed (a running one is stopped); new tasks start at none.
-void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
-  const TimePoint now = clock_.Now();
+void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
   const RunKey key{run.rec.dag_id, run.rec.run_id};
   ForgetReady(key);
   const bool graph_changed = graph != run.graph;
@@ -101,15 +79,9 @@ void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
       auto att = attempts_.find(akey);
       if (att != attempts_.end()) {
         att->second.orphaned = true;
-        executor_.Kill(akey);
+        Kill(akey);
       }
-      if (ti.state != TaskState::kRemoved) {
-        TaskState from = ti.state;
-        ti.state = TaskState::kRemoved;
-        ti.end = now;
-        batch_.events.push_back(TaskStateEvent(now, ti, from, "task removed from the dag"));
-        batch_.task_instances.push_back(ti);
-      }
+      MarkRemoved(run, ti);
       run.removed.push_back(std::move(ti));
     }
     run.tasks = std::move(tasks);
@@ -121,18 +93,10 @@ void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
     for (size_t i = 0; i < run.tasks.size(); ++i) MarkDirty(run, static_cast<int>(i));
   }
   // Removed task instances loaded from the store are recorded as removed once.
-  for (auto& ti : run.removed) {
-    if (ti.state == TaskState::kRemoved) continue;
-    TaskState from = ti.state;
-    ti.state = TaskState::kRemoved;
-    ti.end = now;
-    batch_.events.push_back(TaskStateEvent(now, ti, from, "task removed from the dag"));
-    batch_.task_instances.push_back(ti);
-  }
+  for (auto& ti : run.removed) MarkRemoved(run, ti);
   run.unfinished = 0;
   for (auto& slot : run.tasks) {
     slot.counts = UpstreamCounts();
-    slot.queued_for_dispatch = false;
   }
   for (size_t i = 0; i < run.tasks.size(); ++i) {
     run.tasks[i].counts.total = static_cast<int>(graph->upstream(i).size());
@@ -145,20 +109,28 @@ void Scheduler::RebindRun(ActiveRun& run, DagGraphPtr graph) {
   if (graph_changed && run.rec.state == RunState::kRunning) Reactivate(run);
 }
 
+void Planner::MarkRemoved(ActiveRun&, TaskInstanceRecord& ti) {
+  if (ti.state == TaskState::kRemoved) return;
+  TaskState from = ti.state;
+  ti.state = TaskState::kRemoved;
+  ti.end = now_;
+  decision_.writes.events.push_back(TaskStateEvent(now_, ti, from, "task removed from the dag"));
+  decision_.writes.task_instances.push_back(ti);
+}
+
 // The ready queue is ordered by priority, so a run's entries are found by a scan; runs are
 // forgotten rarely (re-bound, cleared, finished), tasks are dispatched often.
-void Scheduler::ForgetReady(const RunKey& key) {
+void Planner::ForgetReady(const RunKey& key) {
   for (auto it = ready_.begin(); it != ready_.end();) {
     it = (it->dag_id == key.first && it->run_id == key.second) ? ready_.erase(it) : std::next(it);
   }
 }
 
-void Scheduler::StartRun(ActiveRun& run) {
-  const TimePoint now = clock_.Now();
+void Planner::StartRun(ActiveRun& run) {
   if (run.rec.state == RunState::kQueued) {
     run.rec.state = RunState::kRunning;
-    if (!run.rec.start) run.rec.start = now;
-    batch_.events.push_back(RunStateEvent(now, run.rec, "queued"));
+    if (!run.rec.start) run.rec.start = now_;
+    decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "queued"));
     MarkRunDirty(run);
   }
   ++dags_[run.rec.dag_id].running_runs;
@@ -167,8 +139,7 @@ void Scheduler::StartRun(ActiveRun& run) {
 
 // Puts every unfinished task of a running run where it belongs: evaluated, ready or waiting
 // for its retry.
-void Scheduler::Reactivate(ActiveRun& run) {
-  const TimePoint now = clock_.Now();
+void Planner::Reactivate(ActiveRun& run) {
   const RunKey key{run.rec.dag_id, run.rec.run_id};
   for (size_t i = 0; i < run.tasks.size(); ++i) {
     auto& slot = run.tasks[i];
@@ -182,7 +153,8 @@ void Scheduler::Reactivate(ActiveRun& run) {
                        static_cast<int>(i)});
         break;
       case TaskState::kUpForRetry:
-        retry_timers_.insert({slot.rec.next_try_at.value_or(now), {key, slot.rec.task_id}});
+        AddTimer(slot.rec.next_try_at.value_or(now_),
+                 Timer{Timer::Kind::kRetry, key.first, key.second, slot.rec.task_id});
         break;
       default:
         break;
@@ -191,7 +163,7 @@ void Scheduler::Reactivate(ActiveRun& run) {
   MaybeFinishRun(run);
 }
 
-void Scheduler::AdmitRuns(const std::string& dag_id) {
+void Planner::AdmitRuns(const std::string& dag_id) {
   auto dag_it = dags_.find(dag_id);
   if (dag_it == dags_.end() || dag_it->second.rec.paused) return;
   DagEntry& dag = dag_it->second;
@@ -204,18 +176,17 @@ void Scheduler::AdmitRuns(const std::string& dag_id) {
     return a->rec.logical_date < b->rec.logical_date;
   });
   for (ActiveRun* run : queued) {
-    const int limit = run->graph->spec().max_active_runs;
-    if (dag.running_runs >= limit) break;
+    if (!MaxActiveRunsAllows(run->graph->spec(), dag.running_runs)) break;
     StartRun(*run);
   }
 }
 
-void Scheduler::SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail) {
+void Planner::SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail) {
   auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   if (rec.state == state) return;
   TaskState from = rec.state;
   rec.state = state;
-  batch_.events.push_back(TaskStateEvent(clock_.Now(), rec, from, detail));
+  decision_.writes.events.push_back(TaskStateEvent(now_, rec, from, detail));
   MarkDirty(run, task);
   if (state == TaskState::kScheduled) {
     ready_changed_ = true;
@@ -225,7 +196,7 @@ void Scheduler::SetTaskState(ActiveRun& run, int task, TaskState state, const st
 }
 
 // Decides what a task in state none does now, from its upstream counters.
-void Scheduler::Evaluate(ActiveRun& run, int task) {
+void Planner::Evaluate(ActiveRun& run, int task) {
   auto& slot = run.tasks[static_cast<size_t>(task)];
   if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning) return;
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
@@ -233,7 +204,7 @@ void Scheduler::Evaluate(ActiveRun& run, int task) {
     case Readiness::kWait:
       return;
     case Readiness::kRun:
-      if (spec.depends_on_past && !PastSatisfied(run, task)) {
+      if (spec.depends_on_past && !PastAllows(PreviousState(run, spec.id))) {
         slot.waiting_on_past = true;
         return;
       }
@@ -252,10 +223,10 @@ void Scheduler::Evaluate(ActiveRun& run, int task) {
 }
 
 // Puts a task in a terminal state and lets its downstream tasks react.
-void Scheduler::FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail) {
+void Planner::FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail) {
   auto& slot = run.tasks[static_cast<size_t>(task)];
   if (IsTerminal(slot.rec.state)) return;
-  slot.rec.end = clock_.Now();
+  slot.rec.end = now_;
   slot.rec.next_try_at.reset();
   SetTaskState(run, task, state, detail);
   --run.unfinished;
@@ -270,7 +241,7 @@ void Scheduler::FinishTask(ActiveRun& run, int task, TaskState state, const std:
   MaybeFinishRun(run);
 }
 
-void Scheduler::MaybeFinishRun(ActiveRun& run) {
+void Planner::MaybeFinishRun(ActiveRun& run) {
   if (run.unfinished > 0 || run.rec.state != RunState::kRunning) return;
   // A run ends after its processes have: the attempt of a task removed from the DAG or cleared
   // may still be stopping. A restarted scheduler looks for running attempts in open runs only
@@ -287,67 +258,68 @@ void Scheduler::MaybeFinishRun(ActiveRun& run) {
     failed = failed || s == TaskState::kFailed || s == TaskState::kUpstreamFailed;
   }
   run.rec.state = failed ? RunState::kFailed : RunState::kSuccess;
-  run.rec.end = clock_.Now();
-  batch_.events.push_back(RunStateEvent(clock_.Now(), run.rec, "running"));
+  run.rec.end = now_;
+  decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "running"));
   MarkRunDirty(run);
   finished_runs_.push_back({run.rec.dag_id, run.rec.run_id});
 }
 
 // A finished run leaves memory after its final state is committed; the next queued run of
 // its DAG may then start.
-void Scheduler::DropRun(const RunKey& key) {
+void Planner::DropRun(const RunKey& key) {
   auto it = runs_.find(key);
   if (it == runs_.end()) return;
-  const bool was_running = it->second->rec.state != RunState::kQueued;
+  const ActiveRun& run = *it->second;
+  if (closed_.Tracks(key.first)) {
+    RunOutcomes outcomes{run.rec.run_id, run.rec.logical_date, {}};
+    for (const auto& ti : run.removed) outcomes.states[ti.task_id] = ti.state;
+    for (const auto& slot : run.tasks) outcomes.states[slot.rec.task_id] = slot.rec.state;
+    closed_.Add(key.first, std::move(outcomes), ClosedRunsFloor(key.first));
+  }
+  const bool was_running = run.rec.state != RunState::kQueued;
   ForgetReady(key);
   runs_.erase(it);
   if (was_running) --dags_[key.first].running_runs;
   AdmitRuns(key.first);
 }
 
-// depends_on_past: the same task in the DAG's previous run (by logical date) ended success or
-// skipped, or there is no previous run. The previous run may still be in memory only (created
-// in this turn), so both memory and the store are asked.
-bool Scheduler::PastSatisfied(const ActiveRun& run, int task) {
-  std::optional<RunKey> prev;
-  TimePoint prev_date{};
-  auto consider = [&](const std::string& run_id, TimePoint logical) {
-    if (logical < run.rec.logical_date && (!prev || logical > prev_date)) {
-      prev = RunKey{run.rec.dag_id, run_id};
-      prev_date = logical;
-    }
-  };
+// The state of `task_id` in the run before `run` (by logical date, then run id): an open run
+// in memory, a closed one kept for depends_on_past, or the one the store had when `run` was
+// loaded. None when there is no earlier run or the task was not in it.
+std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
+                                                const std::string& task_id) const {
+  const std::pair<TimePoint, std::string> self{run.rec.logical_date, run.rec.run_id};
+  const ActiveRun* open = nullptr;
   for (auto it = runs_.lower_bound({run.rec.dag_id, ""});
        it != runs_.end() && it->first.first == run.rec.dag_id; ++it) {
-    consider(it->first.second, it->second->rec.logical_date);
-  }
-  RunFilter filter;
-  filter.dag_id = run.rec.dag_id;
-  auto stored = store_.ListRuns(filter);
-  if (!stored.ok()) return false;
-  for (const auto& r : *stored) {
-    if (r.logical_date < run.rec.logical_date) {
-      consider(r.run_id, r.logical_date);
-      break;  // newest first: this is the latest earlier one in the store
+    const RunRecord& r = it->second->rec;
+    if (std::pair(r.logical_date, r.run_id) >= self) continue;
+    if (!open ||
+        std::pair(r.logical_date, r.run_id) > std::pair(open->rec.logical_date, open->rec.run_id)) {
+      open = it->second.get();
     }
   }
-  if (!prev) return true;
-  const std::string& task_id = run.graph->task(static_cast<size_t>(task)).id;
-  auto ok_state = [](TaskState s) { return s == TaskState::kSuccess || s == TaskState::kSkipped; };
-  auto mem = runs_.find(*prev);
-  if (mem != runs_.end()) {
-    int i = mem->second->graph->IndexOf(task_id);
-    return i < 0 || ok_state(mem->second->tasks[static_cast<size_t>(i)].rec.state);
+  const RunOutcomes* closed = closed_.NewestBefore(run.rec.dag_id, run.rec.logical_date);
+  if (run.previous && (!closed || std::pair(run.previous->logical_date, run.previous->run_id) >
+                                      std::pair(closed->logical_date, closed->run_id))) {
+    closed = &*run.previous;
   }
-  auto tis = store_.ListTaskInstances(prev->first, prev->second);
-  if (!tis.ok()) return false;
-  for (const auto& ti : *tis) {
-    if (ti.task_id == task_id) return ok_state(ti.state);
+  if (open && (!closed || std::pair(open->rec.logical_date, open->rec.run_id) >=
+                              std::pair(closed->logical_date, closed->run_id))) {
+    int i = open->graph->IndexOf(task_id);
+    if (i >= 0) return open->tasks[static_cast<size_t>(i)].rec.state;
+    for (const auto& ti : open->removed) {
+      if (ti.task_id == task_id) return ti.state;
+    }
+    return std::nullopt;
   }
-  return true;
+  if (!closed) return std::nullopt;
+  auto it = closed->states.find(task_id);
+  if (it == closed->states.end()) return std::nullopt;
+  return it->second;
 }
 
-void Scheduler::RecheckDependsOnPast(const std::string& dag_id) {
+void Planner::RecheckDependsOnPast(const std::string& dag_id) {
   for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
        ++it) {
     ActiveRun& run = *it->second;
@@ -357,19 +329,17 @@ void Scheduler::RecheckDependsOnPast(const std::string& dag_id) {
   }
 }
 
-void Scheduler::FireRetries(TimePoint now) {
-  while (!retry_timers_.empty() && retry_timers_.begin()->first <= now) {
-    auto [key, task_id] = retry_timers_.begin()->second;
-    retry_timers_.erase(retry_timers_.begin());
-    auto it = runs_.find(key);
-    if (it == runs_.end() || it->second->rec.state != RunState::kRunning) continue;
-    int task = it->second->graph->IndexOf(task_id);
-    if (task < 0) continue;
-    auto& rec = it->second->tasks[static_cast<size_t>(task)].rec;
-    if (rec.state != TaskState::kUpForRetry) continue;
-    rec.next_try_at.reset();
-    SetTaskState(*it->second, task, TaskState::kScheduled, "retry delay over");
-  }
+void Planner::FireRetry(const Timer& timer) {
+  auto it = runs_.find({timer.dag_id, timer.run_id});
+  if (it == runs_.end() || it->second->rec.state != RunState::kRunning) return;
+  int task = it->second->graph->IndexOf(timer.task_id);
+  if (task < 0) return;
+  auto& rec = it->second->tasks[static_cast<size_t>(task)].rec;
+  // The retry wait (retry_policy.h) is over when its timer fires; a task cleared or ended
+  // meanwhile is no longer waiting.
+  if (rec.state != TaskState::kUpForRetry) return;
+  rec.next_try_at.reset();
+  SetTaskState(*it->second, task, TaskState::kScheduled, "retry delay over");
 }
 
 }  // namespace sluice

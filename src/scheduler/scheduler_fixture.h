@@ -1,13 +1,14 @@
 #pragma once
-// The fixture of the scheduler's simulated-time tests: a FakeClock, a FakeExecutor whose
-// attempts take scripted durations, a StaticDagSource and a real SQLite store.
+// The fixture of the scheduler's simulated-time tests: a FakeClock and a simulated EventLoop, a
+// FakeExecutor whose attempts take scripted durations, a StaticDagSource and a real SQLite
+// store, driven by the real Driver and Planner.
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
-#include "scheduler/scheduler.h"
+#include "scheduler/driver.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_executor.h"
 #include "tests/testing/static_dag_source.h"
@@ -35,13 +36,13 @@ class SchedulerTest : public ::testing::Test {
   // (every turn already committed its transitions), the executor and its attempts live on.
   void StartScheduler(int parallelism = 2) {
     scheduler_.reset();
-    SchedulerOptions options;
-    options.parallelism = parallelism;
-    options.logs_dir = dir_.path() + "/logs";
+    DriverOptions options;
+    options.planner.parallelism = parallelism;
+    options.planner.logs_dir = dir_.path() + "/logs";
     // Simulated time: poll rarely so a year of schedules takes few turns.
     options.dag_poll_interval = std::chrono::hours(1);
     options.command_poll_interval = command_poll_interval_;
-    scheduler_ = std::make_unique<Scheduler>(options, *store_, executor_, clock_, source_);
+    scheduler_ = std::make_unique<Driver>(options, *store_, executor_, *loop_, source_);
     Status st = scheduler_->Start();
     ASSERT_TRUE(st.ok()) << st.message();
   }
@@ -116,10 +117,12 @@ class SchedulerTest : public ::testing::Test {
   Duration command_poll_interval_ = std::chrono::hours(1);
   TempDir dir_;
   FakeClock clock_{T("2025-01-06T12:00:00Z")};
-  FakeExecutor executor_{clock_};
+  std::unique_ptr<EventLoop> loop_ =
+      std::move(EventLoop::CreateSimulated(clock_, [this](TimePoint t) { clock_.Set(t); })).value();
+  FakeExecutor executor_{clock_, *loop_};
   StaticDagSource source_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Driver> scheduler_;
 };
 
 }  // namespace sluice::testing

@@ -4,6 +4,24 @@
 
 namespace sluice {
 
+FakeExecutor::~FakeExecutor() {
+  for (const auto& [key, r] : running_) loop_.CancelTimer(r.timer);
+}
+
+void FakeExecutor::EndAt(AttemptOutcome outcome, TimePoint when) {
+  const AttemptKey key = outcome.key;
+  Pending& r = running_[key];
+  if (r.timer != 0) loop_.CancelTimer(r.timer);
+  r.outcome = std::move(outcome);
+  r.timer = loop_.AddTimer(when, [this, key] {
+    auto it = running_.find(key);
+    if (it == running_.end()) return;
+    ended_[key] = it->second.outcome;
+    ended_now_.push_back(it->second.outcome);
+    running_.erase(it);
+  });
+}
+
 Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
   const TimePoint now = clock_.Now();
   launched_.push_back(request);
@@ -26,7 +44,8 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
     o.exit_code = script.exit_code;
     o.end = now + script.duration;
   }
-  running_.insert({o.end, o});
+  const TimePoint end = o.end;
+  EndAt(std::move(o), end);
   max_concurrent_ = std::max(max_concurrent_, static_cast<int>(running_.size()));
   return LaunchedAttempt{next_pid_++, now, AttemptLogPath(request.attempt_path)};
 }
@@ -36,13 +55,11 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
 // whose supervisor is gone without a result comes back lost.
 Status FakeExecutor::Adopt(const AdoptRequest& request) {
   ++adopted_;
-  for (const auto& [t, o] : running_) {
-    if (o.key == request.key) return Status::Ok();
-  }
+  if (running_.count(request.key)) return Status::Ok();
   const TimePoint now = clock_.Now();
   auto it = ended_.find(request.key);
   if (it != ended_.end()) {
-    running_.insert({now, it->second});
+    EndAt(it->second, now);
     return Status::Ok();
   }
   bool launched = false;
@@ -52,47 +69,31 @@ Status FakeExecutor::Adopt(const AdoptRequest& request) {
   lost.key = request.key;
   lost.lost = true;
   lost.start = lost.end = now;
-  running_.insert({now, lost});
+  EndAt(std::move(lost), now);
   return Status::Ok();
 }
 
 void FakeExecutor::LoseAttempt(const AttemptKey& key) {
-  for (auto it = running_.begin(); it != running_.end(); ++it) {
-    if (it->second.key == key) {
-      running_.erase(it);
-      return;
-    }
-  }
+  auto it = running_.find(key);
+  if (it == running_.end()) return;
+  loop_.CancelTimer(it->second.timer);
+  running_.erase(it);
 }
 
 void FakeExecutor::Kill(const AttemptKey& key) {
-  for (auto it = running_.begin(); it != running_.end(); ++it) {
-    if (it->second.key == key) {
-      AttemptOutcome o = it->second;
-      running_.erase(it);
-      o.exit_code.reset();
-      o.signal = 15;
-      o.end = clock_.Now();
-      running_.insert({o.end, o});
-      return;
-    }
-  }
+  auto it = running_.find(key);
+  if (it == running_.end()) return;
+  AttemptOutcome o = it->second.outcome;
+  o.exit_code.reset();
+  o.signal = 15;
+  const TimePoint now = clock_.Now();
+  o.end = now;
+  EndAt(std::move(o), now);
 }
 
-std::vector<AttemptOutcome> FakeExecutor::Wait(Duration max_wait) {
-  std::vector<AttemptOutcome> out;
-  const TimePoint now = clock_.Now();
-  if (!running_.empty() && running_.begin()->first <= now + max_wait) {
-    const TimePoint t = std::max(now, running_.begin()->first);
-    clock_.Set(t);
-    while (!running_.empty() && running_.begin()->first <= t) {
-      ended_[running_.begin()->second.key] = running_.begin()->second;
-      out.push_back(running_.begin()->second);
-      running_.erase(running_.begin());
-    }
-    return out;
-  }
-  if (max_wait > Duration::zero()) clock_.Advance(max_wait);
+std::vector<AttemptOutcome> FakeExecutor::TakeEnded() {
+  std::vector<AttemptOutcome> out = std::move(ended_now_);
+  ended_now_.clear();
   return out;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // An executor for simulated time: attempts take the duration a test scripts for them and end
-// with the scripted outcome; Wait() moves the FakeClock to the next ending (or by max_wait), so
-// a year of schedules runs in milliseconds with no processes and no sleeps.
+// with the scripted outcome. Each attempt's end is a timer on the simulated EventLoop, so
+// running the loop moves the FakeClock to the next ending and a year of schedules runs in
+// milliseconds with no processes and no sleeps.
 
 #include <map>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "executor/executor.h"
 #include "tests/testing/fake_clock.h"
+#include "util/event_loop.h"
 
 namespace sluice {
 
@@ -19,7 +21,9 @@ struct FakeAttemptScript {
 
 class FakeExecutor final : public Executor {
  public:
-  explicit FakeExecutor(FakeClock& clock) : clock_(clock) {}
+  // Borrows both; `loop` runs on `clock` (EventLoop::CreateSimulated).
+  FakeExecutor(FakeClock& clock, EventLoop& loop) : clock_(clock), loop_(loop) {}
+  ~FakeExecutor() override;
 
   // Attempts of `task_id`: try n follows scripts[n-1], the last one repeating.
   void Script(const std::string& task_id, std::vector<FakeAttemptScript> scripts) {
@@ -29,8 +33,7 @@ class FakeExecutor final : public Executor {
   Result<LaunchedAttempt> Launch(const LaunchRequest& request) override;
   Status Adopt(const AdoptRequest& request) override;
   void Kill(const AttemptKey& key) override;
-  std::vector<AttemptOutcome> Wait(Duration max_wait) override;
-  void Wake() override {}
+  std::vector<AttemptOutcome> TakeEnded() override;
   size_t Running() const override { return running_.size(); }
 
   // Every launch, in order.
@@ -44,16 +47,22 @@ class FakeExecutor final : public Executor {
   int adopted() const { return adopted_; }
 
  private:
-  struct Running {
+  struct Pending {
     AttemptOutcome outcome;
+    EventLoop::TimerId timer = 0;
   };
+  // The attempt ends with `outcome` at `when` (a timer on the loop).
+  void EndAt(AttemptOutcome outcome, TimePoint when);
+
   FakeClock& clock_;
+  EventLoop& loop_;
   std::map<std::string, std::vector<FakeAttemptScript>> scripts_;
-  std::multimap<TimePoint, AttemptOutcome> running_;
+  std::map<AttemptKey, Pending> running_;
+  std::vector<AttemptOutcome> ended_now_;       // for the next TakeEnded()
+  std::map<AttemptKey, AttemptOutcome> ended_;  // every outcome TakeEnded() returned, by key
   std::vector<LaunchRequest> launched_;
   std::vector<TimePoint> launch_times_;
   int max_concurrent_ = 0;
-  std::map<AttemptKey, AttemptOutcome> ended_;  // every outcome Wait() returned, by key
   int64_t next_pid_ = 1000;
   int adopted_ = 0;
 };

@@ -1,0 +1,40 @@
+#pragma once
+// What the planner hands the driver after an event: the transitions to commit, then the actions
+// to perform once they are committed (DESIGN.md §1, STYLE.md convention 6). Nothing here has
+// happened yet; the driver makes it happen in this order, so no process starts or stops on the
+// strength of a state the store does not hold.
+
+#include <variant>
+#include <vector>
+
+#include "executor/executor.h"
+#include "sluice/store.h"
+
+namespace sluice {
+
+// Start an attempt: its task instance is recorded as running (and the attempt as started) in
+// the same decision's writes.
+struct LaunchAction {
+  LaunchRequest request;
+};
+
+// Ask a running attempt to stop; its end still comes back as an AttemptOutcome.
+struct KillAction {
+  AttemptKey key;
+};
+
+// The planner's earliest deadline (a retry, a scheduled run) is now `when`: wake it then.
+struct ArmTimerAction {
+  TimePoint when;
+};
+
+using Action = std::variant<LaunchAction, KillAction, ArmTimerAction>;
+
+struct Decision {
+  WriteBatch writes;            // committed in one transaction, before any action
+  std::vector<Action> actions;  // performed in order, after the commit
+
+  bool empty() const { return writes.empty() && actions.empty(); }
+};
+
+}  // namespace sluice

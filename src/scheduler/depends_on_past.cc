@@ -1,0 +1,47 @@
+#include "scheduler/depends_on_past.h"
+
+namespace sluice {
+
+void ClosedRuns::Track(const std::string& dag_id, std::vector<RunOutcomes> runs,
+                       std::optional<TimePoint> floor) {
+  auto& kept = by_dag_[dag_id];
+  for (auto& run : runs) {
+    Key key{run.logical_date, run.run_id};
+    kept[key] = std::move(run);
+  }
+  Prune(dag_id, floor);
+}
+
+void ClosedRuns::Add(const std::string& dag_id, RunOutcomes run, std::optional<TimePoint> floor) {
+  auto it = by_dag_.find(dag_id);
+  if (it == by_dag_.end()) return;
+  Key key{run.logical_date, run.run_id};
+  it->second[key] = std::move(run);
+  Prune(dag_id, floor);
+}
+
+// Keeps every run after `floor` and the newest at or before it. No floor (a schedule that has
+// made no run yet: its first may come from long ago) keeps all.
+void ClosedRuns::Prune(const std::string& dag_id, std::optional<TimePoint> floor) {
+  auto it = by_dag_.find(dag_id);
+  if (it == by_dag_.end() || !floor) return;
+  auto& kept = it->second;
+  auto first_after = kept.lower_bound(Key{*floor + Duration(1), ""});
+  if (first_after == kept.begin()) return;  // nothing at or before the floor
+  kept.erase(kept.begin(), std::prev(first_after));
+}
+
+const RunOutcomes* ClosedRuns::NewestBefore(const std::string& dag_id, TimePoint before) const {
+  auto it = by_dag_.find(dag_id);
+  if (it == by_dag_.end()) return nullptr;
+  auto after = it->second.lower_bound(Key{before, ""});
+  if (after == it->second.begin()) return nullptr;
+  return &std::prev(after)->second;
+}
+
+size_t ClosedRuns::Kept(const std::string& dag_id) const {
+  auto it = by_dag_.find(dag_id);
+  return it == by_dag_.end() ? 0 : it->second.size();
+}
+
+}  // namespace sluice

@@ -1,0 +1,44 @@
+#pragma once
+// Limits on what may run at once, asked before a ready task instance is queued (scheduled ->
+// queued): the scheduler's `parallelism`, a DAG's `max_active_tasks`, later pools. Each is a
+// small rule in its own file; the planner asks all of them, in order, and tells each when an
+// attempt starts and ends, so a limit keeps its own counts.
+
+#include <memory>
+#include <string>
+
+#include "executor/executor.h"
+#include "sluice/dag.h"
+
+namespace sluice {
+
+// The task instance that would start.
+struct DispatchCandidate {
+  const DagSpec& dag;
+  const TaskSpec& task;
+};
+
+enum class LimitVerdict {
+  kAllow,
+  kHoldTask,  // this one waits; task instances of other DAGs or pools may still go
+  kHoldAll,   // nothing more may start now
+};
+
+class DispatchLimit {
+ public:
+  virtual ~DispatchLimit() = default;
+  virtual LimitVerdict Check(const DispatchCandidate& candidate) const = 0;
+  // An attempt started (or was adopted after a restart) and holds what this limit counts until
+  // Release(key). `candidate` is null for an attempt whose task is no longer in its DAG.
+  virtual void Acquire(const AttemptKey& key, const DispatchCandidate* candidate) = 0;
+  virtual void Release(const AttemptKey& key) = 0;
+  // True when no task instance at all may start now.
+  virtual bool Saturated() const { return false; }
+};
+
+// `parallelism`: at most `slots` attempts at once, whatever their DAG.
+std::unique_ptr<DispatchLimit> MakeParallelismLimit(int slots);
+// A DAG's `max_active_tasks`: at most that many attempts of the DAG at once, across its runs.
+std::unique_ptr<DispatchLimit> MakeMaxActiveTasksLimit();
+
+}  // namespace sluice

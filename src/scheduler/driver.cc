@@ -1,0 +1,318 @@
+#include "scheduler/driver.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/dag_json.h"
+#include "scheduler/run_builder.h"
+
+namespace sluice {
+
+Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoop& loop,
+               DagSource& dags)
+    : options_(std::move(options)),
+      store_(store),
+      executor_(executor),
+      loop_(loop),
+      clock_(loop.clock()),
+      source_(dags),
+      planner_(options_.planner) {}
+
+Driver::~Driver() {
+  for (EventLoop::TimerId id : {dag_poll_timer_, command_poll_timer_, planner_timer_}) {
+    if (id != 0) loop_.CancelTimer(id);
+  }
+}
+
+void Driver::RequestStop() {
+  stop_.store(true);
+  loop_.Wake();
+}
+
+Status Driver::KillAll() {
+  planner_.KillAll();
+  return Commit();
+}
+
+Status Driver::Start() {
+  SLUICE_ASSIGN_OR_RETURN(auto dag_records, store_.ListDags());
+  for (const auto& rec : dag_records) planner_.LoadDag(rec);
+
+  TimePoint now = clock_.Now();
+  if (options_.recover_open_runs) {
+    RunFilter open;
+    open.states = {RunState::kQueued, RunState::kRunning};
+    SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(open));
+    std::reverse(runs.begin(), runs.end());  // oldest first, so admission keeps date order
+    for (const auto& run : runs) {
+      SLUICE_ASSIGN_OR_RETURN(StoredRun stored, ReadRun(run));
+      planner_.LoadRun(std::move(stored));
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto running, store_.ListRunningAttempts());
+    for (const auto& rec : running) {
+      AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+      Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_.logs_dir(), key)});
+      if (!adopted.ok() && adopted.code() != StatusCode::kNotFound) {
+        std::fprintf(stderr, "sluice: cannot adopt %s/%s/%s try %d: %s\n", rec.dag_id.c_str(),
+                     rec.run_id.c_str(), rec.task_id.c_str(), rec.try_number,
+                     adopted.message().c_str());
+      }
+      planner_.RecoverAttempt(rec, adopted, now);
+    }
+    planner_.RequeueUnattended(now);
+  }
+
+  // The DAG folder is read before anything is scheduled, so new versions apply at once.
+  now = clock_.Now();
+  PollDags(now);
+  next_dag_poll_ = now + options_.dag_poll_interval;
+  next_command_poll_ = options_.handle_commands ? now : TimePoint::max();
+  Arm(&dag_poll_timer_, next_dag_poll_);
+  Arm(&command_poll_timer_, next_command_poll_);
+  planner_.ResumeRuns(now);
+  return Commit();
+}
+
+Status Driver::Turn(Duration max_wait) {
+  // Work that needs no waiting: a task became ready and a slot is free, or a launch failed.
+  const bool busy = planner_.HasReadyWork() || !launch_failures_.empty();
+  const Duration wait = busy ? Duration::zero() : max_wait;
+  // Nothing to do until a task ends or a timer fires: the store's upkeep goes here, not into
+  // a busy turn's commit.
+  if (wait > Duration::zero() && loop_.NextTimer() > clock_.Now()) {
+    SLUICE_RETURN_IF_ERROR(store_.Housekeep().WithContext("store"));
+  }
+  loop_.RunOnce(wait);
+  const TimePoint now = clock_.Now();
+
+  for (const auto& o : executor_.TakeEnded()) planner_.OnAttemptEnded(o, now);
+  std::vector<AttemptOutcome> failed = std::move(launch_failures_);
+  launch_failures_.clear();
+  for (const auto& o : failed) planner_.OnAttemptEnded(o, now);
+  if (now >= next_dag_poll_) {
+    PollDags(now);
+    next_dag_poll_ = now + options_.dag_poll_interval;
+    Arm(&dag_poll_timer_, next_dag_poll_);
+  }
+  if (now >= next_command_poll_) {
+    PollCommands(now);
+    next_command_poll_ =
+        options_.handle_commands ? now + options_.command_poll_interval : TimePoint::max();
+    Arm(&command_poll_timer_, next_command_poll_);
+  }
+  planner_.OnTick(now);
+  return Commit();
+}
+
+Status Driver::Run() {
+  while (!stop_.load()) {
+    SLUICE_RETURN_IF_ERROR(Turn(std::chrono::seconds(1)));
+  }
+  return Commit();
+}
+
+Status Driver::Commit() {
+  Decision decision = planner_.TakeDecision();
+  if (!decision.writes.empty()) {
+    // Nothing is acted on until this commit succeeds; a failed commit stops the loop.
+    SLUICE_RETURN_IF_ERROR(store_.Apply(decision.writes).WithContext("store"));
+  }
+  for (auto& action : decision.actions) {
+    if (auto* launch = std::get_if<LaunchAction>(&action)) {
+      auto launched = executor_.Launch(launch->request);
+      if (launched.ok()) {
+        planner_.NoteLaunched(launch->request.key, launched->pid);
+        continue;
+      }
+      AttemptOutcome o;
+      o.key = launch->request.key;
+      o.error = launched.status().message();
+      o.start = o.end = clock_.Now();
+      launch_failures_.push_back(std::move(o));
+    } else if (auto* kill = std::get_if<KillAction>(&action)) {
+      executor_.Kill(kill->key);
+    } else if (auto* arm = std::get_if<ArmTimerAction>(&action)) {
+      Arm(&planner_timer_, arm->when);
+    }
+  }
+  return Status::Ok();
+}
+
+// The loop's timers only wake it; a timer that fires after it was re-armed does no harm.
+void Driver::Arm(EventLoop::TimerId* timer, TimePoint when) {
+  if (*timer != 0) loop_.CancelTimer(*timer);
+  *timer = 0;
+  if (when == TimePoint::max()) return;
+  *timer = loop_.AddTimer(when, [timer] { *timer = 0; });
+}
+
+void Driver::PollDags(TimePoint now) {
+  for (auto& change : source_.Poll()) {
+    std::set<std::string> stored;
+    for (const auto& spec : change.loaded.dags) {
+      DagGraphPtr current = planner_.CurrentGraph(spec.id);
+      if (current && current->spec().hash == spec.hash) continue;
+      auto version = store_.GetDagVersion(spec.id, spec.hash);
+      if (version.ok() && *version) stored.insert(spec.id + "@" + spec.hash);
+      const bool depends_on_past = std::any_of(spec.tasks.begin(), spec.tasks.end(),
+                                               [](const TaskSpec& t) { return t.depends_on_past; });
+      if (depends_on_past) {
+        Status st = TrackClosedRuns(spec.id, spec.schedule.has_value());
+        if (!st.ok()) {
+          std::fprintf(stderr, "sluice: %s: reading its runs for depends_on_past: %s\n",
+                       spec.id.c_str(), st.message().c_str());
+        }
+      }
+    }
+    planner_.OnDagFileChanged(change, stored, now);
+    auto errors = planner_.file_errors().find(change.path);
+    if (errors != planner_.file_errors().end()) {
+      for (const auto& e : errors->second) std::fprintf(stderr, "%s\n", e.c_str());
+    }
+  }
+}
+
+void Driver::PollCommands(TimePoint now) {
+  auto pending = store_.PendingCommands();
+  if (!pending.ok()) {
+    std::fprintf(stderr, "sluice: reading commands: %s\n", pending.status().message().c_str());
+    return;
+  }
+  for (const auto& command : *pending) {
+    planner_.OnCommand(command, ReadCommandInput(command), now);
+  }
+}
+
+// What the planner cannot know by itself: a DAG's pause flag, or a run it does not hold.
+CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
+  CommandInput input;
+  auto args = nlohmann::json::parse(command.args_json, nullptr, false);
+  auto str = [&](const char* key) {
+    return args.is_object() && args.contains(key) && args[key].is_string()
+               ? args[key].get<std::string>()
+               : std::string();
+  };
+  const std::string dag_id = str("dag");
+  const std::string run_id = str("run");
+  if (command.kind == "pause" || command.kind == "unpause") {
+    auto rec = store_.GetDag(dag_id);
+    if (!rec.ok()) {
+      input.error = rec.status().message();
+    } else if (*rec) {
+      input.dag = **rec;
+    }
+  } else if ((command.kind == "trigger" || command.kind == "clear") &&
+             !planner_.HoldsRun(dag_id, run_id)) {
+    auto run = store_.GetRun(dag_id, run_id);
+    if (!run.ok()) {
+      input.error = run.status().message();
+    } else if (*run && !(command.kind == "trigger" && IsTerminal((*run)->state))) {
+      auto stored = ReadRun(**run);
+      if (stored.ok()) {
+        input.run = std::move(stored).value();
+      } else {
+        input.error = stored.status().message();
+      }
+    }
+  }
+  return input;
+}
+
+Result<StoredRun> Driver::ReadRun(const RunRecord& run) {
+  StoredRun stored;
+  stored.run = run;
+  SLUICE_ASSIGN_OR_RETURN(stored.graph, GraphFor(run.dag_id, run.dag_hash));
+  SLUICE_ASSIGN_OR_RETURN(stored.task_instances, store_.ListTaskInstances(run.dag_id, run.run_id));
+  if (stored.graph->has_depends_on_past()) {
+    RunFilter filter;
+    filter.dag_id = run.dag_id;
+    SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(filter));
+    // Newest first: the first one before this run is its previous run.
+    for (const auto& r : runs) {
+      if (std::pair(r.logical_date, r.run_id) < std::pair(run.logical_date, run.run_id)) {
+        SLUICE_ASSIGN_OR_RETURN(stored.previous, ReadOutcomes(r));
+        break;
+      }
+    }
+  }
+  return stored;
+}
+
+Result<DagGraphPtr> Driver::GraphFor(const std::string& dag_id, const std::string& hash) {
+  if (DagGraphPtr known = planner_.FindVersion(dag_id, hash)) return known;
+  const std::string key = dag_id + "@" + hash;
+  auto it = versions_.find(key);
+  if (it != versions_.end()) return it->second;
+  SLUICE_ASSIGN_OR_RETURN(auto version, store_.GetDagVersion(dag_id, hash));
+  if (!version) {
+    return Status::Internal("dag '" + dag_id + "' version " + hash + " is not in the store");
+  }
+  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
+  SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, DagGraph::Build(std::move(spec)));
+  versions_[key] = graph;
+  return graph;
+}
+
+Result<RunOutcomes> Driver::ReadOutcomes(const RunRecord& run) {
+  RunOutcomes out{run.run_id, run.logical_date, {}};
+  SLUICE_ASSIGN_OR_RETURN(auto tis, store_.ListTaskInstances(run.dag_id, run.run_id));
+  for (const auto& ti : tis) out.states[ti.task_id] = ti.state;
+  return out;
+}
+
+// The closed runs a later run of the DAG may follow: every one after the newest scheduled
+// logical date, and the newest at or before it (ClosedRuns). Read once per DAG per process.
+Status Driver::TrackClosedRuns(const std::string& dag_id, bool scheduled) {
+  if (planner_.TracksClosedRuns(dag_id)) return Status::Ok();
+  const std::optional<TimePoint> floor =
+      scheduled ? planner_.LastScheduled(dag_id) : std::optional<TimePoint>(TimePoint::max());
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  filter.states = {RunState::kSuccess, RunState::kFailed};
+  SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(filter));
+  std::vector<RunOutcomes> kept;
+  for (const auto& run : runs) {  // newest first
+    SLUICE_ASSIGN_OR_RETURN(RunOutcomes outcomes, ReadOutcomes(run));
+    kept.push_back(std::move(outcomes));
+    if (floor && run.logical_date <= *floor) break;
+  }
+  planner_.TrackClosedRuns(dag_id, std::move(kept), floor);
+  return Status::Ok();
+}
+
+Result<std::string> Driver::TriggerRun(const std::string& dag_id, const std::string& params_json,
+                                       std::optional<TimePoint> logical_date) {
+  const TimePoint now = clock_.Now();
+  std::optional<RunOutcomes> previous;
+  DagGraphPtr graph = planner_.CurrentGraph(dag_id);
+  if (graph && graph->has_depends_on_past() && logical_date) {
+    // A run dated in the past may follow a run older than those kept in memory.
+    RunFilter filter;
+    filter.dag_id = dag_id;
+    SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(filter));
+    for (const auto& r : runs) {
+      if (r.logical_date < *logical_date) {
+        SLUICE_ASSIGN_OR_RETURN(previous, ReadOutcomes(r));
+        break;
+      }
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(
+      auto existing,
+      store_.GetRun(dag_id, MakeRunId(RunType::kManual, logical_date.value_or(now))));
+  SLUICE_ASSIGN_OR_RETURN(std::string run_id,
+                          planner_.Trigger(dag_id, params_json, logical_date, now,
+                                           existing.has_value(), std::move(previous)));
+  SLUICE_RETURN_IF_ERROR(Commit());
+  return run_id;
+}
+
+Result<RunState> Driver::GetRunState(const std::string& dag_id, const std::string& run_id) {
+  if (auto held = planner_.RunStateOf(dag_id, run_id)) return *held;
+  SLUICE_ASSIGN_OR_RETURN(auto run, store_.GetRun(dag_id, run_id));
+  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag_id + "'");
+  return run->state;
+}
+
+}  // namespace sluice

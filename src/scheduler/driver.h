@@ -1,0 +1,103 @@
+#pragma once
+// The driver: the scheduler's I/O around the pure Planner (DESIGN.md §1). Each Turn() runs the
+// event loop until something happens (an attempt ended, a timer fired, a wake-up), reads the
+// inputs (ended attempts, DAG files, pending commands, and what those need from the store),
+// hands them to the planner as events, commits the planner's transitions in one store
+// transaction, and only then performs its actions: launches, kills, the next timer. A restarted
+// driver recovers from the store and adopts the attempts a previous one left running, so
+// nothing is lost and nothing that finished runs again.
+//
+// Threading: not thread-safe; one thread calls Start() and Turn(). RequestStop() may be called
+// from a signal handler.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/executor.h"
+#include "scheduler/dag_source.h"
+#include "scheduler/planner.h"
+#include "sluice/store.h"
+#include "util/event_loop.h"
+
+namespace sluice {
+
+struct DriverOptions {
+  PlannerOptions planner;
+  Duration dag_poll_interval = std::chrono::seconds(1);
+  Duration command_poll_interval = std::chrono::milliseconds(200);
+  bool recover_open_runs = true;  // false: leave other runs alone (dags test)
+  bool handle_commands = true;    // false: leave commands to the real scheduler
+};
+
+class Driver {
+ public:
+  // Borrows everything; all must outlive the driver. Time is the loop's clock.
+  Driver(DriverOptions options, Store& store, Executor& executor, EventLoop& loop, DagSource& dags);
+  ~Driver();
+
+  // Loads DAG state and open runs from the store, adopts attempts left running, reads the DAG
+  // folder, and commits what that changed.
+  Status Start();
+  // One turn: waits at most `max_wait` (less if a timer is due sooner, not at all if there is
+  // work) for an event, then handles everything that is due. An error means the store failed:
+  // stop the loop.
+  Status Turn(Duration max_wait);
+  // Turns until RequestStop().
+  Status Run();
+  void RequestStop();
+  bool stop_requested() const { return stop_.load(); }
+  // Asks every running attempt to stop; their ends arrive through later turns.
+  Status KillAll();
+
+  // Creates a manual run now (as `dags trigger` does) and returns its id.
+  Result<std::string> TriggerRun(const std::string& dag_id, const std::string& params_json,
+                                 std::optional<TimePoint> logical_date = std::nullopt);
+  // The state of a run the planner holds or has finished (read from the store).
+  Result<RunState> GetRunState(const std::string& dag_id, const std::string& run_id);
+
+  size_t active_runs() const { return planner_.active_runs(); }
+  size_t running_attempts() const { return planner_.running_attempts(); }
+  // Errors of the DAG files as last seen, by file.
+  const std::map<std::string, std::vector<std::string>>& file_errors() const {
+    return planner_.file_errors();
+  }
+
+ private:
+  void PollDags(TimePoint now);
+  void PollCommands(TimePoint now);
+  CommandInput ReadCommandInput(const CommandRecord& command);
+  // A run as the store holds it, with its graph and (for depends_on_past) its previous run.
+  Result<StoredRun> ReadRun(const RunRecord& run);
+  Result<DagGraphPtr> GraphFor(const std::string& dag_id, const std::string& hash);
+  Result<RunOutcomes> ReadOutcomes(const RunRecord& run);
+  // Hands the planner `dag_id`'s closed runs once, before it needs them for depends_on_past.
+  Status TrackClosedRuns(const std::string& dag_id, bool scheduled);
+  // Commits the planner's decision, then performs its actions.
+  Status Commit();
+  void Arm(EventLoop::TimerId* timer, TimePoint when);
+
+  DriverOptions options_;
+  Store& store_;
+  Executor& executor_;
+  EventLoop& loop_;
+  Clock& clock_;
+  DagSource& source_;
+  Planner planner_;
+  std::atomic<bool> stop_{false};
+
+  std::map<std::string, DagGraphPtr> versions_;  // "dag@hash" -> graph read from the store
+  std::vector<AttemptOutcome> launch_failures_;  // handed to the planner at the next turn
+  TimePoint next_dag_poll_{};
+  TimePoint next_command_poll_{};
+  // Loop timers: they only wake the loop; what is due is decided from the times above and the
+  // planner's own timer queue.
+  EventLoop::TimerId dag_poll_timer_ = 0;
+  EventLoop::TimerId command_poll_timer_ = 0;
+  EventLoop::TimerId planner_timer_ = 0;
+};
+
+}  // namespace sluice

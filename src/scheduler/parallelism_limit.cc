@@ -1,0 +1,28 @@
+// `parallelism` (DESIGN.md §3): task processes at once, across every DAG.
+#include "scheduler/dispatch_limit.h"
+
+namespace sluice {
+namespace {
+
+class ParallelismLimit final : public DispatchLimit {
+ public:
+  explicit ParallelismLimit(int slots) : slots_(slots) {}
+  LimitVerdict Check(const DispatchCandidate&) const override {
+    return Saturated() ? LimitVerdict::kHoldAll : LimitVerdict::kAllow;
+  }
+  void Acquire(const AttemptKey&, const DispatchCandidate*) override { ++used_; }
+  void Release(const AttemptKey&) override { --used_; }
+  bool Saturated() const override { return used_ >= slots_; }
+
+ private:
+  const int slots_;
+  int used_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<DispatchLimit> MakeParallelismLimit(int slots) {
+  return std::make_unique<ParallelismLimit>(slots);
+}
+
+}  // namespace sluice

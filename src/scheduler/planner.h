@@ -1,0 +1,247 @@
+#pragma once
+// The planner: the scheduler's decisions as a pure function of its state and one event
+// (DESIGN.md §1, STYLE.md convention 6). It owns the open runs, their task instances and
+// readiness, the ready queue, the limits and one timer queue. Each event (an attempt ended, a
+// DAG file changed, a command, a tick of time) updates only the runs it touches and adds to the
+// current Decision: the transitions to commit and the actions to perform afterwards (launch,
+// kill, arm a timer). It does no I/O: it never reads the clock, the store, a file or a process.
+// What it needs from the store comes in with the event; the Driver (driver.h) reads it.
+//
+// Threading: not thread-safe; one thread (the driver's) calls everything.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/template.h"
+#include "scheduler/dag_graph.h"
+#include "scheduler/dag_source.h"
+#include "scheduler/decision.h"
+#include "scheduler/depends_on_past.h"
+#include "scheduler/dispatch_limit.h"
+#include "scheduler/trigger_rule.h"
+#include "sluice/store.h"
+
+namespace sluice {
+
+struct PlannerOptions {
+  int parallelism = 2;   // task processes at once
+  std::string logs_dir;  // attempt logs go under it (DAG/RUN/TASK.TRY.log)
+  std::string hostname = "localhost";
+  Duration kill_grace = std::chrono::seconds(10);
+  bool schedules_enabled = true;         // false: only runs created by Trigger (dags test)
+  int max_runs_created_per_turn = 1000;  // bounds a turn when catchup has a long backlog
+};
+
+// A run as the store holds it, handed to the planner to take charge of.
+struct StoredRun {
+  RunRecord run;
+  std::vector<TaskInstanceRecord> task_instances;
+  DagGraphPtr graph;  // of run.dag_hash
+  // For a DAG with depends_on_past: its newest run before this one, as the store had it.
+  std::optional<RunOutcomes> previous;
+};
+
+// What a command needs from the store, read by the driver before it hands the command in.
+struct CommandInput {
+  std::optional<DagRecord> dag;  // pause, unpause: the DAG's row (its `paused` flag)
+  std::optional<StoredRun> run;  // trigger, clear: the run, when the planner does not hold it
+  std::string error;             // the driver could not read what was needed
+};
+
+// Where an attempt's files go: DIR/DAG/RUN/TASK.TRY (its log is that path plus ".log"). Flat in
+// the run's folder: a folder per task would cost a mkdir per launch.
+std::string AttemptPath(const std::string& logs_dir, const AttemptKey& key);
+
+class Planner {
+ public:
+  explicit Planner(PlannerOptions options);
+  ~Planner();
+
+  // --- Start-up: what the store holds, before any event. None of these records a transition
+  // except where it says so.
+  void LoadDag(const DagRecord& rec);
+  // Takes charge of an open run (queued or running).
+  void LoadRun(StoredRun stored);
+  // Starts keeping `dag_id`'s closed runs for depends_on_past (ClosedRuns::Track): those after
+  // `floor` and the newest at or before it.
+  void TrackClosedRuns(const std::string& dag_id, std::vector<RunOutcomes> runs,
+                       std::optional<TimePoint> floor);
+  // An attempt the store says is running, and what the executor said when asked to adopt it:
+  // ok (it is watched, or its end will come as an outcome), NotFound (it never started: the
+  // try is given back), any other error (the executor reports it lost). Records transitions.
+  void RecoverAttempt(const AttemptRecord& attempt, const Status& adopted, TimePoint now);
+  // After every RecoverAttempt: task instances handed out without an attempt to adopt go back
+  // to the ready queue. Records transitions.
+  void RequeueUnattended(TimePoint now);
+  // Once the DAG folder has been read: running runs resume, queued runs are admitted. Records
+  // transitions.
+  void ResumeRuns(TimePoint now);
+
+  // --- Events. Each records its transitions and actions into the current decision.
+  void OnAttemptEnded(const AttemptOutcome& outcome, TimePoint now);
+  // A DAG file changed. `stored_versions`: the "dag@hash" versions of this change's DAGs that
+  // the store already has (their specs need not be written again).
+  void OnDagFileChanged(const DagFileChange& change, const std::set<std::string>& stored_versions,
+                        TimePoint now);
+  void OnCommand(const CommandRecord& command, const CommandInput& input, TimePoint now);
+  // Time passed: fires due timers (retries, scheduled runs), then queues and launches what is
+  // ready and fits the limits.
+  void OnTick(TimePoint now);
+  // Creates a manual run (as `dags trigger` does) and returns its id. `stored`: the store already
+  // has a run with the id it would get. `previous`: for a run dated in the past of a DAG with
+  // depends_on_past, its previous run as the store has it.
+  Result<std::string> Trigger(const std::string& dag_id, const std::string& params_json,
+                              std::optional<TimePoint> logical_date, TimePoint now, bool stored,
+                              std::optional<RunOutcomes> previous);
+  // The executor took the launch; `pid` (of its supervisor) goes into the attempt's end record.
+  void NoteLaunched(const AttemptKey& key, int64_t pid);
+  // Stops every running attempt (their ends still come as outcomes).
+  void KillAll();
+
+  // Everything decided since the last call. Runs that ended leave memory here (their final
+  // state is in these writes); the next queued run of their DAG may then be admitted.
+  Decision TakeDecision();
+
+  // --- What the driver asks.
+  // The earliest timer; TimePoint::max() when none.
+  TimePoint NextWakeup() const;
+  // Whether a turn has work without waiting: a task became ready and a slot is free.
+  bool HasReadyWork() const;
+  size_t active_runs() const { return runs_.size(); }
+  size_t running_attempts() const { return attempts_.size(); }
+  bool HoldsRun(const std::string& dag_id, const std::string& run_id) const;
+  std::optional<RunState> RunStateOf(const std::string& dag_id, const std::string& run_id) const;
+  // A graph the planner already built for this version, or null.
+  DagGraphPtr FindVersion(const std::string& dag_id, const std::string& hash) const;
+  // The current graph of `dag_id`, or null.
+  DagGraphPtr CurrentGraph(const std::string& dag_id) const;
+  bool TracksClosedRuns(const std::string& dag_id) const { return closed_.Tracks(dag_id); }
+  // The logical date of `dag_id`'s newest scheduled run.
+  std::optional<TimePoint> LastScheduled(const std::string& dag_id) const;
+  // Errors of the DAG files as last seen, by file.
+  const std::map<std::string, std::vector<std::string>>& file_errors() const {
+    return file_errors_;
+  }
+  const std::string& logs_dir() const { return options_.logs_dir; }
+
+ private:
+  struct TaskSlot {
+    TaskInstanceRecord rec;
+    UpstreamCounts counts;
+    bool waiting_on_past = false;
+  };
+  struct ActiveRun {
+    RunRecord rec;
+    DagGraphPtr graph;
+    std::vector<TaskSlot> tasks;              // by graph index
+    std::vector<TaskInstanceRecord> removed;  // task instances no longer in the graph
+    std::optional<RunOutcomes> previous;      // for depends_on_past, when loaded from the store
+    int unfinished = 0;                       // tasks not in a terminal state
+    // Template values shared by the run's attempts, built at its first launch for
+    // `launch_template_graph`; rebuilt when the run moves to another DAG version, whose params
+    // or zone may differ.
+    std::optional<RunTemplate> launch_template;
+    DagGraphPtr launch_template_graph;
+  };
+  struct DagEntry {
+    DagGraphPtr graph;  // current version; null if never loaded OK
+    DagRecord rec;
+    std::optional<TimePoint> next_logical;  // next scheduled run to create
+    std::optional<TimePoint> next_due;
+    int running_runs = 0;
+  };
+  using RunKey = std::pair<std::string, std::string>;  // dag id, run id
+  struct ReadyKey {
+    int neg_priority;
+    TimePoint logical_date;
+    std::string dag_id;
+    std::string run_id;
+    int task;
+    auto operator<=>(const ReadyKey&) const = default;
+  };
+  struct RunningAttempt {
+    AttemptRecord rec;
+    bool orphaned = false;  // its task instance was cleared or removed: record only the attempt
+  };
+  // The planner's one timer queue: what is due when.
+  struct Timer {
+    enum class Kind { kRetry, kSchedule } kind;
+    std::string dag_id;
+    std::string run_id;   // kRetry
+    std::string task_id;  // kRetry
+    auto operator<=>(const Timer&) const = default;
+  };
+
+  // DAG files and schedules (dag_updates.cc).
+  void ApplyDagVersion(const DagSpec& spec, const std::string& file, bool stored);
+  void OnDagScheduleChanged(const std::string& dag_id);
+  void ScheduleNextRun(DagEntry& dag);
+  void CreateDueRun(const std::string& dag_id);
+
+  // Commands (commands.cc).
+  std::string Clear(const std::string& dag_id, const std::string& run_id,
+                    const std::string& task_id, bool downstream, const CommandInput& input,
+                    bool* ok);
+
+  // Dispatch and outcomes (dispatch.cc).
+  void Dispatch();
+  void StartAttempt(ActiveRun& run, int task);
+  LaunchRequest MakeLaunch(ActiveRun& run, int task, std::string* error);
+  void AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, const DagSpec* dag,
+                      bool orphaned);
+  void AttemptEnded(const AttemptKey& key);
+  void FireRetry(const Timer& timer);
+
+  // Runs and readiness (run_progress.cc).
+  ActiveRun* AddRun(RunRecord run, std::vector<TaskInstanceRecord> tis, DagGraphPtr graph);
+  void DropRun(const RunKey& key);
+  void StartRun(ActiveRun& run);
+  void Reactivate(ActiveRun& run);
+  void AdmitRuns(const std::string& dag_id);
+  void Evaluate(ActiveRun& run, int task);
+  void SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
+  void FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
+  void MaybeFinishRun(ActiveRun& run);
+  void RebindRun(ActiveRun& run, DagGraphPtr graph);
+  void MarkRemoved(ActiveRun& run, TaskInstanceRecord& ti);
+  std::optional<TaskState> PreviousState(const ActiveRun& run, const std::string& task_id) const;
+  void RecheckDependsOnPast(const std::string& dag_id);
+  void ForgetReady(const RunKey& key);
+  std::optional<TimePoint> ClosedRunsFloor(const std::string& dag_id) const;
+  void MarkDirty(ActiveRun& run, int task);
+  void MarkRunDirty(ActiveRun& run);
+  // Queues `rec` for this decision; a later version of the same attempt replaces it.
+  void RecordAttempt(const AttemptRecord& rec);
+  void AddTimer(TimePoint when, Timer timer);
+  void Kill(const AttemptKey& key);
+
+  PlannerOptions options_;
+  TimePoint now_{};  // of the event being handled
+
+  std::map<std::string, DagEntry> dags_;
+  std::map<std::string, std::vector<std::string>> file_dags_;    // file -> dag ids it defines
+  std::map<std::string, std::vector<std::string>> file_errors_;  // file -> diagnostics
+  std::map<std::string, DagGraphPtr> versions_;                  // "dag@hash" -> graph
+  std::map<RunKey, std::unique_ptr<ActiveRun>> runs_;
+  std::set<ReadyKey> ready_;
+  bool ready_changed_ = false;  // ready_ gained a task since the last Dispatch
+  std::set<std::pair<TimePoint, Timer>> timers_;
+  TimePoint armed_ = TimePoint::max();  // the wake-up last handed out as an ArmTimerAction
+  std::map<AttemptKey, RunningAttempt> attempts_;
+  std::vector<AttemptOutcome> pending_outcomes_;  // attempts that could not start: next tick
+  std::vector<std::unique_ptr<DispatchLimit>> limits_;
+  ClosedRuns closed_;
+
+  Decision decision_;
+  std::set<std::pair<RunKey, int>> dirty_tasks_;
+  std::set<RunKey> dirty_runs_;
+  std::set<std::string> dirty_dags_;
+  std::map<AttemptKey, AttemptRecord> attempt_writes_;  // attempts changed in this decision
+  std::vector<RunKey> finished_runs_;
+};
+
+}  // namespace sluice
