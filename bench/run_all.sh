@@ -10,3 +10,5 @@ echo "== scheduler RSS with 1,000 DAGs of 10 tasks"
 python3 bench/rss.py "$BUILD"
 echo "== pure scheduling throughput (no-op executor, durable SQLite)"
 "$BUILD/bench/scheduler_throughput" --benchmark_min_time=1
+echo "== a simulated year of hourly runs, with and without depends_on_past"
+"$BUILD/bench/depends_on_past_year" --repeat 3

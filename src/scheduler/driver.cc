@@ -228,9 +228,9 @@ Result<StoredRun> Driver::ReadRun(const RunRecord& run) {
     RunFilter filter;
     filter.dag_id = run.dag_id;
     SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(filter));
-    // Newest first: the first one before this run is its previous run.
+    // Newest first: the first one dated before this run is its previous run.
     for (const auto& r : runs) {
-      if (std::pair(r.logical_date, r.run_id) < std::pair(run.logical_date, run.run_id)) {
+      if (r.logical_date < run.logical_date) {
         SLUICE_ASSIGN_OR_RETURN(stored.previous, ReadOutcomes(r));
         break;
       }

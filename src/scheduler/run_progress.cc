@@ -283,17 +283,18 @@ void Planner::DropRun(const RunKey& key) {
   AdmitRuns(key.first);
 }
 
-// The state of `task_id` in the run before `run` (by logical date, then run id): an open run
-// in memory, a closed one kept for depends_on_past, or the one the store had when `run` was
-// loaded. None when there is no earlier run or the task was not in it.
+// The state of `task_id` in the run before `run`: the newest logical date strictly before its
+// own, the greater run id among runs of that date (as Airflow, a run of the same logical date
+// is not a previous run). It is an open run in memory, a closed one kept for depends_on_past,
+// or the one the store had when `run` was loaded. None when there is no earlier run or the
+// task was not in it.
 std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
                                                 const std::string& task_id) const {
-  const std::pair<TimePoint, std::string> self{run.rec.logical_date, run.rec.run_id};
   const ActiveRun* open = nullptr;
   for (auto it = runs_.lower_bound({run.rec.dag_id, ""});
        it != runs_.end() && it->first.first == run.rec.dag_id; ++it) {
     const RunRecord& r = it->second->rec;
-    if (std::pair(r.logical_date, r.run_id) >= self) continue;
+    if (r.logical_date >= run.rec.logical_date) continue;
     if (!open ||
         std::pair(r.logical_date, r.run_id) > std::pair(open->rec.logical_date, open->rec.run_id)) {
       open = it->second.get();

@@ -27,7 +27,8 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
   launched_.push_back(request);
   launch_times_.push_back(now);
   FakeAttemptScript script;
-  auto it = scripts_.find(request.key.task_id);
+  auto it = scripts_.find(request.key.run_id + "/" + request.key.task_id);
+  if (it == scripts_.end()) it = scripts_.find(request.key.task_id);
   if (it != scripts_.end() && !it->second.empty()) {
     size_t i =
         std::min<size_t>(static_cast<size_t>(request.key.try_number) - 1, it->second.size() - 1);

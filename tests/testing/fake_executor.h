@@ -25,9 +25,10 @@ class FakeExecutor final : public Executor {
   FakeExecutor(FakeClock& clock, EventLoop& loop) : clock_(clock), loop_(loop) {}
   ~FakeExecutor() override;
 
-  // Attempts of `task_id`: try n follows scripts[n-1], the last one repeating.
-  void Script(const std::string& task_id, std::vector<FakeAttemptScript> scripts) {
-    scripts_[task_id] = std::move(scripts);
+  // Attempts of `task` (a task id, or "RUN_ID/TASK_ID" for one run's, which comes first): try
+  // n follows scripts[n-1], the last one repeating.
+  void Script(const std::string& task, std::vector<FakeAttemptScript> scripts) {
+    scripts_[task] = std::move(scripts);
   }
 
   Result<LaunchedAttempt> Launch(const LaunchRequest& request) override;
