@@ -24,11 +24,13 @@
 
 namespace sluice {
 
+// One attempt of one task instance: (dag, run, task, map index) and its try number.
 struct AttemptKey {
   std::string dag_id;
   std::string run_id;
   std::string task_id;
   int try_number = 1;
+  std::optional<int> map_index;  // none: an unmapped task
   auto operator<=>(const AttemptKey&) const = default;
 };
 

@@ -9,8 +9,10 @@
 namespace sluice {
 
 std::string AttemptPath(const std::string& logs_dir, const AttemptKey& key) {
-  return logs_dir + "/" + key.dag_id + "/" + key.run_id + "/" + key.task_id + "." +
-         std::to_string(key.try_number);
+  std::string path = logs_dir + "/" + key.dag_id + "/" + key.run_id + "/" + key.task_id;
+  // '@' is not allowed in task ids, so TASK@3.1 cannot be read as another task's try.
+  if (key.map_index) path += "@" + std::to_string(*key.map_index);
+  return path + "." + std::to_string(key.try_number);
 }
 
 Planner::Planner(PlannerOptions options) : options_(std::move(options)) {

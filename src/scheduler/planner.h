@@ -52,8 +52,9 @@ struct CommandInput {
   std::string error;             // the driver could not read what was needed
 };
 
-// Where an attempt's files go: DIR/DAG/RUN/TASK.TRY (its log is that path plus ".log"). Flat in
-// the run's folder: a folder per task would cost a mkdir per launch.
+// Where an attempt's files go: DIR/DAG/RUN/TASK.TRY, or DIR/DAG/RUN/TASK@INDEX.TRY for a mapped
+// task instance (its log is that path plus ".log"). Flat in the run's folder: a folder per task
+// would cost a mkdir per launch.
 std::string AttemptPath(const std::string& logs_dir, const AttemptKey& key);
 
 class Planner {

@@ -101,8 +101,7 @@ tasks:
 
   planner_->OnTick(now_);
   d = planner_->TakeDecision();
-  EXPECT_EQ(TaskEvents(d),
-            (std::vector<std::string>{"a:scheduled->queued", "a:queued->running"}));
+  EXPECT_EQ(TaskEvents(d), (std::vector<std::string>{"a:scheduled->queued", "a:queued->running"}));
   EXPECT_EQ(Launched(d), (std::vector<std::string>{"a.1"}));
   ASSERT_EQ(d.writes.attempts.size(), 1u);
   EXPECT_EQ(d.writes.attempts[0].log_path, "/logs/d/" + run_id_ + "/a.1.log");
@@ -202,6 +201,18 @@ TEST_F(PlannerTest, ParallelismHoldsEverythingAndMaxActiveTasksOnlyItsDag) {
   planner_->OnAttemptEnded(Ended("a", 1, 0), now_);
   planner_->OnTick(now_);
   EXPECT_EQ(Launched(planner_->TakeDecision()), (std::vector<std::string>{"b.1"}));
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(AttemptPathTest, NamesTheTaskItsMapIndexAndTry) {
+  EXPECT_EQ(AttemptPath("/h/logs", AttemptKey{"d", "r", "load", 2}), "/h/logs/d/r/load.2");
+  AttemptKey mapped{"d", "r", "load", 1, 3};
+  EXPECT_EQ(AttemptPath("/h/logs", mapped), "/h/logs/d/r/load@3.1");
 }
 
 }  // namespace
