@@ -1,6 +1,9 @@
 // Commands from the CLI (later the API), carried out by the planner because the runs they
 // touch may be in its hands: `trigger`, `pause` and `unpause` were already written to the store
-// by the caller, and the planner brings its memory up to date; `clear` is decided here.
+// by the caller, and the planner brings its memory up to date; `clear`, `kill` and `mark` are
+// decided here. Each command is finished (done or failed, with a message for the caller) in the
+// same decision as its transitions.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "scheduler/planner.h"
@@ -41,6 +44,14 @@ void Planner::OnCommand(const CommandRecord& command, const CommandInput& input,
     bool ok = true;
     done.result = Clear(dag_id, run_id, task_id, downstream, input, &ok);
     if (!ok) done.state = "failed";
+  } else if (command.kind == "kill") {
+    bool ok = true;
+    done.result = KillTask(dag_id, run_id, str("task"), &ok);
+    if (!ok) done.state = "failed";
+  } else if (command.kind == "mark") {
+    bool ok = true;
+    done.result = Mark(dag_id, run_id, str("task"), str("state"), input, &ok);
+    if (!ok) done.state = "failed";
   } else {
     done.state = "failed";
     done.result = "unknown command '" + command.kind + "'";
@@ -65,16 +76,8 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
     *ok = false;
     return "dag '" + dag_id + "' has no task '" + task_id + "'";
   }
-  // Its running attempts are stopped (after the commit); their ends are recorded for the
-  // attempts only.
   for (int i : downstream ? graph->WithDownstream(index) : std::vector<int>{index}) {
-    const std::string& id = graph->task(static_cast<size_t>(i)).id;
-    for (auto& [key, attempt] : attempts_) {
-      if (key.dag_id == dag_id && key.run_id == run_id && key.task_id == id) {
-        attempt.orphaned = true;
-        Kill(key);
-      }
-    }
+    StopAttempts(dag_id, run_id, graph->task(static_cast<size_t>(i)).id);
   }
   // The run as it stands (memory is ahead of the store only by this decision, which commits
   // with the clear), cleared, then taken in again as if loaded.
@@ -106,6 +109,111 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
   std::string list;
   for (const auto& id : cleared) list += (list.empty() ? "" : ", ") + id;
   return "cleared " + std::to_string(cleared.size()) + " task(s): " + list;
+}
+
+// Stops the task's running attempts (after the commit); their ends are recorded for the
+// attempts only, not for the task instance, which a clear or a mark has moved on.
+void Planner::StopAttempts(const std::string& dag_id, const std::string& run_id,
+                           const std::string& task_id) {
+  for (auto& [key, attempt] : attempts_) {
+    if (key.dag_id == dag_id && key.run_id == run_id && key.task_id == task_id) {
+      attempt.orphaned = true;
+      Kill(key);
+    }
+  }
+}
+
+// Stops a running task instance; it ends failed, without a retry, when its attempt has ended.
+std::string Planner::KillTask(const std::string& dag_id, const std::string& run_id,
+                              const std::string& task_id, bool* ok) {
+  auto it = runs_.find({dag_id, run_id});
+  const int index = it == runs_.end() ? -1 : it->second->graph->IndexOf(task_id);
+  const TaskInstanceRecord* ti =
+      index < 0 ? nullptr : &it->second->tasks[static_cast<size_t>(index)].rec;
+  auto attempt =
+      ti ? attempts_.find(AttemptKey{dag_id, run_id, task_id, ti->try_number}) : attempts_.end();
+  if (!ti || ti->state != TaskState::kRunning || attempt == attempts_.end() ||
+      attempt->second.orphaned) {
+    *ok = false;
+    return "task '" + task_id + "' of run '" + run_id + "' of dag '" + dag_id + "' is not running" +
+           (ti ? " (it is " + std::string(TaskStateName(ti->state)) + ")" : "");
+  }
+  attempt->second.killed = true;
+  Kill(attempt->first);
+  return "killing " + task_id + " (try " + std::to_string(ti->try_number) + ")";
+}
+
+// Sets a task instance's state by hand. In an open run it ends (a running attempt is stopped)
+// and its downstream tasks react as to any end; in a finished run, the run's state follows its
+// leaves again. Tasks already ended downstream keep their states (clear them to re-run them).
+std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
+                          const std::string& task_id, const std::string& state_name,
+                          const CommandInput& input, bool* ok) {
+  auto state = ParseTaskState(state_name);
+  if (!state || (*state != TaskState::kSuccess && *state != TaskState::kFailed)) {
+    *ok = false;
+    return "cannot mark a task '" + state_name + "' (use success or failed)";
+  }
+  auto it = runs_.find({dag_id, run_id});
+  if (it == runs_.end()) {
+    if (!input.run) {
+      *ok = false;
+      return "no run '" + run_id + "' of dag '" + dag_id + "'";
+    }
+    // A finished run: the task's new state, and the run's state from its leaves.
+    StoredRun stored = *input.run;
+    auto ti = std::find_if(stored.task_instances.begin(), stored.task_instances.end(),
+                           [&](const TaskInstanceRecord& r) { return r.task_id == task_id; });
+    if (ti == stored.task_instances.end() || ti->state == TaskState::kRemoved) {
+      *ok = false;
+      return "dag '" + dag_id + "' has no task '" + task_id + "' in run '" + run_id + "'";
+    }
+    if (ti->state == *state) return task_id + " is already " + state_name;
+    const TaskState from = ti->state;
+    ti->state = *state;
+    if (!ti->end) ti->end = now_;
+    decision_.writes.events.push_back(
+        TaskStateEvent(now_, *ti, from, "marked " + state_name + " by a user"));
+    decision_.writes.task_instances.push_back(*ti);
+    bool failed = false;
+    for (const auto& r : stored.task_instances) {
+      const int i = stored.graph->IndexOf(r.task_id);
+      if (i < 0 || !stored.graph->is_leaf(static_cast<size_t>(i))) continue;
+      failed = failed || r.state == TaskState::kFailed || r.state == TaskState::kUpstreamFailed;
+    }
+    const RunState run_state = failed ? RunState::kFailed : RunState::kSuccess;
+    if (IsTerminal(stored.run.state) && stored.run.state != run_state) {
+      const std::string from_run = RunStateName(stored.run.state);
+      stored.run.state = run_state;
+      decision_.writes.events.push_back(
+          RunStateEvent(now_, stored.run, from_run, "a task was marked " + state_name));
+      decision_.writes.runs.push_back(stored.run);
+    }
+    return "marked " + task_id + " " + state_name;
+  }
+  ActiveRun& run = *it->second;
+  const int index = run.graph->IndexOf(task_id);
+  if (index < 0) {
+    *ok = false;
+    return "dag '" + dag_id + "' has no task '" + task_id + "' in run '" + run_id + "'";
+  }
+  TaskInstanceRecord& ti = run.tasks[static_cast<size_t>(index)].rec;
+  if (ti.state == *state) return task_id + " is already " + state_name;
+  StopAttempts(dag_id, run_id, task_id);
+  const std::string why = "marked " + state_name + " by a user";
+  if (!IsTerminal(ti.state)) {
+    FinishTask(run, index, *state, why);
+  } else {
+    // Ended already: the new state replaces the old one, and the counts of its downstream
+    // tasks are taken again; those still waiting decide anew.
+    SetTaskState(run, index, *state, why);
+    for (int down : run.graph->downstream(static_cast<size_t>(index))) {
+      RecountUpstream(run, static_cast<size_t>(down));
+      Evaluate(run, down);
+    }
+    MaybeFinishRun(run);
+  }
+  return "marked " + task_id + " " + state_name;
 }
 
 }  // namespace sluice

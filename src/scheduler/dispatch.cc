@@ -168,6 +168,7 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   if (att == attempts_.end()) return;
   AttemptRecord rec = att->second.rec;
   const bool orphaned = att->second.orphaned;
+  const bool killed = att->second.killed;
   AttemptEnded(o.key);
 
   if (o.start.time_since_epoch().count() != 0) rec.start = o.start;
@@ -207,6 +208,11 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
     return;
   }
   const std::string why = DescribeOutcome(o);
+  if (killed) {
+    // Stopped on a user's request: it is not retried.
+    FinishTask(*run, task, TaskState::kFailed, "killed by a user (" + why + ")");
+    return;
+  }
   const std::string jitter_key =
       ti.dag_id + "/" + ti.run_id + "/" + ti.task_id + "/" + std::to_string(ti.try_number);
   auto delay = RetryDelay(*spec, ti.try_number - ti.retry_base, jitter_key);

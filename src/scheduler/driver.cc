@@ -202,7 +202,7 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
     } else if (*rec) {
       input.dag = **rec;
     }
-  } else if ((command.kind == "trigger" || command.kind == "clear") &&
+  } else if ((command.kind == "trigger" || command.kind == "clear" || command.kind == "mark") &&
              !planner_.HoldsRun(dag_id, run_id)) {
     auto run = store_.GetRun(dag_id, run_id);
     if (!run.ok()) {

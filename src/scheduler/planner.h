@@ -167,6 +167,7 @@ class Planner {
   struct RunningAttempt {
     AttemptRecord rec;
     bool orphaned = false;  // its task instance was cleared or removed: record only the attempt
+    bool killed = false;    // a user asked it to stop (`tasks kill`): it fails, no retry
   };
   // The planner's one timer queue: what is due when.
   struct Timer {
@@ -187,6 +188,12 @@ class Planner {
   std::string Clear(const std::string& dag_id, const std::string& run_id,
                     const std::string& task_id, bool downstream, const CommandInput& input,
                     bool* ok);
+  std::string KillTask(const std::string& dag_id, const std::string& run_id,
+                       const std::string& task_id, bool* ok);
+  std::string Mark(const std::string& dag_id, const std::string& run_id, const std::string& task_id,
+                   const std::string& state, const CommandInput& input, bool* ok);
+  void StopAttempts(const std::string& dag_id, const std::string& run_id,
+                    const std::string& task_id);
 
   // Dispatch and outcomes (dispatch.cc).
   void Dispatch();
@@ -209,6 +216,7 @@ class Planner {
   void MaybeFinishRun(ActiveRun& run);
   void RebindRun(ActiveRun& run, DagGraphPtr graph);
   void MarkRemoved(ActiveRun& run, TaskInstanceRecord& ti);
+  void RecountUpstream(ActiveRun& run, size_t task);
   std::optional<TaskState> PreviousState(const ActiveRun& run, const std::string& task_id) const;
   void RecheckDependsOnPast(const std::string& dag_id);
   void ForgetReady(const RunKey& key);

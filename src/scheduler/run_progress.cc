@@ -95,18 +95,22 @@ void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
   // Removed task instances loaded from the store are recorded as removed once.
   for (auto& ti : run.removed) MarkRemoved(run, ti);
   run.unfinished = 0;
-  for (auto& slot : run.tasks) {
-    slot.counts = UpstreamCounts();
-  }
   for (size_t i = 0; i < run.tasks.size(); ++i) {
-    run.tasks[i].counts.total = static_cast<int>(graph->upstream(i).size());
-    for (int up : graph->upstream(i)) {
-      TaskState s = run.tasks[static_cast<size_t>(up)].rec.state;
-      if (IsTerminal(s)) run.tasks[i].counts.Add(s);
-    }
+    RecountUpstream(run, i);
     if (!IsTerminal(run.tasks[i].rec.state)) ++run.unfinished;
   }
   if (graph_changed && run.rec.state == RunState::kRunning) Reactivate(run);
+}
+
+// Counts how `task`'s upstream tasks ended, from their states now.
+void Planner::RecountUpstream(ActiveRun& run, size_t task) {
+  UpstreamCounts& counts = run.tasks[task].counts;
+  counts = UpstreamCounts();
+  counts.total = static_cast<int>(run.graph->upstream(task).size());
+  for (int up : run.graph->upstream(task)) {
+    const TaskState s = run.tasks[static_cast<size_t>(up)].rec.state;
+    if (IsTerminal(s)) counts.Add(s);
+  }
 }
 
 void Planner::MarkRemoved(ActiveRun&, TaskInstanceRecord& ti) {

@@ -84,18 +84,26 @@ class SchedulerTest : public ::testing::Test {
     return out;
   }
 
-  // Enqueues a command as the CLI does and turns until the scheduler has handled it.
-  void Command(const std::string& kind, const std::string& args_json) {
+  // Enqueues a command as the CLI does, turns until the scheduler has handled it, and returns
+  // it as finished (state and result).
+  CommandRecord SendCommand(const std::string& kind, const std::string& args_json) {
     CommandRecord c;
     c.created = clock_.Now();
     c.kind = kind;
     c.args_json = args_json;
     auto id = store_->EnqueueCommand(c);
-    ASSERT_TRUE(id.ok()) << id.status().message();
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    if (!id.ok()) return c;
     RunUntil(clock_.Now() + command_poll_interval_ + std::chrono::seconds(1));
     auto done = store_->GetCommand(*id);
-    ASSERT_TRUE(done.ok() && done->has_value());
-    ASSERT_EQ((*done)->state, "done") << (*done)->result;
+    EXPECT_TRUE(done.ok() && done->has_value());
+    return done.ok() && done->has_value() ? **done : c;
+  }
+
+  // SendCommand, which must succeed.
+  void Command(const std::string& kind, const std::string& args_json) {
+    CommandRecord done = SendCommand(kind, args_json);
+    ASSERT_EQ(done.state, "done") << done.result;
   }
 
   // Pause or unpause as `sluice dags pause` does: the flag in the store, then a command.

@@ -1,0 +1,101 @@
+// Commands a user sends to a running scheduler (through the commands table, as the CLI does):
+// kill and mark, with their messages. Clear, pause and trigger: scheduler_controls_test.cc.
+#include "scheduler/scheduler_fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+class CommandsTest : public SchedulerTest {
+ protected:
+  void SetUp() override {
+    SchedulerTest::SetUp();
+    command_poll_interval_ = seconds(10);
+    source_.Set("/dags/k.yaml", R"(
+dag: k
+tasks:
+  slow: {run: "x", retries: 3, retry_delay: 1m}
+  after: {run: "x", needs: [slow]}
+)");
+    executor_.Script("slow", {{minutes(30), 0}});
+    StartScheduler();
+    run_id_ = *scheduler_->TriggerRun("k", "{}");
+    RunUntil(T("2025-01-06T12:01:00Z"));
+    ASSERT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));
+  }
+  std::string Args(const std::string& task, const std::string& extra = "") {
+    return R"({"dag":"k","run":")" + run_id_ + R"(","task":")" + task + "\"" + extra + "}";
+  }
+  std::string run_id_;
+};
+
+TEST_F(CommandsTest, KillStopsARunningTaskWhichFailsWithoutARetry) {
+  CommandRecord done = SendCommand("kill", Args("slow"));
+  EXPECT_EQ(done.state, "done");
+  EXPECT_EQ(done.result, "killing slow (try 1)");
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  auto states = TaskStates("k", run_id_);
+  EXPECT_EQ(states["slow"], (State{"failed", 1}));
+  EXPECT_EQ(states["after"], (State{"upstream_failed", 0}));
+  EXPECT_EQ(RunStateName(OnlyRun("k").state), std::string("failed"));
+  auto attempts = *store_->ListAttempts("k", run_id_, "slow");
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].signal, 15);
+  bool reason = false;
+  for (const auto& e : *store_->ListEvents(0, 1000)) {
+    reason = reason || (e.task_id == "slow" && e.to == "failed" &&
+                        e.detail == "killed by a user (killed by signal 15)");
+  }
+  EXPECT_TRUE(reason) << "the failure says a user killed it";
+}
+
+TEST_F(CommandsTest, KillOfATaskThatIsNotRunningFailsAndSaysWhy) {
+  CommandRecord done = SendCommand("kill", Args("after"));
+  EXPECT_EQ(done.state, "failed");
+  EXPECT_EQ(done.result,
+            "task 'after' of run '" + run_id_ + "' of dag 'k' is not running (it is none)");
+  done = SendCommand("kill", R"({"dag":"k","run":"nope","task":"slow"})");
+  EXPECT_EQ(done.result, "task 'slow' of run 'nope' of dag 'k' is not running");
+  EXPECT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));
+}
+
+TEST_F(CommandsTest, MarkSuccessStopsTheAttemptAndLetsDownstreamRun) {
+  CommandRecord done = SendCommand("mark", Args("slow", R"(,"state":"success")"));
+  EXPECT_EQ(done.state, "done") << done.result;
+  EXPECT_EQ(done.result, "marked slow success");
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  auto states = TaskStates("k", run_id_);
+  EXPECT_EQ(states["slow"], (State{"success", 1}));
+  EXPECT_EQ(states["after"], (State{"success", 1}));
+  EXPECT_EQ(RunStateName(OnlyRun("k").state), std::string("success"));
+  EXPECT_EQ(store_->ListAttempts("k", run_id_, "slow")->at(0).signal, 15);
+}
+
+TEST_F(CommandsTest, MarkInAFinishedRunChangesTheRunByItsLeaves) {
+  ASSERT_EQ(SendCommand("kill", Args("slow")).state, "done");
+  RunUntil(T("2025-01-06T13:00:00Z"));
+  ASSERT_EQ(RunStateName(OnlyRun("k").state), std::string("failed"));
+  // `after` is the leaf: marking it success makes the run a success; `slow` stays failed.
+  CommandRecord done = SendCommand("mark", Args("after", R"(,"state":"success")"));
+  EXPECT_EQ(done.result, "marked after success");
+  auto states = TaskStates("k", run_id_);
+  EXPECT_EQ(states["slow"], (State{"failed", 1}));
+  EXPECT_EQ(states["after"], (State{"success", 0}));
+  EXPECT_EQ(RunStateName(OnlyRun("k").state), std::string("success"));
+  EXPECT_EQ(SendCommand("mark", Args("after", R"(,"state":"success")")).result,
+            "after is already success");
+}
+
+TEST_F(CommandsTest, MarkRefusesOtherStatesAndUnknownTasks) {
+  CommandRecord done = SendCommand("mark", Args("slow", R"(,"state":"skipped")"));
+  EXPECT_EQ(done.state, "failed");
+  EXPECT_EQ(done.result, "cannot mark a task 'skipped' (use success or failed)");
+  done = SendCommand("mark", Args("nope", R"(,"state":"failed")"));
+  EXPECT_EQ(done.result, "dag 'k' has no task 'nope' in run '" + run_id_ + "'");
+  EXPECT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));
+}
+
+}  // namespace
+}  // namespace sluice::testing
