@@ -32,54 +32,52 @@ std::string ErrorsJson(const std::vector<std::string>& errors) {
 void Planner::OnDagFileChanged(const DagFileChange& change,
                                const std::set<std::string>& stored_versions, TimePoint now) {
   now_ = now;
-  {
-    const std::string& path = change.path;
-    std::vector<std::string> previous = file_dags_[path];
-    std::vector<std::string> errors;
-    for (const auto& d : change.loaded.errors) errors.push_back(d.ToString());
-    std::vector<std::string> now_defined;
-    if (!change.deleted && change.loaded.ok()) {
-      for (const auto& spec : change.loaded.dags) {
-        auto it = dags_.find(spec.id);
-        if (it != dags_.end() && it->second.graph && !it->second.rec.deleted &&
-            it->second.rec.file != path) {
-          errors.push_back(path + ":1:1: error: dag '" + spec.id + "' is already defined in " +
-                           it->second.rec.file);
-          continue;
-        }
-        now_defined.push_back(spec.id);
-      }
-    }
-    if (change.deleted) {
-      file_errors_.erase(path);
-      file_dags_.erase(path);
-    } else {
-      file_errors_[path] = errors;
-    }
-    if (!change.deleted && !change.loaded.ok()) {
-      // A broken file keeps its DAGs' last good versions running; the errors are recorded.
-      for (const auto& id : previous) {
-        dags_[id].rec.errors_json = ErrorsJson(errors);
-        dirty_dags_.insert(id);
-      }
-      return;
-    }
+  const std::string& path = change.path;
+  std::vector<std::string> previous = file_dags_[path];
+  std::vector<std::string> errors;
+  for (const auto& d : change.loaded.errors) errors.push_back(d.ToString());
+  std::vector<std::string> now_defined;
+  if (!change.deleted && change.loaded.ok()) {
     for (const auto& spec : change.loaded.dags) {
-      if (std::find(now_defined.begin(), now_defined.end(), spec.id) != now_defined.end()) {
-        ApplyDagVersion(spec, path, stored_versions.count(spec.id + "@" + spec.hash) > 0);
+      auto it = dags_.find(spec.id);
+      if (it != dags_.end() && it->second.graph && !it->second.rec.deleted &&
+          it->second.rec.file != path) {
+        errors.push_back(path + ":1:1: error: dag '" + spec.id + "' is already defined in " +
+                         it->second.rec.file);
+        continue;
       }
+      now_defined.push_back(spec.id);
     }
-    for (const auto& id : previous) {
-      if (std::find(now_defined.begin(), now_defined.end(), id) != now_defined.end()) continue;
-      auto& dag = dags_[id];
-      if (dag.rec.file != path) continue;
-      // Its file is gone (or no longer defines it): no new runs; open runs finish.
-      dag.rec.deleted = true;
-      dirty_dags_.insert(id);
-      OnDagScheduleChanged(id);
-    }
-    if (!change.deleted) file_dags_[path] = now_defined;
   }
+  if (change.deleted) {
+    file_errors_.erase(path);
+    file_dags_.erase(path);
+  } else {
+    file_errors_[path] = errors;
+  }
+  if (!change.deleted && !change.loaded.ok()) {
+    // A broken file keeps its DAGs' last good versions running; the errors are recorded.
+    for (const auto& id : previous) {
+      dags_[id].rec.errors_json = ErrorsJson(errors);
+      dirty_dags_.insert(id);
+    }
+    return;
+  }
+  for (const auto& spec : change.loaded.dags) {
+    if (std::find(now_defined.begin(), now_defined.end(), spec.id) != now_defined.end()) {
+      ApplyDagVersion(spec, path, stored_versions.count(spec.id + "@" + spec.hash) > 0);
+    }
+  }
+  for (const auto& id : previous) {
+    if (std::find(now_defined.begin(), now_defined.end(), id) != now_defined.end()) continue;
+    auto& dag = dags_[id];
+    if (dag.rec.file != path) continue;
+    // Its file is gone (or no longer defines it): no new runs; open runs finish.
+    dag.rec.deleted = true;
+    dirty_dags_.insert(id);
+    OnDagScheduleChanged(id);
+  }
+  if (!change.deleted) file_dags_[path] = now_defined;
 }
 
 void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool stored) {
