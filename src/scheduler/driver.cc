@@ -265,8 +265,7 @@ Result<RunOutcomes> Driver::ReadOutcomes(const RunRecord& run) {
 // logical date, and the newest at or before it (ClosedRuns). Read once per DAG per process.
 Status Driver::TrackClosedRuns(const std::string& dag_id, bool scheduled) {
   if (planner_.TracksClosedRuns(dag_id)) return Status::Ok();
-  const std::optional<TimePoint> floor =
-      scheduled ? planner_.LastScheduled(dag_id) : std::optional<TimePoint>(TimePoint::max());
+  const std::optional<TimePoint> floor = planner_.ClosedRunsFloor(dag_id, scheduled);
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.states = {RunState::kSuccess, RunState::kFailed};

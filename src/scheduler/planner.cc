@@ -46,13 +46,18 @@ void Planner::NoteLaunched(const AttemptKey& key, int64_t pid) {
   if (it != attempts_.end()) it->second.rec.pid = pid;
 }
 
-std::optional<TimePoint> Planner::ClosedRunsFloor(const std::string& dag_id) const {
-  auto it = dags_.find(dag_id);
-  if (it == dags_.end()) return std::nullopt;
+std::optional<TimePoint> Planner::ClosedRunsFloor(const std::string& dag_id, bool scheduled) const {
   // A DAG without a schedule only gets manual runs, at the current time: the newest closed run
   // is the only one a later run can follow.
-  if (it->second.graph && !it->second.graph->timetable()) return TimePoint::max();
-  return it->second.rec.last_scheduled;
+  if (!scheduled) return TimePoint::max();
+  return LastScheduled(dag_id);
+}
+
+std::optional<TimePoint> Planner::ClosedRunsFloor(const std::string& dag_id) const {
+  auto it = dags_.find(dag_id);
+  const bool scheduled =
+      it == dags_.end() || !it->second.graph || it->second.graph->timetable() != nullptr;
+  return ClosedRunsFloor(dag_id, scheduled);
 }
 
 void Planner::RecoverAttempt(const AttemptRecord& stored, const Status& adopted, TimePoint now) {

@@ -123,6 +123,9 @@ class Planner {
   bool TracksClosedRuns(const std::string& dag_id) const { return closed_.Tracks(dag_id); }
   // The logical date of `dag_id`'s newest scheduled run.
   std::optional<TimePoint> LastScheduled(const std::string& dag_id) const;
+  // What ClosedRuns keeps for `dag_id`: runs after this floor, and the newest at or before it.
+  // `scheduled`: the DAG has a schedule (without one, later runs are manual runs at "now").
+  std::optional<TimePoint> ClosedRunsFloor(const std::string& dag_id, bool scheduled) const;
   // Errors of the DAG files as last seen, by file.
   const std::map<std::string, std::vector<std::string>>& file_errors() const {
     return file_errors_;
