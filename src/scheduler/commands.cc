@@ -4,6 +4,7 @@
 // decided here. Each command is finished (done or failed, with a message for the caller) in the
 // same decision as its transitions.
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "scheduler/planner.h"
@@ -79,29 +80,46 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
   for (int i : downstream ? graph->WithDownstream(index) : std::vector<int>{index}) {
     StopAttempts(dag_id, run_id, graph->task(static_cast<size_t>(i)).id);
   }
-  // The run as it stands (memory is ahead of the store only by this decision, which commits
-  // with the clear), cleared, then taken in again as if loaded.
+  // The run as it stands, cleared, then taken in again as if loaded. What the store holds
+  // stays what it held before: the cleared records are written with this decision, as
+  // transitions from those states.
   StoredRun stored;
+  std::map<std::string, std::optional<TaskState>> stored_states;
+  std::optional<RunState> run_stored;
   if (held) {
     stored.run = held->rec;
     stored.graph = held->graph;
     stored.previous = held->previous;
-    for (const auto& slot : held->tasks) stored.task_instances.push_back(slot.rec);
-    for (const auto& ti : held->removed) stored.task_instances.push_back(ti);
+    for (const auto* slots : {&held->tasks, &held->removed}) {
+      for (const auto& slot : *slots) {
+        stored.task_instances.push_back(slot.rec);
+        stored_states[slot.rec.task_id] = slot.stored;
+      }
+    }
+    run_stored = held->stored;
     ForgetReady({dag_id, run_id});
     if (held->rec.state == RunState::kRunning) --dags_[dag_id].running_runs;
     runs_.erase(it);
   } else {
     stored = *input.run;
+    for (const auto& ti : stored.task_instances) stored_states[ti.task_id] = ti.state;
+    run_stored = stored.run.state;
   }
   std::vector<std::string> cleared;
   WriteBatch writes = ClearTaskInstances(*stored.graph, stored.run, stored.task_instances, task_id,
                                          downstream, now_, &cleared);
   for (auto& e : writes.events) decision_.writes.events.push_back(std::move(e));
-  for (auto& ti : writes.task_instances) decision_.writes.task_instances.push_back(std::move(ti));
-  for (auto& r : writes.runs) decision_.writes.runs.push_back(std::move(r));
   LoadRun(std::move(stored));
   ActiveRun& run = *runs_[{dag_id, run_id}];
+  run.stored = run_stored;
+  for (auto* slots : {&run.tasks, &run.removed}) {
+    for (auto& slot : *slots) {
+      auto known = stored_states.find(slot.rec.task_id);
+      slot.stored = known == stored_states.end() ? std::nullopt : known->second;
+    }
+  }
+  for (const auto& id : cleared) MarkDirty(run, id);
+  if (!writes.runs.empty()) MarkRunDirty(run);
   const DagEntry& dag = dags_[dag_id];
   if (dag.graph && dag.graph != run.graph) RebindRun(run, dag.graph);
   if (run.rec.state == RunState::kRunning) StartRun(run);

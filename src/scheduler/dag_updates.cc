@@ -163,7 +163,7 @@ void Planner::CreateDueRun(const std::string& dag_id) {
   auto tis = run_batch.task_instances;
   if (runs_.count({dag_id, run.run_id}) == 0) {
     Append(decision_.writes, std::move(run_batch));
-    AddRun(std::move(run), std::move(tis), dag.graph);
+    AddRun(std::move(run), std::move(tis), dag.graph, /*stored=*/false);
   }
   dag.rec.last_scheduled = window->logical_date;
   closed_.Prune(dag_id, ClosedRunsFloor(dag_id));
@@ -190,7 +190,8 @@ Result<std::string> Planner::Trigger(const std::string& dag_id, const std::strin
   auto tis = run_batch.task_instances;
   Append(decision_.writes, std::move(run_batch));
   std::string run_id = run.run_id;
-  AddRun(std::move(run), std::move(tis), it->second.graph)->previous = std::move(previous);
+  AddRun(std::move(run), std::move(tis), it->second.graph, /*stored=*/false)->previous =
+      std::move(previous);
   AdmitRuns(dag_id);
   return run_id;
 }

@@ -26,8 +26,8 @@ void Planner::LoadDag(const DagRecord& rec) { dags_[rec.dag_id].rec = rec; }
 
 void Planner::LoadRun(StoredRun stored) {
   versions_[stored.run.dag_id + "@" + stored.run.dag_hash] = stored.graph;
-  ActiveRun* run =
-      AddRun(std::move(stored.run), std::move(stored.task_instances), std::move(stored.graph));
+  ActiveRun* run = AddRun(std::move(stored.run), std::move(stored.task_instances),
+                          std::move(stored.graph), /*stored=*/true);
   run->previous = std::move(stored.previous);
 }
 
@@ -184,15 +184,19 @@ Decision Planner::TakeDecision() {
   // A finished run leaves memory once its final state is in the writes; dropping it may admit
   // the next queued run of its DAG, whose start belongs in the same commit.
   for (;;) {
-    for (const auto& [key, task] : dirty_tasks_) {
+    for (const auto& [key, task_id] : dirty_tasks_) {
       auto it = runs_.find(key);
-      if (it == runs_.end()) continue;
-      decision_.writes.task_instances.push_back(it->second->tasks[static_cast<size_t>(task)].rec);
+      TaskSlot* slot = it == runs_.end() ? nullptr : FindSlot(*it->second, task_id);
+      if (!slot) continue;
+      decision_.writes.task_instances.push_back(slot->rec);
+      slot->stored = slot->rec.state;
     }
     dirty_tasks_.clear();
     for (const auto& key : dirty_runs_) {
       auto it = runs_.find(key);
-      if (it != runs_.end()) decision_.writes.runs.push_back(it->second->rec);
+      if (it == runs_.end()) continue;
+      decision_.writes.runs.push_back(it->second->rec);
+      it->second->stored = it->second->rec.state;
     }
     dirty_runs_.clear();
     if (finished_runs_.empty()) break;
@@ -219,7 +223,11 @@ Decision Planner::TakeDecision() {
 }
 
 void Planner::MarkDirty(ActiveRun& run, int task) {
-  dirty_tasks_.insert({{run.rec.dag_id, run.rec.run_id}, task});
+  MarkDirty(run, run.tasks[static_cast<size_t>(task)].rec.task_id);
+}
+
+void Planner::MarkDirty(ActiveRun& run, const std::string& task_id) {
+  dirty_tasks_.insert({{run.rec.dag_id, run.rec.run_id}, task_id});
 }
 
 void Planner::MarkRunDirty(ActiveRun& run) { dirty_runs_.insert({run.rec.dag_id, run.rec.run_id}); }

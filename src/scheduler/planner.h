@@ -137,14 +137,18 @@ class Planner {
     TaskInstanceRecord rec;
     UpstreamCounts counts;
     bool waiting_on_past = false;
+    // The state the store holds, which a write of this task instance expects to find there;
+    // none while it is not written yet.
+    std::optional<TaskState> stored;
   };
   struct ActiveRun {
     RunRecord rec;
+    std::optional<RunState> stored;  // the run's state in the store; none: not written yet
     DagGraphPtr graph;
-    std::vector<TaskSlot> tasks;              // by graph index
-    std::vector<TaskInstanceRecord> removed;  // task instances no longer in the graph
-    std::optional<RunOutcomes> previous;      // for depends_on_past, when loaded from the store
-    int unfinished = 0;                       // tasks not in a terminal state
+    std::vector<TaskSlot> tasks;          // by graph index
+    std::vector<TaskSlot> removed;        // task instances no longer in the graph
+    std::optional<RunOutcomes> previous;  // for depends_on_past, when loaded from the store
+    int unfinished = 0;                   // tasks not in a terminal state
     // Template values shared by the run's attempts, built at its first launch for
     // `launch_template_graph`; rebuilt when the run moves to another DAG version, whose params
     // or zone may differ.
@@ -208,7 +212,11 @@ class Planner {
   void FireRetry(const Timer& timer);
 
   // Runs and readiness (run_progress.cc).
-  ActiveRun* AddRun(RunRecord run, std::vector<TaskInstanceRecord> tis, DagGraphPtr graph);
+  // Takes charge of a run. `stored`: the records are as the store holds them (else they are
+  // new, written with this decision).
+  ActiveRun* AddRun(RunRecord run, std::vector<TaskInstanceRecord> tis, DagGraphPtr graph,
+                    bool stored);
+  TaskSlot* FindSlot(ActiveRun& run, const std::string& task_id);
   void DropRun(const RunKey& key);
   void StartRun(ActiveRun& run);
   void Reactivate(ActiveRun& run);
@@ -218,13 +226,14 @@ class Planner {
   void FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
   void MaybeFinishRun(ActiveRun& run);
   void RebindRun(ActiveRun& run, DagGraphPtr graph);
-  void MarkRemoved(ActiveRun& run, TaskInstanceRecord& ti);
+  void MarkRemoved(ActiveRun& run, TaskSlot& slot);
   void RecountUpstream(ActiveRun& run, size_t task);
   std::optional<TaskState> PreviousState(const ActiveRun& run, const std::string& task_id) const;
   void RecheckDependsOnPast(const std::string& dag_id);
   void ForgetReady(const RunKey& key);
   std::optional<TimePoint> ClosedRunsFloor(const std::string& dag_id) const;
   void MarkDirty(ActiveRun& run, int task);
+  void MarkDirty(ActiveRun& run, const std::string& task_id);
   void MarkRunDirty(ActiveRun& run);
   // Queues `rec` for this decision; a later version of the same attempt replaces it.
   void RecordAttempt(const AttemptRecord& rec);
@@ -249,7 +258,8 @@ class Planner {
   ClosedRuns closed_;
 
   Decision decision_;
-  std::set<std::pair<RunKey, int>> dirty_tasks_;
+  // By task id, not index: a run re-bound to a new DAG version lays its tasks out anew.
+  std::set<std::pair<RunKey, std::string>> dirty_tasks_;
   std::set<RunKey> dirty_runs_;
   std::set<std::string> dirty_dags_;
   std::map<AttemptKey, AttemptRecord> attempt_writes_;  // attempts changed in this decision

@@ -9,20 +9,24 @@
 namespace sluice {
 
 Planner::ActiveRun* Planner::AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis,
-                                    DagGraphPtr graph) {
+                                    DagGraphPtr graph, bool stored) {
   auto run = std::make_unique<ActiveRun>();
   run->rec = std::move(rec);
+  if (stored) run->stored = run->rec.state;
   run->graph = graph;
   run->tasks.resize(graph->size());
   std::vector<bool> present(graph->size(), false);
   for (auto& ti : tis) {
-    int i = graph->IndexOf(ti.task_id);
+    TaskSlot slot;
+    if (stored) slot.stored = ti.state;
+    slot.rec = std::move(ti);
+    int i = graph->IndexOf(slot.rec.task_id);
     if (i < 0) {
-      run->removed.push_back(std::move(ti));
+      run->removed.push_back(std::move(slot));
       continue;
     }
     present[static_cast<size_t>(i)] = true;
-    run->tasks[static_cast<size_t>(i)].rec = std::move(ti);
+    run->tasks[static_cast<size_t>(i)] = std::move(slot);
   }
   for (size_t i = 0; i < graph->size(); ++i) {
     if (present[i]) continue;
@@ -41,6 +45,15 @@ Planner::ActiveRun* Planner::AddRun(RunRecord rec, std::vector<TaskInstanceRecor
   return raw;
 }
 
+Planner::TaskSlot* Planner::FindSlot(ActiveRun& run, const std::string& task_id) {
+  int i = run.graph->IndexOf(task_id);
+  if (i >= 0) return &run.tasks[static_cast<size_t>(i)];
+  for (auto& slot : run.removed) {
+    if (slot.rec.task_id == task_id) return &slot;
+  }
+  return nullptr;
+}
+
 // Recomputes the counters, `unfinished`, and the ready and retry queues of `run` for `graph`.
 // Tasks not in `graph` become removed (a running one is stopped); new tasks start at none.
 void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
@@ -53,7 +66,7 @@ void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
     for (size_t i = 0; i < graph->size(); ++i) {
       int old = run.graph->IndexOf(graph->task(i).id);
       if (old >= 0) {
-        tasks[i].rec = run.tasks[static_cast<size_t>(old)].rec;
+        tasks[i] = std::move(run.tasks[static_cast<size_t>(old)]);
         kept[static_cast<size_t>(old)] = true;
       } else {
         tasks[i].rec.dag_id = key.first;
@@ -62,27 +75,28 @@ void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
         // A task removed earlier and now back starts again, with a full retry budget, but its
         // tries go on from the removed ones: an attempt of the removed task may still be
         // stopping, and a try number (its attempt's key and log) is never used twice.
-        auto back = std::find_if(
-            run.removed.begin(), run.removed.end(),
-            [&](const TaskInstanceRecord& r) { return r.task_id == graph->task(i).id; });
+        auto back = std::find_if(run.removed.begin(), run.removed.end(), [&](const TaskSlot& r) {
+          return r.rec.task_id == graph->task(i).id;
+        });
         if (back != run.removed.end()) {
-          tasks[i].rec.try_number = back->try_number;
-          tasks[i].rec.retry_base = back->try_number;
+          tasks[i].rec.try_number = back->rec.try_number;
+          tasks[i].rec.retry_base = back->rec.try_number;
+          tasks[i].stored = back->stored;  // its row is in the store
           run.removed.erase(back);
         }
       }
     }
     for (size_t i = 0; i < run.graph->size(); ++i) {
       if (kept[i]) continue;
-      TaskInstanceRecord ti = run.tasks[i].rec;
+      TaskSlot slot = std::move(run.tasks[i]);
+      const TaskInstanceRecord& ti = slot.rec;
       AttemptKey akey{ti.dag_id, ti.run_id, ti.task_id, ti.try_number};
       auto att = attempts_.find(akey);
       if (att != attempts_.end()) {
         att->second.orphaned = true;
         Kill(akey);
       }
-      MarkRemoved(run, ti);
-      run.removed.push_back(std::move(ti));
+      run.removed.push_back(std::move(slot));
     }
     run.tasks = std::move(tasks);
     run.graph = graph;
@@ -92,8 +106,8 @@ void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
     }
     for (size_t i = 0; i < run.tasks.size(); ++i) MarkDirty(run, static_cast<int>(i));
   }
-  // Removed task instances loaded from the store are recorded as removed once.
-  for (auto& ti : run.removed) MarkRemoved(run, ti);
+  // Task instances no longer in the graph are recorded as removed, once.
+  for (auto& slot : run.removed) MarkRemoved(run, slot);
   run.unfinished = 0;
   for (size_t i = 0; i < run.tasks.size(); ++i) {
     RecountUpstream(run, i);
@@ -113,13 +127,14 @@ void Planner::RecountUpstream(ActiveRun& run, size_t task) {
   }
 }
 
-void Planner::MarkRemoved(ActiveRun&, TaskInstanceRecord& ti) {
+void Planner::MarkRemoved(ActiveRun& run, TaskSlot& slot) {
+  TaskInstanceRecord& ti = slot.rec;
   if (ti.state == TaskState::kRemoved) return;
   TaskState from = ti.state;
   ti.state = TaskState::kRemoved;
   ti.end = now_;
   decision_.writes.events.push_back(TaskStateEvent(now_, ti, from, "task removed from the dag"));
-  decision_.writes.task_instances.push_back(ti);
+  MarkDirty(run, ti.task_id);
 }
 
 // The ready queue is ordered by priority, so a run's entries are found by a scan; runs are
@@ -276,7 +291,7 @@ void Planner::DropRun(const RunKey& key) {
   const ActiveRun& run = *it->second;
   if (closed_.Tracks(key.first)) {
     RunOutcomes outcomes{run.rec.run_id, run.rec.logical_date, {}};
-    for (const auto& ti : run.removed) outcomes.states[ti.task_id] = ti.state;
+    for (const auto& slot : run.removed) outcomes.states[slot.rec.task_id] = slot.rec.state;
     for (const auto& slot : run.tasks) outcomes.states[slot.rec.task_id] = slot.rec.state;
     closed_.Add(key.first, std::move(outcomes), ClosedRunsFloor(key.first));
   }
@@ -313,8 +328,8 @@ std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
                               std::pair(closed->logical_date, closed->run_id))) {
     int i = open->graph->IndexOf(task_id);
     if (i >= 0) return open->tasks[static_cast<size_t>(i)].rec.state;
-    for (const auto& ti : open->removed) {
-      if (ti.task_id == task_id) return ti.state;
+    for (const auto& slot : open->removed) {
+      if (slot.rec.task_id == task_id) return slot.rec.state;
     }
     return std::nullopt;
   }
