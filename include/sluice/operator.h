@@ -25,7 +25,8 @@ namespace sluice {
 struct SpecEntry;
 
 // One YAML value of a DAG file as an operator sees it while validating: its shape, its text
-// and where it is. A copy made by the loader; it owns its children and refers to nothing.
+// and where it is. A plain value: a copy made by the loader that owns its children and refers to
+// nothing else, so an operator may keep parts of it.
 struct SpecNode {
   enum class Type { kNull, kScalar, kList, kMap };
   Type type = Type::kNull;
@@ -60,12 +61,13 @@ class SpecDiagnostics {
   // Declares the scalar `node` a template (DESIGN.md §2 "Templates"): once the whole DAG is
   // read, the loader checks its `{{ name }}`s against the DAG's variables and params and reports
   // each problem at its place inside the string. Only strings declared here are checked, and a
-  // template that was not checked may fail its attempts. Other than scalars are ignored.
+  // template that was not checked may fail its attempts. A node that is not a scalar is
+  // ignored.
   virtual void Template(const SpecNode& node) = 0;
 };
 
 // Readers for the common shapes, reporting wrong types with the messages the built-in task keys
-// use. Each returns nullopt after reporting an error to `diags`.
+// use. Each returns nullopt after reporting an error to `diags`. Thread-safe (no state).
 // Any scalar, as text: "'KEY' must be a string" (at the key when the value is null).
 std::optional<std::string> ReadSpecString(const SpecEntry& entry, SpecDiagnostics& diags);
 // A list of scalars: "'KEY' must be a list of WHAT" at each item that is not a scalar, or at
@@ -81,12 +83,12 @@ class TemplateRenderer {
  public:
   virtual ~TemplateRenderer() = default;
   // `text` with each `{{ name }}` replaced by its value. Errors: InvalidArgument naming the
-  // problem (a bad expression, an unknown variable), which cannot happen to a string the
-  // operator declared a template at validation, unless the DAG's params changed since.
+  // problem (a bad expression, an unknown variable), which validation rules out for every
+  // string the operator declared a template.
   virtual Result<std::string> Render(std::string_view text) const = 0;
 };
 
-// What the executor starts for one attempt: a process.
+// What the executor starts for one attempt: a process. A plain value.
 struct ProcessCommand {
   // The program and its arguments, not empty; argv[0] is looked up in the task's PATH when it
   // has no '/'. No shell is involved unless argv asks for one.
