@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "operators/builtin.h"
 #include "scheduler/driver.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_executor.h"
@@ -84,6 +85,7 @@ double Median(std::vector<double> v) {
 }  // namespace sluice
 
 int main(int argc, char** argv) {
+  if (!sluice::RegisterBuiltinOperators().ok()) return 1;
   int repeat = 3;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));

@@ -6,6 +6,7 @@
 
 #include <deque>
 
+#include "operators/builtin.h"
 #include "scheduler/driver.h"
 #include "tests/testing/static_dag_source.h"
 #include "tests/testing/temp_dir.h"
@@ -133,4 +134,12 @@ BENCHMARK(BM_Chain5000)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace
 }  // namespace sluice
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // Before any DAG is read: the task kinds are a process-wide registry.
+  if (!sluice::RegisterBuiltinOperators().ok()) return 1;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "commands.h"
+#include "core/operator_registry.h"
 #include "scheduler/dag_graph.h"
 #include "scheduler/run_builder.h"
 #include "time/time_format.h"
@@ -149,10 +150,11 @@ void Show(Invocation& inv, const std::string& ref) {
             << "version:     " << dag->hash << "\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : dag->tasks) {
+    const Operator* op = FindOperator(t.kind);
     rows.push_back({t.id, Join(t.needs, ","), TriggerRuleName(t.trigger), std::to_string(t.retries),
-                    t.kind == TaskKind::kRun ? t.run : Join(t.exec, " ")});
+                    t.kind, op ? op->Describe(t.config) : std::string()});
   }
-  PrintTable({"TASK", "NEEDS", "TRIGGER", "RETRIES", "COMMAND"}, rows);
+  PrintTable({"TASK", "NEEDS", "TRIGGER", "RETRIES", "KIND", "COMMAND"}, rows);
 }
 
 // Makes sure the store knows this version of the DAG (a run refers to it by hash).

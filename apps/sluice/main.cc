@@ -3,9 +3,16 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "operators/builtin.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
+  // Before anything reads a DAG: the task kinds are a process-wide registry.
+  sluice::Status kinds = sluice::RegisterBuiltinOperators();
+  if (!kinds.ok()) {
+    std::fprintf(stderr, "error: %s\n", kinds.message().c_str());
+    return 1;
+  }
   CLI::App app{"Sluice: DAGs of jobs on schedules, run durably.", "sluice"};
   app.require_subcommand(1);
   app.fallthrough();

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "sluice/clock.h"
+#include "sluice/value.h"
 
 namespace sluice {
 
-enum class TaskKind { kRun, kExec };
 enum class RetryBackoff { kFixed, kExponential };
 enum class ScheduleMode { kInterval, kTrigger };
 
@@ -43,11 +43,14 @@ struct SourceLocation {
   bool operator==(const SourceLocation&) const = default;
 };
 
+// A task: its kind and the kind's config, and the keys every task has whatever its kind.
 struct TaskSpec {
   std::string id;
-  TaskKind kind = TaskKind::kRun;
-  std::string run;                 // kRun: a template for `/bin/sh -c`
-  std::vector<std::string> exec;   // kExec: argv templates, no shell
+  // The name of the task's kind, a registered operator (sluice/operator.h): "run", "exec", ...
+  std::string kind;
+  // What the task's kind key held, as its operator validated it: for `run` the shell command (a
+  // string template), for `exec` the argv (a list of string templates).
+  Value config;
   std::vector<std::string> needs;  // upstream task ids, in file order, no duplicates
   TriggerRule trigger = TriggerRule::kAllSuccess;
   int retries = 0;

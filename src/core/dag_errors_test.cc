@@ -127,6 +127,42 @@ TEST(DagErrorsTest, TaskKinds) {
                           "{run: ./step.sh})"));
 }
 
+TEST(DagErrorsTest, KindValues) {
+  EXPECT_THAT(Errors("dag: t\n"
+                     "tasks:\n"
+                     "  a: {run: \"  \"}\n"
+                     "  b: {run: [x]}\n"
+                     "  c: {run: }\n"
+                     "  d: {exec: []}\n"
+                     "  e: {exec: ls}\n"
+                     "  f:\n"
+                     "    exec:\n"
+                     "  g: {exec: [ls, ~, {x: 1}]}\n"),
+              ElementsAre("d.yaml:3:12: error: 'run' is empty (give the shell command to run)",
+                          "d.yaml:4:12: error: 'run' must be a string",
+                          "d.yaml:5:7: error: 'run' must be a string",
+                          "d.yaml:6:13: error: 'exec' is empty (give the program and its "
+                          "arguments)",
+                          "d.yaml:7:13: error: 'exec' must be a list of strings (the argv)",
+                          "d.yaml:9:5: error: 'exec' must be a list of strings (the argv)",
+                          "d.yaml:10:18: error: 'exec' must be a list of strings (the argv)",
+                          "d.yaml:10:21: error: 'exec' must be a list of strings (the argv)"));
+}
+
+TEST(DagErrorsTest, KindKeysOutsideTasks) {
+  EXPECT_THAT(Errors("dag: t\n"
+                     "run: x\n"
+                     "defaults: {exec: [], exce: [ls]}\n"
+                     "tasks: {a: {run: x}, b: {run: y}, c: {rnu: z}}\n"),
+              ElementsAre("d.yaml:2:1: error: 'run' is a task key: put it under 'defaults' to "
+                          "apply it to every task, or under a task",
+                          "d.yaml:3:18: error: 'exec' is empty (give the program and its "
+                          "arguments)",
+                          "d.yaml:3:22: error: unknown key 'exce' (did you mean 'exec'?)",
+                          "d.yaml:4:35: error: task 'c' has no command (add 'run' or 'exec')",
+                          "d.yaml:4:39: error: unknown key 'rnu' (did you mean 'run'?)"));
+}
+
 TEST(DagErrorsTest, IdsAndRequiredKeys) {
   EXPECT_THAT(Errors("description: no id\n"
                      "tasks:\n"

@@ -56,7 +56,8 @@ TEST(DagGeneratorTest, JsonListOnStdout) {
   ASSERT_TRUE(f.ok()) << Errors(f)[0];
   ASSERT_EQ(f.dags.size(), 2u);
   EXPECT_EQ(f.dags[0].id, "j1");
-  EXPECT_EQ(f.dags[0].tasks[0].kind, TaskKind::kExec);
+  EXPECT_EQ(f.dags[0].tasks[0].kind, "exec");
+  EXPECT_EQ(f.dags[0].tasks[0].config, Value::FromList({Value("ls")}));
   EXPECT_EQ(f.dags[1].id, "j2");
 }
 

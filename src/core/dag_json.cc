@@ -1,13 +1,16 @@
 #include "core/dag_json.h"
 
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/dag_loader.h"
+#include "core/operator_registry.h"
 #include "time/duration.h"
 #include "time/time_format.h"
 #include "time/time_zone.h"
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace sluice {
 namespace {
@@ -48,12 +51,82 @@ std::optional<TimePoint> OptionalTimeFrom(const json& j) {
   return *t;
 }
 
+json ValueJson(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kNull:
+      return nullptr;
+    case Value::Type::kBool:
+      return *v.AsBool();
+    case Value::Type::kInt:
+      return *v.AsInt();
+    case Value::Type::kDouble:
+      return *v.AsDouble();
+    case Value::Type::kString:
+      return *v.AsString();
+    case Value::Type::kList: {
+      json items = json::array();
+      for (const Value& item : *v.AsList()) items.push_back(ValueJson(item));
+      return items;
+    }
+    case Value::Type::kMap: {
+      json entries = json::object();
+      for (const auto& [key, item] : *v.AsMap()) entries[key] = ValueJson(item);
+      return entries;
+    }
+  }
+  return nullptr;
+}
+
+// Deep enough for any config; deeper is not a version this program wrote.
+constexpr int kMaxValueDepth = 64;
+
+Value ValueFrom(const json& j, int depth = 0) {
+  if (depth > kMaxValueDepth) throw std::invalid_argument("a task config is nested too deeply");
+  switch (j.type()) {
+    case json::value_t::boolean:
+      return Value(j.get<bool>());
+    case json::value_t::number_integer:
+      return Value(j.get<int64_t>());
+    case json::value_t::number_unsigned:
+      // nlohmann reads every non-negative integer as unsigned.
+      if (j.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        throw std::invalid_argument("an integer in a task config is out of range");
+      }
+      return Value(j.get<int64_t>());
+    case json::value_t::number_float:
+      return Value(j.get<double>());
+    case json::value_t::string:
+      return Value(j.get<std::string>());
+    case json::value_t::array: {
+      std::vector<Value> items;
+      for (const json& item : j) items.push_back(ValueFrom(item, depth + 1));
+      return Value::FromList(std::move(items));
+    }
+    case json::value_t::object: {
+      Value::Entries entries;
+      for (const auto& [key, item] : j.items())
+        entries.emplace_back(key, ValueFrom(item, depth + 1));
+      return Value::FromMap(std::move(entries));
+    }
+    default:
+      return Value();
+  }
+}
+
+// Before task kinds were open, every task's JSON carried the fields of both built-in kinds, the
+// one it did not use empty (`"run":""` in an exec task, `"exec":[]` in a run task). Writing
+// that empty field still keeps the canonical JSON, and so the hash that names the version, of
+// every DAG made of those kinds exactly as it was: an upgrade stores no new version. Readers
+// ignore the field. A frozen list: no other kind has one, and adding a kind does not touch it.
+void AddPreOpenKindsField(const TaskSpec& t, json& j) {
+  if (t.kind == "run" && !j.contains("exec")) j["exec"] = json::array();
+  if (t.kind == "exec" && !j.contains("run")) j["run"] = "";
+}
+
 json TaskJson(const TaskSpec& t) {
   json j = json::object();
   j["id"] = t.id;
-  j["kind"] = t.kind == TaskKind::kRun ? "run" : "exec";
-  j["run"] = t.run;
-  j["exec"] = t.exec;
+  j["kind"] = t.kind;
   j["needs"] = t.needs;
   j["trigger"] = TriggerRuleName(t.trigger);
   j["retries"] = t.retries;
@@ -72,17 +145,25 @@ json TaskJson(const TaskSpec& t) {
   j["on_success"] = t.on_success;
   j["location"] = {
       {"file", t.location.file}, {"line", t.location.line}, {"column", t.location.column}};
+  // The config under the kind's name, as the file wrote it: `"run": "./x.sh"`. A registered
+  // kind's name is never one of the fields above (RegisterOperator); a spec made in memory with
+  // such a kind still gets total JSON, which DagFromJson rejects.
+  if (!t.kind.empty() && !j.contains(t.kind)) j[t.kind] = ValueJson(t.config);
+  AddPreOpenKindsField(t, j);
   return j;
 }
 
 TaskSpec TaskFrom(const json& j) {
   TaskSpec t;
   t.id = j.at("id").get<std::string>();
-  std::string kind = j.at("kind").get<std::string>();
-  if (kind != "run" && kind != "exec") throw std::invalid_argument("unknown task kind " + kind);
-  t.kind = kind == "run" ? TaskKind::kRun : TaskKind::kExec;
-  t.run = j.at("run").get<std::string>();
-  t.exec = j.at("exec").get<std::vector<std::string>>();
+  t.kind = j.at("kind").get<std::string>();
+  if (FindOperator(t.kind) == nullptr) {
+    std::string known = Join(OperatorKinds(), ", ");
+    throw std::invalid_argument(
+        "task '" + t.id + "' has unknown kind '" + t.kind + "' (" +
+        (known.empty() ? "no task kinds are registered" : "this program knows " + known) + ")");
+  }
+  t.config = ValueFrom(j.at(t.kind));
   t.needs = j.at("needs").get<std::vector<std::string>>();
   auto rule = ParseTriggerRule(j.at("trigger").get<std::string>());
   if (!rule) throw std::invalid_argument("unknown trigger rule");

@@ -101,8 +101,8 @@ TEST(DagLoaderTest, FullSpecReadsEveryKey) {
   ASSERT_EQ(d.tasks.size(), 4u);
   const TaskSpec& bbg = d.tasks[0];
   EXPECT_EQ(bbg.id, "fetch_bbg");
-  EXPECT_EQ(bbg.kind, TaskKind::kRun);
-  EXPECT_EQ(bbg.run, "./bin/fetch --vendor bbg --date {{ ds }}");
+  EXPECT_EQ(bbg.kind, "run");
+  EXPECT_EQ(bbg.config, Value("./bin/fetch --vendor bbg --date {{ ds }}"));
   EXPECT_THAT(bbg.needs, IsEmpty());
   EXPECT_EQ(bbg.trigger, TriggerRule::kAllSuccess);
   EXPECT_EQ(bbg.retries, 3);  // from defaults
@@ -118,10 +118,10 @@ TEST(DagLoaderTest, FullSpecReadsEveryKey) {
   EXPECT_EQ(bbg.location, (SourceLocation{"/dags/prices.yaml", 26, 3}));
 
   const TaskSpec& rfn = d.tasks[1];
-  EXPECT_EQ(rfn.kind, TaskKind::kExec);
-  EXPECT_THAT(rfn.exec, ElementsAre("./bin/fetch", "--vendor", "rfn", "--date", "{{ ds }}"));
+  EXPECT_EQ(rfn.kind, "exec");
+  EXPECT_EQ(rfn.config, Value::FromList({Value("./bin/fetch"), Value("--vendor"), Value("rfn"),
+                                         Value("--date"), Value("{{ ds }}")}));
   EXPECT_EQ(rfn.retries, 0);  // its own key wins over defaults
-  EXPECT_EQ(rfn.run, "");
 
   const TaskSpec& rec = d.tasks[2];
   EXPECT_THAT(rec.needs, ElementsAre("fetch_bbg", "fetch_rfn"));
@@ -154,7 +154,8 @@ TEST(DagLoaderTest, MinimalSpecHasTheDocumentedDefaults) {
   EXPECT_EQ(d.max_active_tasks, 16);
   EXPECT_FALSE(d.sla.has_value());
   const TaskSpec& t = d.tasks[0];
-  EXPECT_EQ(t.run, "true");
+  EXPECT_EQ(t.kind, "run");
+  EXPECT_EQ(t.config, Value("true"));  // a YAML scalar is text: `run: true` runs `true`
   EXPECT_EQ(t.retries, 0);
   EXPECT_EQ(t.retry_delay, Duration(5min));
   EXPECT_EQ(t.retry_backoff, RetryBackoff::kFixed);
@@ -196,10 +197,12 @@ TEST(DagLoaderTest, DefaultKindAppliesOnlyToTasksWithoutOne) {
                              "dag: k\ndefaults: {run: \"echo {{ task_id }}\"}\n"
                              "tasks:\n  a: {}\n  b: {exec: [ls]}\n  c:\n");
   ASSERT_TRUE(f.ok()) << f.errors[0].ToString();
-  EXPECT_EQ(f.dags[0].tasks[0].run, "echo {{ task_id }}");
-  EXPECT_EQ(f.dags[0].tasks[1].kind, TaskKind::kExec);
-  EXPECT_EQ(f.dags[0].tasks[1].run, "");
-  EXPECT_EQ(f.dags[0].tasks[2].kind, TaskKind::kRun);
+  EXPECT_EQ(f.dags[0].tasks[0].kind, "run");
+  EXPECT_EQ(f.dags[0].tasks[0].config, Value("echo {{ task_id }}"));
+  EXPECT_EQ(f.dags[0].tasks[1].kind, "exec");
+  EXPECT_EQ(f.dags[0].tasks[1].config, Value::FromList({Value("ls")}));
+  EXPECT_EQ(f.dags[0].tasks[2].kind, "run");
+  EXPECT_EQ(f.dags[0].tasks[2].config, Value("echo {{ task_id }}"));
 }
 
 TEST(DagLoaderTest, SeveralDocumentsAreSeveralDags) {

@@ -12,6 +12,7 @@
 
 #include "core/yaml_reader.h"
 #include "sluice/dag.h"
+#include "sluice/operator.h"
 
 namespace sluice {
 
@@ -19,7 +20,7 @@ namespace sluice {
 struct TaskSource {
   YAML::Node key;                                         // the task id
   std::vector<std::pair<std::string, YAML::Node>> needs;  // as written, before any check
-  std::vector<YAML::Node> templates;                      // scalars that are templates
+  std::vector<SpecNode> templates;                        // scalars that are templates
 };
 
 struct DagSourceNodes {
@@ -41,8 +42,11 @@ struct ParsedDag {
 // only when `doc` is not a mapping. `start`/`end` are read by the validator (they need the zone).
 std::optional<ParsedDag> ParseDagDocument(const YAML::Node& doc, DiagnosticSink& diags);
 
-// Task keys (DESIGN.md §2 "Task keys"), for `defaults` and for each task.
-const std::vector<std::string>& TaskKeys();
+// The keys every task has whatever its kind (DESIGN.md §2 "Task keys"): `needs`, `trigger`, ...
+const std::vector<std::string>& CommonTaskKeys();
+// Every task key, for `defaults` and for each task: the registered kinds (operator_registry.h),
+// in their order, then the common keys.
+std::vector<std::string> TaskKeys();
 
 // Reads the task `entry` (id: mapping) with `defaults` applied to keys it does not set.
 // `defaults` are assumed already reported (ParseDefaults): their errors are not repeated.

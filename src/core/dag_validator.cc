@@ -166,8 +166,8 @@ void CheckTime(ParsedDag& parsed, DiagnosticSink& diags) {
 
 void CheckTemplates(const ParsedDag& parsed, DiagnosticSink& diags) {
   for (const TaskSource& task : parsed.source.tasks_source) {
-    for (const YAML::Node& node : task.templates) {
-      for (const TemplateProblem& p : CheckTemplate(node.Scalar(), parsed.spec)) {
+    for (const SpecNode& node : task.templates) {
+      for (const TemplateProblem& p : CheckTemplate(node.text, parsed.spec)) {
         diags.Error(diags.AtOffset(node, p.offset), p.message);
       }
     }

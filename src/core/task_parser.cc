@@ -4,12 +4,14 @@
 #include <limits>
 
 #include "core/dag_parser.h"
+#include "core/operator_registry.h"
+#include "core/spec_node.h"
 #include "util/strings.h"
 
 namespace sluice {
 namespace {
 
-bool IsKindKey(const std::string& key) { return key == "run" || key == "exec"; }
+bool IsKindKey(const std::string& key) { return FindOperator(key) != nullptr; }
 
 std::vector<std::string> TriggerRuleNames() {
   std::vector<std::string> names;
@@ -19,29 +21,27 @@ std::vector<std::string> TriggerRuleNames() {
   return names;
 }
 
+// Reads the kind key `e` through its operator: the task's kind and config, and its templates.
+void ApplyKindKey(const Operator& op, const YamlEntry& e, TaskSpec& task, TaskSource& src,
+                  DiagnosticSink& diags) {
+  task.kind = e.key;
+  std::optional<SpecEntry> entry = ToSpecEntry(e, diags);
+  if (!entry) return;
+  SinkSpecDiagnostics sink(diags, *entry, src.templates);
+  std::optional<Value> config = op.Validate(*entry, sink);
+  if (config) {
+    task.config = std::move(*config);
+  } else if (sink.errors() == 0) {
+    // The operator broke its contract; the file must still not load with no config.
+    diags.Error(e.key_node, "'" + e.key + "' was rejected without a reason (a bug in its kind)");
+  }
+}
+
 // Applies one key to `task`. Returns false when the key is not a task key.
 bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, DiagnosticSink& diags) {
   const std::string& k = e.key;
-  if (k == "run") {
-    task.kind = TaskKind::kRun;
-    if (auto v = ReadString(e, diags)) {
-      if (Trim(*v).empty()) {
-        diags.Error(e.value, "'run' is empty (give the shell command to run)");
-      } else {
-        task.run = *v;
-        src.templates.push_back(e.value);
-      }
-    }
-  } else if (k == "exec") {
-    task.kind = TaskKind::kExec;
-    if (auto v = ReadStringList(e, "strings (the argv)", diags)) {
-      if (v->empty()) {
-        diags.Error(e.value, "'exec' is empty (give the program and its arguments)");
-      } else {
-        task.exec = *v;
-        for (const auto& item : e.value) src.templates.push_back(item);
-      }
-    }
+  if (const Operator* op = FindOperator(k)) {
+    ApplyKindKey(*op, e, task, src, diags);
   } else if (k == "needs") {
     if (e.value.IsScalar()) {
       // One upstream may be written without brackets.
@@ -83,13 +83,13 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
     if (auto v = ReadStringMap(e, diags)) {
       for (auto& [item, text] : *v) {
         task.env[item.key] = text;
-        src.templates.push_back(item.value);
+        src.templates.push_back(ScalarSpecNode(item.value));
       }
     }
   } else if (k == "cwd") {
     if (auto v = ReadString(e, diags)) {
       task.cwd = *v;
-      src.templates.push_back(e.value);
+      src.templates.push_back(ScalarSpecNode(e.value));
     }
   } else if (k == "pool") {
     if (auto v = ReadString(e, diags)) task.pool = *v;
@@ -119,13 +119,31 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
 
 }  // namespace
 
-const std::vector<std::string>& TaskKeys() {
-  static const std::vector<std::string> kKeys = {
-      "run",         "exec",          "needs",           "trigger",        "retries",
-      "retry_delay", "retry_backoff", "max_retry_delay", "timeout",        "env",
-      "cwd",         "pool",          "priority",        "skip_exit_code", "depends_on_past",
-      "on_failure",  "on_retry",      "on_success"};
+const std::vector<std::string>& CommonTaskKeys() {
+  static const std::vector<std::string> kKeys = {"needs",
+                                                 "trigger",
+                                                 "retries",
+                                                 "retry_delay",
+                                                 "retry_backoff",
+                                                 "max_retry_delay",
+                                                 "timeout",
+                                                 "env",
+                                                 "cwd",
+                                                 "pool",
+                                                 "priority",
+                                                 "skip_exit_code",
+                                                 "depends_on_past",
+                                                 "on_failure",
+                                                 "on_retry",
+                                                 "on_success"};
   return kKeys;
+}
+
+std::vector<std::string> TaskKeys() {
+  std::vector<std::string> keys = OperatorKinds();
+  const auto& common = CommonTaskKeys();
+  keys.insert(keys.end(), common.begin(), common.end());
+  return keys;
 }
 
 std::string UnknownKeyMessage(const std::string& key, const std::vector<std::string>& known) {
@@ -190,13 +208,20 @@ std::optional<std::pair<TaskSpec, TaskSource>> ParseTask(const YamlEntry& entry,
       diags.Error(e->key_node, UnknownKeyMessage(e->key, TaskKeys()));
     }
   }
-  // Name kinds in the order of TaskKeys(), whatever order the file used.
-  std::sort(kinds.begin(), kinds.end(), [](const std::string& a, const std::string& b) {
-    const auto& keys = TaskKeys();
-    return std::find(keys.begin(), keys.end(), a) < std::find(keys.begin(), keys.end(), b);
-  });
+  if (kinds.size() > 1) {
+    // Name kinds in the order they were registered, whatever order the file used.
+    const std::vector<std::string> order = OperatorKinds();
+    std::sort(kinds.begin(), kinds.end(), [&](const std::string& a, const std::string& b) {
+      return std::find(order.begin(), order.end(), a) < std::find(order.begin(), order.end(), b);
+    });
+  }
   if (kinds.empty()) {
-    diags.Error(entry.key_node, "task '" + entry.key + "' has no command (add 'run' or 'exec')");
+    std::string kinds_known = QuotedKinds();
+    diags.Error(entry.key_node,
+                "task '" + entry.key + "' has no command (" +
+                    (kinds_known.empty() ? std::string("no task kinds are registered")
+                                         : "add " + kinds_known) +
+                    ")");
   } else if (kinds.size() > 1) {
     diags.Error(entry.key_node, "task '" + entry.key + "' has both '" + kinds[0] + "' and '" +
                                     kinds[1] + "' (use exactly one)");

@@ -75,16 +75,16 @@ SourceLocation DiagnosticSink::At(const YAML::Mark& mark) const {
   return SourceLocation{file_, std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1};
 }
 
-SourceLocation DiagnosticSink::AtOffset(const YAML::Node& scalar, size_t offset) const {
-  SourceLocation loc = At(scalar);
-  const YAML::Mark& mark = scalar.Mark();
-  if (!scalar.IsScalar() || mark.line < 0 || static_cast<size_t>(mark.line) >= lines_.size()) {
+SourceLocation DiagnosticSink::AtOffset(const SpecNode& scalar, size_t offset) const {
+  SourceLocation loc{file_, std::max(scalar.line, 1), std::max(scalar.column, 1)};
+  if (scalar.type != SpecNode::Type::kScalar || scalar.line < 1 ||
+      static_cast<size_t>(scalar.line) > lines_.size()) {
     return loc;
   }
-  std::string_view line = lines_[static_cast<size_t>(mark.line)];
-  const std::string& value = scalar.Scalar();
-  // The value's bytes start at the mark (plain) or one past the opening quote (quoted).
-  size_t begin = static_cast<size_t>(mark.column) + (IsQuoted(scalar) ? 1 : 0);
+  std::string_view line = lines_[static_cast<size_t>(scalar.line - 1)];
+  const std::string& value = scalar.text;
+  // The value's bytes start at the node (plain) or one past the opening quote (quoted).
+  size_t begin = static_cast<size_t>(scalar.column - 1) + (scalar.quoted ? 1 : 0);
   if (begin <= line.size() && line.substr(begin, value.size()) == value) {
     loc.column = static_cast<int>(begin + offset) + 1;
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/dag_loader.h"
+#include "sluice/operator.h"
 
 namespace sluice {
 
@@ -26,7 +27,7 @@ class DiagnosticSink {
   SourceLocation At(const YAML::Node& node) const { return At(node.Mark()); }
   // The location of byte `offset` of a scalar's value when the value is written on one line
   // exactly as it reads (plain, or quoted without escapes); else the scalar's own location.
-  SourceLocation AtOffset(const YAML::Node& scalar, size_t offset) const;
+  SourceLocation AtOffset(const SpecNode& scalar, size_t offset) const;
 
   void Error(const SourceLocation& where, std::string message);
   void Error(const YAML::Node& node, std::string message) { Error(At(node), std::move(message)); }

@@ -1,7 +1,7 @@
 // From ready task instances to attempts, and from ended attempts back to task states.
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/task_command.h"
 #include "core/template.h"
 #include "scheduler/planner.h"
 #include "scheduler/retry_policy.h"
@@ -133,32 +133,16 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
     run.launch_template_graph = run.graph;
   }
   const TemplateContext ctx = run.launch_template->ForAttempt(spec.id, rec.try_number);
-  auto render = [&](const std::string& text) -> std::string {
-    auto r = RenderTemplate(text, ctx);
-    if (!r.ok()) {
-      if (error->empty()) *error = r.status().message();
-      return {};
-    }
-    return *r;
-  };
-  if (spec.kind == TaskKind::kRun) {
-    req.argv = {"/bin/sh", "-c", render(spec.run)};
-  } else {
-    for (const auto& arg : spec.exec) req.argv.push_back(render(arg));
+  // The task's kind builds the command (its operator); env and cwd are applied there too.
+  auto command = BuildTaskCommand(run.graph->spec(), spec, ctx,
+                                  run.launch_template->EnvironmentFor(spec.id, rec.try_number));
+  if (!command.ok()) {
+    *error = command.status().message();
+    return req;
   }
-  req.env = run.launch_template->EnvironmentFor(spec.id, rec.try_number);
-  for (const auto& [k, v] : spec.env) req.env[k] = render(v);
-  // A relative cwd (and no cwd) is taken from the DAG file's folder, so DAGs can call scripts
-  // that sit beside them wherever the scheduler was started.
-  std::filesystem::path dag_dir = std::filesystem::path(run.graph->spec().file).parent_path();
-  std::string cwd = spec.cwd.empty() ? std::string() : render(spec.cwd);
-  if (cwd.empty()) {
-    req.cwd = dag_dir.empty() ? "." : dag_dir.string();
-  } else if (cwd[0] == '/') {
-    req.cwd = cwd;
-  } else {
-    req.cwd = (dag_dir / cwd).string();
-  }
+  req.argv = std::move(command->argv);
+  req.env = std::move(command->env);
+  req.cwd = std::move(command->cwd);
   return req;
 }
 

@@ -6,6 +6,13 @@
 #include <string>
 
 #include "core/dag_loader.h"
+#include "operators/builtin.h"
+
+// The task kinds are a process-wide registry, filled before any input as every program does.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (!sluice::RegisterBuiltinOperators().ok()) std::abort();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
