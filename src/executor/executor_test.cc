@@ -30,7 +30,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using ::testing::HasSubstr;
 
 const TimePoint kFakeNow = TimePoint(Duration(1764000000000000));  // 2025-11-24T16:00:00Z
 constexpr auto kDeadline = seconds(20);  // generous: the machine is shared

@@ -31,7 +31,7 @@ namespace {
 constexpr Duration kLockPollInterval = std::chrono::milliseconds(20);
 constexpr const char* kLostError = "lost: supervisor exited without a result";
 // A result line is well under this; a log's tail this long holds its last line.
-constexpr size_t kLogTailBytes = 16 * 1024;
+constexpr size_t kLogTailBytes = size_t{16} * 1024;
 
 // Raw syscalls: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers do not link
 // from C++.
@@ -399,7 +399,9 @@ class LocalExecutor final : public Executor {
     info.si_code = SI_QUEUE;
     info.si_pid = ::getpid();
     info.si_uid = ::getuid();
-    info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(AttemptTag(w.path)));
+    // The tag is 64 bits and sigval carries 64 only as its pointer member.
+    info.si_value.sival_ptr = reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+        static_cast<uintptr_t>(AttemptTag(w.path)));
     ::syscall(SYS_pidfd_send_signal, w.pidfd, kStopSignal, &info, 0);
     w.kill_requested = false;
   }

@@ -20,7 +20,7 @@ namespace {
 
 constexpr int64_t kDrainAfterExitUs = 2000000;  // output of escaped processes is not awaited
 constexpr int64_t kReapBoundUs = 5000000;       // SIGKILLed leftovers in D state are not awaited
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 // The open-files limit the supervisor found at its start: it raises its own (it holds three
 // descriptors per running attempt) and gives tasks the one they would have had.

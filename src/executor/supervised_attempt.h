@@ -71,7 +71,7 @@ class SupervisedAttempt {
   // Writes the final note to the log and returns the result text.
   std::string Conclude();
   // Ends the log with the result line, then frees the lock: the attempt is over.
-  void Record(const std::string& result);
+  void Record(const std::string& text);
 
  private:
   struct Stream {

@@ -77,7 +77,7 @@ class EchoOperator final : public Operator {
     SLUICE_ASSIGN_OR_RETURN(std::string rendered, templates.Render(*text->AsString()));
     ProcessCommand out;
     out.argv = {"/bin/echo"};
-    if (!*newline->AsBool()) out.argv.push_back("-n");
+    if (!*newline->AsBool()) out.argv.emplace_back("-n");
     out.argv.push_back(std::move(rendered));
     out.env = {{"ECHO_KIND", "1"}, {"SHARED", "from the kind"}};
     out.cwd = "out";

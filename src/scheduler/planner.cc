@@ -26,8 +26,8 @@ void Planner::LoadDag(const DagRecord& rec) { dags_[rec.dag_id].rec = rec; }
 
 void Planner::LoadRun(StoredRun stored) {
   versions_[stored.run.dag_id + "@" + stored.run.dag_hash] = stored.graph;
-  ActiveRun* run = AddRun(std::move(stored.run), std::move(stored.task_instances),
-                          std::move(stored.graph), /*stored=*/true);
+  ActiveRun* run = AddRun(std::move(stored.run), std::move(stored.task_instances), stored.graph,
+                          /*stored=*/true);
   run->previous = std::move(stored.previous);
 }
 

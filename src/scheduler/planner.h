@@ -74,7 +74,7 @@ class Planner {
   // An attempt the store says is running, and what the executor said when asked to adopt it:
   // ok (it is watched, or its end will come as an outcome), NotFound (it never started: the
   // try is given back), any other error (the executor reports it lost). Records transitions.
-  void RecoverAttempt(const AttemptRecord& attempt, const Status& adopted, TimePoint now);
+  void RecoverAttempt(const AttemptRecord& stored, const Status& adopted, TimePoint now);
   // After every RecoverAttempt: task instances handed out without an attempt to adopt go back
   // to the ready queue. Records transitions.
   void RequeueUnattended(TimePoint now);
@@ -214,7 +214,7 @@ class Planner {
   // Runs and readiness (run_progress.cc).
   // Takes charge of a run. `stored`: the records are as the store holds them (else they are
   // new, written with this decision).
-  ActiveRun* AddRun(RunRecord run, std::vector<TaskInstanceRecord> tis, DagGraphPtr graph,
+  ActiveRun* AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis, const DagGraphPtr& graph,
                     bool stored);
   TaskSlot* FindSlot(ActiveRun& run, const std::string& task_id);
   void DropRun(const RunKey& key);

@@ -9,7 +9,7 @@
 namespace sluice {
 
 Planner::ActiveRun* Planner::AddRun(RunRecord rec, std::vector<TaskInstanceRecord> tis,
-                                    DagGraphPtr graph, bool stored) {
+                                    const DagGraphPtr& graph, bool stored) {
   auto run = std::make_unique<ActiveRun>();
   run->rec = std::move(rec);
   if (stored) run->stored = run->rec.state;
@@ -280,7 +280,7 @@ void Planner::MaybeFinishRun(ActiveRun& run) {
   run.rec.end = now_;
   decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "running"));
   MarkRunDirty(run);
-  finished_runs_.push_back({run.rec.dag_id, run.rec.run_id});
+  finished_runs_.emplace_back(run.rec.dag_id, run.rec.run_id);
 }
 
 // A finished run leaves memory after its final state is committed; the next queued run of

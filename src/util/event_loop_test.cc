@@ -30,9 +30,9 @@ class SimulatedLoopTest : public ::testing::Test {
 
 TEST_F(SimulatedLoopTest, TimersRunInTimeOrderAndTheClockJumpsToEach) {
   std::vector<std::string> ran;
-  loop_->AddTimer(kStart + seconds(30), [&] { ran.push_back("b@30"); });
-  loop_->AddTimer(kStart + seconds(10), [&] { ran.push_back("a@10"); });
-  loop_->AddTimer(kStart + seconds(30), [&] { ran.push_back("c@30"); });
+  loop_->AddTimer(kStart + seconds(30), [&] { ran.emplace_back("b@30"); });
+  loop_->AddTimer(kStart + seconds(10), [&] { ran.emplace_back("a@10"); });
+  loop_->AddTimer(kStart + seconds(30), [&] { ran.emplace_back("c@30"); });
   EXPECT_EQ(loop_->NextTimer(), kStart + seconds(10));
   loop_->RunOnce(seconds(60));
   EXPECT_EQ(clock_.Now(), kStart + seconds(10));
