@@ -2,21 +2,21 @@
 // survive DagToJson/DagFromJson unchanged.
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "core/dag_loader.h"
+#include "util/check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   sluice::LoadedFile file = sluice::LoadDagText("fuzz.yaml", text);
   for (const sluice::DagSpec& dag : file.dags) {
     sluice::Result<sluice::DagSpec> back = sluice::DagFromJson(sluice::DagToJson(dag));
-    if (!back.ok() || !(*back == dag)) std::abort();
+    SLUICE_CHECK(back.ok() && *back == dag, "an accepted spec survives JSON unchanged");
   }
   // Every error has a location inside the text.
   for (const sluice::Diagnostic& d : file.errors) {
-    if (d.location.line < 1 || d.location.column < 1) std::abort();
+    SLUICE_CHECK(d.location.line >= 1 && d.location.column >= 1, "errors have a location");
   }
   return 0;
 }
