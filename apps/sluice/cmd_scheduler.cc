@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <iostream>
 
 #include "commands.h"
 #include "executor/executor.h"
 #include "scheduler/scheduler.h"
 #include "util/file.h"
+#include "util/log.h"
 
 namespace sluice::cli {
 namespace {
@@ -60,15 +60,15 @@ void RunScheduler(Invocation& inv, const char* what) {
   ::signal(SIGPIPE, SIG_IGN);
   st = scheduler.Start();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  std::cerr << "sluice " << what << ": home " << config->home << ", dags " << config->dags_folder
-            << ", parallelism " << config->parallelism << ", " << scheduler.active_runs()
-            << " open run(s), " << scheduler.running_attempts() << " attempt(s) adopted"
-            << std::endl;
+  SLUICE_LOG_INFO(
+      "sluice {}: home {}, dags {}, parallelism {}, {} open run(s), {} attempt(s) adopted", what,
+      config->home, config->dags_folder, config->parallelism, scheduler.active_runs(),
+      scheduler.running_attempts());
   st = scheduler.Run();
   g_scheduler = nullptr;
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  std::cerr << "sluice " << what << ": stopped; " << scheduler.running_attempts()
-            << " attempt(s) left running under their supervisors" << std::endl;
+  SLUICE_LOG_INFO("sluice {}: stopped; {} attempt(s) left running under their supervisors", what,
+                  scheduler.running_attempts());
 }
 
 }  // namespace
