@@ -1,12 +1,12 @@
 // sluice scheduler | standalone: the event loop with the local executor, until SIGINT/SIGTERM.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "commands.h"
+#include "control/scheduler_lock.h"
+#include "control/store_open.h"
 #include "executor/executor.h"
 #include "scheduler/scheduler.h"
 #include "util/file.h"
@@ -30,25 +30,21 @@ std::string Hostname() {
 void RunScheduler(Invocation& inv, const char* what) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  Status st = MakeDirs(config->home + "/logs");
+  Status st = MakeDirs(config->logs_dir());
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   // One scheduler per home: the lock also tells CLI commands that someone will apply them.
-  int lock = ::open(SchedulerLockPath(*config).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
-    std::fprintf(stderr, "error: another scheduler is running on %s\n", config->home.c_str());
-    inv.exit_code = kExitFailed;
-    return;
-  }
-  auto store = OpenStore(*config);
+  auto lock = control::SchedulerLock::Acquire(*config);
+  if (!lock.ok()) return void(inv.exit_code = ReportError(lock.status()));
+  auto store = control::OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(),
-                                      config->home + "/logs");
+                                      config->logs_dir());
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   auto source =
       CreateFolderDagSource(config->dags_folder, GeneratorOptions(), std::chrono::minutes(1));
   SchedulerOptions options;
   options.parallelism = config->parallelism;
-  options.logs_dir = config->home + "/logs";
+  options.logs_dir = config->logs_dir();
   options.hostname = Hostname();
   Scheduler scheduler(options, **store, **executor, SystemClock(), *source);
   g_scheduler = &scheduler;
