@@ -172,7 +172,7 @@ class UsageErrorsTest(SluiceTestCase):
 
 class MarkKillWithoutSchedulerTest(SluiceTestCase):
     """With no scheduler, `tasks mark` writes the store and `tasks kill` says nothing runs. (With
-    one, the scheduler carries both out: tests/e2e/scheduler_test.py.)"""
+    one, the scheduler carries both out: StandaloneTest in scheduler_test.py.)"""
 
     def test_mark_then_kill(self):
         self.write_dag("chain.yaml", CHAIN)
