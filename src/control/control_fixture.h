@@ -110,8 +110,8 @@ class ControlTest : public ::testing::Test {
 // `result`, or none when `answer` is false.
 class StandInScheduler {
  public:
-  StandInScheduler(const Config& config, bool answer, std::string state = "done",
-                   std::string result = "")
+  StandInScheduler(const Config& config, bool answer, const std::string& state = "done",
+                   const std::string& result = "")
       : lock_(SchedulerLock::Acquire(config)) {
     EXPECT_TRUE(lock_.ok()) << lock_.status().message();
     if (!answer) return;

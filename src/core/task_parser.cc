@@ -14,7 +14,7 @@ bool IsKindKey(const std::string& key) { return key == "run" || key == "exec"; }
 std::vector<std::string> TriggerRuleNames() {
   std::vector<std::string> names;
   for (int i = 0; i <= static_cast<int>(TriggerRule::kAlways); ++i) {
-    names.push_back(TriggerRuleName(static_cast<TriggerRule>(i)));
+    names.emplace_back(TriggerRuleName(static_cast<TriggerRule>(i)));
   }
   return names;
 }

@@ -43,7 +43,7 @@ Result<const PosixTzRule*> RuleOf(const std::string& asked, const date::time_zon
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<PosixTzRule>> rules;
   std::lock_guard<std::mutex> lock(mu);
-  const std::string canonical(zone->name());
+  const std::string& canonical = zone->name();
   auto it = rules.find(canonical);
   if (it != rules.end()) return it->second.get();
   auto footer = FooterOf(kZoneinfoDir + canonical);

@@ -20,7 +20,7 @@ namespace {
 // frame of a transaction, and zero for the others (wal_format.h).
 // The default VFS's xWrite writes at most 128 KiB - 1 bytes (it expects one page at most). A
 // transaction larger than this (a migration, a big DAG version) is written in pieces.
-constexpr size_t kMaxHeldBytes = 64 * 1024;
+constexpr size_t kMaxHeldBytes = size_t{64} * 1024;
 
 struct ShimFile {
   sqlite3_file base;   // pMethods: kShimMethods, or nullptr if the open failed
