@@ -9,7 +9,6 @@
 namespace sluice {
 namespace {
 
-using ::testing::ElementsAre;
 using ::testing::MatchesRegex;
 
 class LogTest : public ::testing::Test {
