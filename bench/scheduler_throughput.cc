@@ -22,8 +22,9 @@ class InstantExecutor final : public Executor {
     o.key = request.key;
     o.exit_code = 0;
     o.start = o.end = clock_.Now();
+    const TimePoint start = o.start;
     done_.push_back(std::move(o));
-    return LaunchedAttempt{1, o.start, AttemptLogPath(request.attempt_path)};
+    return LaunchedAttempt{1, start, AttemptLogPath(request.attempt_path)};
   }
   Status Adopt(const AdoptRequest&) override { return Status::Ok(); }
   void Kill(const AttemptKey&) override {}

@@ -1,14 +1,17 @@
 #pragma once
-// What every subcommand shares: where SLUICE_HOME, the DAGs folder and the database are, the
-// configuration from sluice.yaml, the store, and how to print (table or JSON).
+// What every subcommand shares: the global flags, the configuration they lead to (from
+// src/control), and how to print (table or JSON) and report errors.
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "core/dag_loader.h"
-#include "sluice/store.h"
+#include "control/config.h"
+#include "control/context.h"
+#include "sluice/clock.h"
+#include "sluice/status.h"
 
 namespace sluice::cli {
 
@@ -18,31 +21,21 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 struct GlobalFlags {
-  std::string home;  // --home, else SLUICE_HOME, else ./.sluice
-  std::string dags;  // --dags, else SLUICE_DAGS, else sluice.yaml `dags`, else ./dags
+  std::string home;  // --home
+  std::string dags;  // --dags
   std::string output = "table";
 };
 
-struct Config {
-  std::string home;
-  std::string dags_folder;
-  std::string db_path;
-  int parallelism = 0;           // sluice.yaml `parallelism` or SLUICE_PARALLELISM; 0: cores
-  bool durability_full = false;  // sluice.yaml `durability: full`
+// The configuration from the flags, the process environment and sluice.yaml.
+Result<control::Config> LoadConfig(const GlobalFlags& flags);
+
+// The configuration and the open store a command works on, with the system clock.
+struct Session {
+  control::Config config;
+  std::unique_ptr<Store> store;
+  control::Context ctx() const { return {config, *store, SystemClock()}; }
 };
-
-// Resolves flags, environment and sluice.yaml. Errors name the file and key.
-Result<Config> LoadConfig(const GlobalFlags& flags);
-
-// Opens the store; a brand-new database is migrated, an old one must be migrated explicitly.
-Result<std::unique_ptr<Store>> OpenStore(const Config& config);
-
-// Loads the DAGs folder.
-std::vector<LoadedFile> LoadFolder(const Config& config);
-
-// Finds a DAG by id in the folder or, if `ref` is a path to a file, loads that file.
-// Errors: "no dag 'x' in /path/to/dags" or the file's diagnostics.
-Result<DagSpec> FindDag(const Config& config, const std::string& ref);
+Result<Session> OpenSession(const GlobalFlags& flags);
 
 // Prints `message` as "error: message" on stderr; returns the exit code for `status`.
 int ReportError(const Status& status);
@@ -57,16 +50,5 @@ void PrintTable(const std::vector<std::string>& header,
 // ISO-8601 UTC or null.
 nlohmann::json JsonTime(const std::optional<TimePoint>& t);
 std::string TableTime(const std::optional<TimePoint>& t);
-
-// Parses repeated `k=v` flags into a JSON object of strings; checks names against `dag.params`.
-Result<std::string> ParamsJson(const DagSpec& dag, const std::vector<std::string>& params);
-
-// True when a scheduler holds the lock on this home (it then applies commands itself).
-bool SchedulerRunning(const Config& config);
-std::string SchedulerLockPath(const Config& config);
-
-// Queues `command` for the running scheduler and waits (up to 10 s) for its result.
-Result<CommandRecord> SendCommand(Store& store, const std::string& kind, const nlohmann::json& args,
-                                  bool wait);
 
 }  // namespace sluice::cli

@@ -5,6 +5,9 @@
 #include <iostream>
 
 #include "commands.h"
+#include "control/dag_lookup.h"
+#include "control/params.h"
+#include "control/store_open.h"
 #include "executor/executor.h"
 #include "scheduler/driver.h"
 #include "time/time_format.h"
@@ -41,9 +44,9 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
              const std::vector<std::string>& params) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto dag = FindDag(*config, ref);
+  auto dag = control::FindDag(*config, ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
-  auto params_json = ParamsJson(*dag, params);
+  auto params_json = control::ParamsJson(*dag, params);
   if (!params_json.ok()) return void(inv.exit_code = ReportError(params_json.status()));
   std::optional<TimePoint> logical;
   if (!date.empty()) {
@@ -53,19 +56,19 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
     if (!t.ok()) return void(inv.exit_code = ReportError(t.status().WithContext("--date")));
     logical = *t;
   }
-  Status st = MakeDirs(config->home + "/logs");
+  Status st = MakeDirs(config->logs_dir());
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  auto store = OpenStore(*config);
+  auto store = control::OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
   auto loop = EventLoop::Create(SystemClock());
   if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
-                                      config->home + "/logs");
+                                      config->logs_dir());
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   OneDagSource source(*dag);
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
-  options.planner.logs_dir = config->home + "/logs";
+  options.planner.logs_dir = config->logs_dir();
   options.planner.schedules_enabled = false;
   options.recover_open_runs = false;
   options.handle_commands = false;

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "control/store_open.h"
 
 namespace sluice::cli {
 
@@ -12,7 +13,7 @@ void AddDbCommands(CLI::App& app, Invocation& inv) {
       ->callback([&inv] {
         auto config = LoadConfig(inv.flags);
         if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-        auto store = OpenSqliteStore(config->db_path, config->durability_full);
+        auto store = control::OpenStoreAsIs(*config);
         if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
         auto before = (*store)->SchemaVersion();
         Status st = (*store)->Migrate();
@@ -25,7 +26,7 @@ void AddDbCommands(CLI::App& app, Invocation& inv) {
       ->callback([&inv] {
         auto config = LoadConfig(inv.flags);
         if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-        auto store = OpenSqliteStore(config->db_path, config->durability_full);
+        auto store = control::OpenStoreAsIs(*config);
         if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
         Status st = (*store)->Check();
         if (!st.ok()) {

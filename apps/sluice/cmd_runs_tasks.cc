@@ -1,17 +1,17 @@
-// sluice runs list | tasks list | tasks logs | tasks clear
+// sluice runs list | tasks list | tasks logs | tasks clear | tasks mark | tasks kill
 #include <iostream>
 
 #include "commands.h"
-#include "scheduler/dag_graph.h"
-#include "scheduler/run_builder.h"
+#include "control/clear.h"
+#include "control/kill.h"
+#include "control/mark.h"
+#include "control/run_lookup.h"
 #include "util/file.h"
 
 namespace sluice::cli {
 namespace {
 
 void ListRuns(Invocation& inv, const std::string& dag, const std::string& state) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
   RunFilter filter;
   if (!dag.empty()) filter.dag_id = dag;
   if (!state.empty()) {
@@ -23,9 +23,9 @@ void ListRuns(Invocation& inv, const std::string& dag, const std::string& state)
     }
     filter.state = *s;
   }
-  auto store = OpenStore(*config);
-  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto runs = (*store)->ListRuns(filter);
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto runs = session->store->ListRuns(filter);
   if (!runs.ok()) return void(inv.exit_code = ReportError(runs.status()));
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
@@ -47,20 +47,12 @@ void ListRuns(Invocation& inv, const std::string& dag, const std::string& state)
   PrintTable({"DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END"}, rows);
 }
 
-Result<std::unique_ptr<Store>> StoreWithRun(const Config& config, const std::string& dag,
-                                            const std::string& run) {
-  SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(config));
-  SLUICE_ASSIGN_OR_RETURN(auto rec, store->GetRun(dag, run));
-  if (!rec) return Status::NotFound("no run '" + run + "' of dag '" + dag + "'");
-  return store;
-}
-
 void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto store = StoreWithRun(*config, dag, run);
-  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto tis = (*store)->ListTaskInstances(dag, run);
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto rec = control::FindRun(*session->store, dag, run);
+  if (!rec.ok()) return void(inv.exit_code = ReportError(rec.status()));
+  auto tis = session->store->ListTaskInstances(dag, run);
   if (!tis.ok()) return void(inv.exit_code = ReportError(tis.status()));
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
@@ -83,72 +75,42 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
 
 void Logs(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
           int try_number) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto store = StoreWithRun(*config, dag, run);
-  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto attempts = (*store)->ListAttempts(dag, run, task);
-  if (!attempts.ok()) return void(inv.exit_code = ReportError(attempts.status()));
-  if (attempts->empty()) {
-    return void(inv.exit_code = ReportError(Status::NotFound("task '" + task + "' of run '" + run +
-                                                             "' has no attempts yet")));
-  }
-  const AttemptRecord* chosen = &attempts->back();
-  if (try_number > 0) {
-    chosen = nullptr;
-    for (const auto& a : *attempts) {
-      if (a.try_number == try_number) chosen = &a;
-    }
-    if (!chosen) {
-      return void(inv.exit_code = ReportError(Status::NotFound(
-                      "task '" + task + "' has no try " + std::to_string(try_number) +
-                      " (tries: 1-" + std::to_string(attempts->back().try_number) + ")")));
-    }
-  }
-  auto text = ReadFile(chosen->log_path);
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto rec = control::FindRun(*session->store, dag, run);
+  if (!rec.ok()) return void(inv.exit_code = ReportError(rec.status()));
+  auto attempt = control::FindAttempt(*session->store, *rec, task, try_number);
+  if (!attempt.ok()) return void(inv.exit_code = ReportError(attempt.status()));
+  auto text = ReadFile(attempt->log_path);
   if (!text.ok()) return void(inv.exit_code = ReportError(text.status()));
   std::cout << *text << std::flush;
 }
 
-void Clear(Invocation& inv, const std::string& dag_id, const std::string& run,
-           const std::string& task, bool downstream) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto store = StoreWithRun(*config, dag_id, run);
-  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
-  auto rec = (*store)->GetRun(dag_id, run);
-  auto version = (*store)->GetDagVersion(dag_id, (*rec)->dag_hash);
-  if (!version.ok() || !*version) {
-    return void(inv.exit_code = ReportError(Status::Internal("the run's dag version is missing")));
-  }
-  auto spec = DagFromJson((*version)->spec_json);
-  if (!spec.ok()) return void(inv.exit_code = ReportError(spec.status()));
-  auto graph = DagGraph::Build(*spec);
-  if (!graph.ok()) return void(inv.exit_code = ReportError(graph.status()));
-  if ((*graph)->IndexOf(task) < 0) {
-    return void(inv.exit_code = ReportError(
-                    Status::NotFound("dag '" + dag_id + "' has no task '" + task + "'")));
-  }
-  if (SchedulerRunning(*config)) {
-    auto done = SendCommand(
-        **store, "clear",
-        {{"dag", dag_id}, {"run", run}, {"task", task}, {"downstream", downstream}}, true);
-    if (!done.ok()) return void(inv.exit_code = ReportError(done.status()));
-    if (done->state != "done") {
-      return void(inv.exit_code = ReportError(Status::Precondition(done->result)));
-    }
-    std::cout << done->result << std::endl;
-    return;
-  }
-  std::vector<std::string> cleared;
-  auto batch = PlanClear(**store, **graph, run, task, downstream, SystemClock().Now(), &cleared);
-  if (!batch.ok()) return void(inv.exit_code = ReportError(batch.status()));
-  Status st = (*store)->Apply(*batch);
-  if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  std::string list;
-  for (const auto& id : cleared) list += (list.empty() ? "" : ", ") + id;
-  std::cout << "cleared " << cleared.size() << " task(s): " << list
-            << "; they run when a scheduler is running" << std::endl;
+// Prints a command's message, or reports its error.
+void Finish(Invocation& inv, const Result<std::string>& message) {
+  if (!message.ok()) return void(inv.exit_code = ReportError(message.status()));
+  std::cout << *message << std::endl;
+}
+
+void Clear(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
+           bool downstream) {
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  Finish(inv, control::Clear(session->ctx(), dag, run, task, downstream));
+}
+
+void Mark(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
+          const std::string& state) {
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  Finish(inv, control::Mark(session->ctx(), dag, run, task, *ParseTaskState(state)));
+}
+
+void Kill(Invocation& inv, const std::string& dag, const std::string& run,
+          const std::string& task) {
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  Finish(inv, control::Kill(session->ctx(), dag, run, task));
 }
 
 }  // namespace
@@ -167,7 +129,7 @@ void AddRunsCommands(CLI::App& app, Invocation& inv) {
 void AddTasksCommands(CLI::App& app, Invocation& inv) {
   auto* tasks = app.add_subcommand("tasks", "Task instances of a run");
   tasks->require_subcommand(1);
-  static std::string dag, run, task;
+  static std::string dag, run, task, state;
   static int try_number = 0;
   static bool downstream = false;
   auto* list = tasks->add_subcommand("list", "The tasks of a run and their states");
@@ -191,6 +153,21 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   clear->add_option("task", task)->required();
   clear->add_flag("--downstream", downstream, "also clear every task downstream of it");
   clear->callback([&inv] { Clear(inv, dag, run, task, downstream); });
+
+  auto* mark = tasks->add_subcommand("mark", "Set a task's state to success or failed by hand");
+  mark->add_option("dag", dag)->required();
+  mark->add_option("run", run)->required();
+  mark->add_option("task", task)->required();
+  mark->add_option("--state", state, "success or failed")
+      ->required()
+      ->check(CLI::IsMember({"success", "failed"}));
+  mark->callback([&inv] { Mark(inv, dag, run, task, state); });
+
+  auto* kill = tasks->add_subcommand("kill", "Stop a running task; it ends failed, not retried");
+  kill->add_option("dag", dag)->required();
+  kill->add_option("run", run)->required();
+  kill->add_option("task", task)->required();
+  kill->callback([&inv] { Kill(inv, dag, run, task); });
 }
 
 }  // namespace sluice::cli

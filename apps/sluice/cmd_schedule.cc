@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "control/dag_lookup.h"
 #include "time/time_format.h"
 #include "time/timetable.h"
 
@@ -11,7 +12,7 @@ namespace {
 void Preview(Invocation& inv, const std::string& ref, const std::string& from, int count) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto dag = FindDag(*config, ref);
+  auto dag = control::FindDag(*config, ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
   if (!dag->schedule || !dag->start) {
     return void(inv.exit_code = ReportError(Status::Invalid(

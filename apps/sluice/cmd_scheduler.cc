@@ -1,16 +1,16 @@
 // sluice scheduler | standalone: the event loop with the local executor, until SIGINT/SIGTERM.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <iostream>
 
 #include "commands.h"
+#include "control/scheduler_lock.h"
+#include "control/store_open.h"
 #include "executor/executor.h"
 #include "scheduler/driver.h"
 #include "util/file.h"
+#include "util/log.h"
 
 namespace sluice::cli {
 namespace {
@@ -30,27 +30,23 @@ std::string Hostname() {
 void RunScheduler(Invocation& inv, const char* what) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  Status st = MakeDirs(config->home + "/logs");
+  Status st = MakeDirs(config->logs_dir());
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   // One scheduler per home: the lock also tells CLI commands that someone will apply them.
-  int lock = ::open(SchedulerLockPath(*config).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
-    std::fprintf(stderr, "error: another scheduler is running on %s\n", config->home.c_str());
-    inv.exit_code = kExitFailed;
-    return;
-  }
-  auto store = OpenStore(*config);
+  auto lock = control::SchedulerLock::Acquire(*config);
+  if (!lock.ok()) return void(inv.exit_code = ReportError(lock.status()));
+  auto store = control::OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
   auto loop = EventLoop::Create(SystemClock());
   if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
-                                      config->home + "/logs");
+                                      config->logs_dir());
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
   auto source =
       CreateFolderDagSource(config->dags_folder, GeneratorOptions(), std::chrono::minutes(1));
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
-  options.planner.logs_dir = config->home + "/logs";
+  options.planner.logs_dir = config->logs_dir();
   options.planner.hostname = Hostname();
   Driver scheduler(options, **store, **executor, **loop, *source);
   g_scheduler = &scheduler;
@@ -62,15 +58,15 @@ void RunScheduler(Invocation& inv, const char* what) {
   ::signal(SIGPIPE, SIG_IGN);
   st = scheduler.Start();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  std::cerr << "sluice " << what << ": home " << config->home << ", dags " << config->dags_folder
-            << ", parallelism " << config->parallelism << ", " << scheduler.active_runs()
-            << " open run(s), " << scheduler.running_attempts() << " attempt(s) adopted"
-            << std::endl;
+  SLUICE_LOG_INFO(
+      "sluice {}: home {}, dags {}, parallelism {}, {} open run(s), {} attempt(s) adopted", what,
+      config->home, config->dags_folder, config->parallelism, scheduler.active_runs(),
+      scheduler.running_attempts());
   st = scheduler.Run();
   g_scheduler = nullptr;
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  std::cerr << "sluice " << what << ": stopped; " << scheduler.running_attempts()
-            << " attempt(s) left running under their supervisors" << std::endl;
+  SLUICE_LOG_INFO("sluice {}: stopped; {} attempt(s) left running under their supervisors", what,
+                  scheduler.running_attempts());
 }
 
 }  // namespace

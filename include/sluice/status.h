@@ -77,6 +77,10 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT_INNER(a, b) a##b
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
+// The IMPL macros take names (and `lhs`, a declaration such as `auto x`), which parentheses
+// would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+
 // Returns the Status of `expr` from the enclosing function if it is not ok.
 #define SLUICE_RETURN_IF_ERROR(expr) \
   SLUICE_RETURN_IF_ERROR_IMPL(SLUICE_CONCAT(sluice_st_, __LINE__), expr)
@@ -93,3 +97,4 @@ class [[nodiscard]] Result {
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -30,7 +30,7 @@ std::string LastLine(const std::string& text) {
   return "";
 }
 
-std::string WithStderr(std::string message, const std::string& err) {
+std::string WithStderr(const std::string& message, const std::string& err) {
   std::string last = LastLine(err);
   return last.empty() ? message : message + ": " + last;
 }

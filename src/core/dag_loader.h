@@ -46,6 +46,6 @@ std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const Generator
 // The canonical JSON of a spec (stable key order; what DagSpec::hash is computed over), and
 // back. DagFromJson(DagToJson(d)) == d, field for field.
 std::string DagToJson(const DagSpec& dag);
-Result<DagSpec> DagFromJson(const std::string& json);
+Result<DagSpec> DagFromJson(const std::string& text);
 
 }  // namespace sluice

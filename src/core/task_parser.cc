@@ -16,7 +16,7 @@ bool IsKindKey(const std::string& key) { return FindOperator(key) != nullptr; }
 std::vector<std::string> TriggerRuleNames() {
   std::vector<std::string> names;
   for (int i = 0; i <= static_cast<int>(TriggerRule::kAlways); ++i) {
-    names.push_back(TriggerRuleName(static_cast<TriggerRule>(i)));
+    names.emplace_back(TriggerRuleName(static_cast<TriggerRule>(i)));
   }
   return names;
 }

@@ -19,7 +19,7 @@ void AppendLogLine(int64_t t_us, std::string_view tag, std::string_view text, st
 // pieces of that size, so a task that never prints a newline cannot grow the buffer unbounded.
 class LogLineSplitter {
  public:
-  explicit LogLineSplitter(std::string tag, size_t max_line = 64 * 1024)
+  explicit LogLineSplitter(std::string tag, size_t max_line = size_t{64} * 1024)
       : tag_(std::move(tag)), max_line_(max_line) {}
   // Appends the lines completed by `data` to *out, stamped `t_us`; keeps the unfinished tail.
   void Feed(std::string_view data, int64_t t_us, std::string* out);

@@ -150,35 +150,38 @@ std::string Planner::KillTask(const std::string& dag_id, const std::string& run_
       index < 0 ? nullptr : &it->second->tasks[static_cast<size_t>(index)].rec;
   auto attempt =
       ti ? attempts_.find(AttemptKey{dag_id, run_id, task_id, ti->try_number}) : attempts_.end();
+  const std::string what = "task '" + task_id + "' of run '" + run_id + "'";
   if (!ti || ti->state != TaskState::kRunning || attempt == attempts_.end() ||
       attempt->second.orphaned) {
     *ok = false;
-    return "task '" + task_id + "' of run '" + run_id + "' of dag '" + dag_id + "' is not running" +
-           (ti ? " (it is " + std::string(TaskStateName(ti->state)) + ")" : "");
+    return what + " is not running" +
+           (ti ? " (state " + std::string(TaskStateName(ti->state)) + ")" : "");
   }
   attempt->second.killed = true;
   Kill(attempt->first);
-  return "killing " + task_id + " (try " + std::to_string(ti->try_number) + ")";
+  return "killed " + what + " (try " + std::to_string(ti->try_number) + ")";
 }
 
-// Sets a task instance's state by hand. In an open run it ends (a running attempt is stopped)
-// and its downstream tasks react as to any end; in a finished run, the run's state follows its
-// leaves again. Tasks already ended downstream keep their states (clear them to re-run them).
+// Sets a task instance's state by hand. In a run the planner holds, the task ends (a running
+// attempt is stopped) and its downstream tasks react as to any end; in a finished run
+// (MarkTaskInstance) the run's state follows its leaves again. Tasks already ended downstream
+// keep their states (clear them to re-run them). Messages as `sluice tasks mark` without a
+// scheduler (control/mark.h).
 std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
                           const std::string& task_id, const std::string& state_name,
                           const CommandInput& input, bool* ok) {
   auto state = ParseTaskState(state_name);
   if (!state || (*state != TaskState::kSuccess && *state != TaskState::kFailed)) {
     *ok = false;
-    return "cannot mark a task '" + state_name + "' (use success or failed)";
+    return "a task can be marked success or failed, not " + state_name;
   }
+  const std::string what = "task '" + task_id + "' of run '" + run_id + "'";
   auto it = runs_.find({dag_id, run_id});
   if (it == runs_.end()) {
     if (!input.run) {
       *ok = false;
       return "no run '" + run_id + "' of dag '" + dag_id + "'";
     }
-    // A finished run: the task's new state, and the run's state from its leaves.
     StoredRun stored = *input.run;
     auto ti = std::find_if(stored.task_instances.begin(), stored.task_instances.end(),
                            [&](const TaskInstanceRecord& r) { return r.task_id == task_id; });
@@ -186,28 +189,9 @@ std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
       *ok = false;
       return "dag '" + dag_id + "' has no task '" + task_id + "' in run '" + run_id + "'";
     }
-    if (ti->state == *state) return task_id + " is already " + state_name;
-    const TaskState from = ti->state;
-    ti->state = *state;
-    if (!ti->end) ti->end = now_;
-    decision_.writes.events.push_back(
-        TaskStateEvent(now_, *ti, from, "marked " + state_name + " by a user"));
-    decision_.writes.task_instances.push_back(*ti);
-    bool failed = false;
-    for (const auto& r : stored.task_instances) {
-      const int i = stored.graph->IndexOf(r.task_id);
-      if (i < 0 || !stored.graph->is_leaf(static_cast<size_t>(i))) continue;
-      failed = failed || r.state == TaskState::kFailed || r.state == TaskState::kUpstreamFailed;
-    }
-    const RunState run_state = failed ? RunState::kFailed : RunState::kSuccess;
-    if (IsTerminal(stored.run.state) && stored.run.state != run_state) {
-      const std::string from_run = RunStateName(stored.run.state);
-      stored.run.state = run_state;
-      decision_.writes.events.push_back(
-          RunStateEvent(now_, stored.run, from_run, "a task was marked " + state_name));
-      decision_.writes.runs.push_back(stored.run);
-    }
-    return "marked " + task_id + " " + state_name;
+    if (ti->state == *state) return what + " is already " + state_name;
+    return MarkTaskInstance(*stored.graph, stored.run, stored.task_instances, task_id, *state, now_,
+                            &decision_.writes);
   }
   ActiveRun& run = *it->second;
   const int index = run.graph->IndexOf(task_id);
@@ -216,22 +200,24 @@ std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
     return "dag '" + dag_id + "' has no task '" + task_id + "' in run '" + run_id + "'";
   }
   TaskInstanceRecord& ti = run.tasks[static_cast<size_t>(index)].rec;
-  if (ti.state == *state) return task_id + " is already " + state_name;
+  if (ti.state == *state) return what + " is already " + state_name;
+  const std::string was = TaskStateName(ti.state);
   StopAttempts(dag_id, run_id, task_id);
-  const std::string why = "marked " + state_name + " by a user";
   if (!IsTerminal(ti.state)) {
-    FinishTask(run, index, *state, why);
+    ti.next_try_at.reset();
+    FinishTask(run, index, *state, "marked by hand");
   } else {
     // Ended already: the new state replaces the old one, and the counts of its downstream
     // tasks are taken again; those still waiting decide anew.
-    SetTaskState(run, index, *state, why);
+    ti.end = now_;
+    SetTaskState(run, index, *state, "marked by hand");
     for (int down : run.graph->downstream(static_cast<size_t>(index))) {
       RecountUpstream(run, static_cast<size_t>(down));
       Evaluate(run, down);
     }
     MaybeFinishRun(run);
   }
-  return "marked " + task_id + " " + state_name;
+  return "marked " + what + " " + state_name + " (was " + was + ")";
 }
 
 }  // namespace sluice

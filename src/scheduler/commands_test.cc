@@ -34,7 +34,7 @@ tasks:
 TEST_F(CommandsTest, KillStopsARunningTaskWhichFailsWithoutARetry) {
   CommandRecord done = SendCommand("kill", Args("slow"));
   EXPECT_EQ(done.state, "done");
-  EXPECT_EQ(done.result, "killing slow (try 1)");
+  EXPECT_EQ(done.result, "killed task 'slow' of run '" + run_id_ + "' (try 1)");
   RunUntil(T("2025-01-06T13:00:00Z"));
   auto states = TaskStates("k", run_id_);
   EXPECT_EQ(states["slow"], (State{"failed", 1}));
@@ -46,25 +46,24 @@ TEST_F(CommandsTest, KillStopsARunningTaskWhichFailsWithoutARetry) {
   bool reason = false;
   for (const auto& e : *store_->ListEvents(0, 1000)) {
     reason = reason || (e.task_id == "slow" && e.to == "failed" &&
-                        e.detail == "killed by a user (killed by signal 15)");
+                        e.detail == "killed by hand (killed by signal 15)");
   }
-  EXPECT_TRUE(reason) << "the failure says a user killed it";
+  EXPECT_TRUE(reason) << "the failure says it was killed by hand";
 }
 
 TEST_F(CommandsTest, KillOfATaskThatIsNotRunningFailsAndSaysWhy) {
   CommandRecord done = SendCommand("kill", Args("after"));
   EXPECT_EQ(done.state, "failed");
-  EXPECT_EQ(done.result,
-            "task 'after' of run '" + run_id_ + "' of dag 'k' is not running (it is none)");
+  EXPECT_EQ(done.result, "task 'after' of run '" + run_id_ + "' is not running (state none)");
   done = SendCommand("kill", R"({"dag":"k","run":"nope","task":"slow"})");
-  EXPECT_EQ(done.result, "task 'slow' of run 'nope' of dag 'k' is not running");
+  EXPECT_EQ(done.result, "task 'slow' of run 'nope' is not running");
   EXPECT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));
 }
 
 TEST_F(CommandsTest, MarkSuccessStopsTheAttemptAndLetsDownstreamRun) {
   CommandRecord done = SendCommand("mark", Args("slow", R"(,"state":"success")"));
   EXPECT_EQ(done.state, "done") << done.result;
-  EXPECT_EQ(done.result, "marked slow success");
+  EXPECT_EQ(done.result, "marked task 'slow' of run '" + run_id_ + "' success (was running)");
   RunUntil(T("2025-01-06T13:00:00Z"));
   auto states = TaskStates("k", run_id_);
   EXPECT_EQ(states["slow"], (State{"success", 1}));
@@ -79,19 +78,20 @@ TEST_F(CommandsTest, MarkInAFinishedRunChangesTheRunByItsLeaves) {
   ASSERT_EQ(RunStateName(OnlyRun("k").state), std::string("failed"));
   // `after` is the leaf: marking it success makes the run a success; `slow` stays failed.
   CommandRecord done = SendCommand("mark", Args("after", R"(,"state":"success")"));
-  EXPECT_EQ(done.result, "marked after success");
+  EXPECT_EQ(done.result, "marked task 'after' of run '" + run_id_ +
+                             "' success (was upstream_failed); the run is now success");
   auto states = TaskStates("k", run_id_);
   EXPECT_EQ(states["slow"], (State{"failed", 1}));
   EXPECT_EQ(states["after"], (State{"success", 0}));
   EXPECT_EQ(RunStateName(OnlyRun("k").state), std::string("success"));
   EXPECT_EQ(SendCommand("mark", Args("after", R"(,"state":"success")")).result,
-            "after is already success");
+            "task 'after' of run '" + run_id_ + "' is already success");
 }
 
 TEST_F(CommandsTest, MarkRefusesOtherStatesAndUnknownTasks) {
   CommandRecord done = SendCommand("mark", Args("slow", R"(,"state":"skipped")"));
   EXPECT_EQ(done.state, "failed");
-  EXPECT_EQ(done.result, "cannot mark a task 'skipped' (use success or failed)");
+  EXPECT_EQ(done.result, "a task can be marked success or failed, not skipped");
   done = SendCommand("mark", Args("nope", R"(,"state":"failed")"));
   EXPECT_EQ(done.result, "dag 'k' has no task 'nope' in run '" + run_id_ + "'");
   EXPECT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));

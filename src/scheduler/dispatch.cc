@@ -193,8 +193,8 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   }
   const std::string why = DescribeOutcome(o);
   if (killed) {
-    // Stopped on a user's request: it is not retried.
-    FinishTask(*run, task, TaskState::kFailed, "killed by a user (" + why + ")");
+    // Stopped by hand (`tasks kill`): it is not retried.
+    FinishTask(*run, task, TaskState::kFailed, "killed by hand (" + why + ")");
     return;
   }
   const std::string jitter_key =

@@ -1,11 +1,11 @@
 #include "scheduler/driver.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/dag_json.h"
 #include "scheduler/run_builder.h"
+#include "util/log.h"
 
 namespace sluice {
 
@@ -54,9 +54,8 @@ Status Driver::Start() {
       AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
       Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_.logs_dir(), key)});
       if (!adopted.ok() && adopted.code() != StatusCode::kNotFound) {
-        std::fprintf(stderr, "sluice: cannot adopt %s/%s/%s try %d: %s\n", rec.dag_id.c_str(),
-                     rec.run_id.c_str(), rec.task_id.c_str(), rec.try_number,
-                     adopted.message().c_str());
+        SLUICE_LOG_WARN("cannot adopt {}/{}/{} try {}: {}", rec.dag_id, rec.run_id, rec.task_id,
+                        rec.try_number, adopted.message());
       }
       planner_.RecoverAttempt(rec, adopted, now);
     }
@@ -160,15 +159,14 @@ void Driver::PollDags(TimePoint now) {
       if (depends_on_past) {
         Status st = TrackClosedRuns(spec.id, spec.schedule.has_value());
         if (!st.ok()) {
-          std::fprintf(stderr, "sluice: %s: reading its runs for depends_on_past: %s\n",
-                       spec.id.c_str(), st.message().c_str());
+          SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", spec.id, st.message());
         }
       }
     }
     planner_.OnDagFileChanged(change, stored, now);
     auto errors = planner_.file_errors().find(change.path);
     if (errors != planner_.file_errors().end()) {
-      for (const auto& e : errors->second) std::fprintf(stderr, "%s\n", e.c_str());
+      for (const auto& e : errors->second) SLUICE_LOG_ERROR("{}", e);
     }
   }
 }
@@ -176,7 +174,7 @@ void Driver::PollDags(TimePoint now) {
 void Driver::PollCommands(TimePoint now) {
   auto pending = store_.PendingCommands();
   if (!pending.ok()) {
-    std::fprintf(stderr, "sluice: reading commands: %s\n", pending.status().message().c_str());
+    SLUICE_LOG_ERROR("reading commands: {}", pending.status().message());
     return;
   }
   for (const auto& command : *pending) {

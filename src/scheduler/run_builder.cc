@@ -1,5 +1,6 @@
 #include "scheduler/run_builder.h"
 
+#include <optional>
 #include <set>
 
 #include "core/dag_loader.h"
@@ -101,6 +102,53 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
     batch.runs.push_back(run);
   }
   return batch;
+}
+
+namespace {
+
+// With every task ended, a run is failed when a leaf failed or its upstream did, else success
+// (DESIGN.md §2 "States"). None while a task has not ended.
+std::optional<RunState> EndedRunState(const DagGraph& dag,
+                                      const std::vector<TaskInstanceRecord>& tis) {
+  bool failed = false;
+  for (const auto& ti : tis) {
+    if (!IsTerminal(ti.state)) return std::nullopt;
+    const int index = dag.IndexOf(ti.task_id);
+    if (index >= 0 && dag.is_leaf(static_cast<size_t>(index)) &&
+        (ti.state == TaskState::kFailed || ti.state == TaskState::kUpstreamFailed)) {
+      failed = true;
+    }
+  }
+  return failed ? RunState::kFailed : RunState::kSuccess;
+}
+
+}  // namespace
+
+std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
+                             std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
+                             TaskState state, TimePoint now, WriteBatch* batch) {
+  std::string message;
+  for (auto& ti : tis) {
+    if (ti.task_id != task_id) continue;
+    const TaskState from = ti.state;
+    ti.state = state;
+    ti.end = now;
+    ti.next_try_at.reset();
+    batch->events.push_back(TaskStateEvent(now, ti, from, "marked by hand"));
+    batch->task_instances.push_back(ti);
+    message = "marked task '" + task_id + "' of run '" + run.run_id + "' " + TaskStateName(state) +
+              " (was " + TaskStateName(from) + ")";
+  }
+  const std::optional<RunState> ended = EndedRunState(dag, tis);
+  if (ended && *ended != run.state) {
+    const std::string run_from = RunStateName(run.state);
+    run.state = *ended;
+    run.end = now;
+    batch->events.push_back(RunStateEvent(now, run, run_from, "a task was marked by hand"));
+    batch->runs.push_back(run);
+    message += "; the run is now " + std::string(RunStateName(run.state));
+  }
+  return message;
 }
 
 Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,

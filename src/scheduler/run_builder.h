@@ -40,6 +40,15 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
                               std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
                               bool downstream, TimePoint now, std::vector<std::string>* cleared);
 
+// Marks `task_id` among `tis`, the task instances of `run`, `state` (success or failed) by hand:
+// its state, end time and an event ("marked by hand"); and, when every task of the run has then
+// ended, the run's state by the leaf rule. `run` and `tis` are updated in place; the writes go
+// to `batch`. The task must be among `tis` in another state. Returns the message for the user:
+// "marked task 'T' of run 'R' S (was FROM)", with "; the run is now X" when the run changed.
+std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
+                             std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
+                             TaskState state, TimePoint now, WriteBatch* batch);
+
 // ClearTaskInstances on the run as `store` holds it, for a CLI command while no scheduler runs.
 Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
                              const std::string& task_id, bool downstream, TimePoint now,

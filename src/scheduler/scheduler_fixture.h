@@ -109,7 +109,7 @@ class SchedulerTest : public ::testing::Test {
   // Pause or unpause as `sluice dags pause` does: the flag in the store, then a command.
   void SetPaused(const std::string& dag, bool paused) {
     WriteBatch b;
-    b.set_paused.push_back({dag, paused});
+    b.set_paused.emplace_back(dag, paused);
     ASSERT_TRUE(store_->Apply(b).ok());
     Command(paused ? "pause" : "unpause", R"({"dag":")" + dag + R"("})");
   }

@@ -59,8 +59,8 @@ AttemptRecord FullAttempt(const std::string& dag_id, const std::string& run_id,
   a.task_id = task_id;
   a.try_number = try_number;
   a.state = AttemptState::kFailed;
-  a.start = Jan2(10 * try_number);
-  a.end = Jan2(10 * try_number + 5);
+  a.start = Jan2(int64_t{10} * try_number);
+  a.end = Jan2(int64_t{10} * try_number + 5);
   a.exit_code = 3;
   a.signal = 9;
   a.timed_out = true;

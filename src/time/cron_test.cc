@@ -32,7 +32,7 @@ std::vector<std::string> Fires(std::string_view expr, const std::string& zone,
   for (int i = 0; i < n; ++i) {
     std::optional<TimePoint> next = cron->NextAfter(t, *tz);
     if (!next) {
-      out.push_back("none");
+      out.emplace_back("none");
       break;
     }
     out.push_back(FormatIsoUtc(*next));

@@ -1,6 +1,5 @@
 #include "time/time_zone.h"
 
-#include <cstdlib>
 #include <exception>
 #include <map>
 #include <memory>
@@ -8,6 +7,7 @@
 
 #include "time/local_time.h"
 #include "time/posix_tz_rule.h"
+#include "util/check.h"
 #include "util/file.h"
 
 namespace sluice {
@@ -43,7 +43,7 @@ Result<const PosixTzRule*> RuleOf(const std::string& asked, const date::time_zon
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<PosixTzRule>> rules;
   std::lock_guard<std::mutex> lock(mu);
-  const std::string canonical(zone->name());
+  const std::string& canonical = zone->name();
   auto it = rules.find(canonical);
   if (it != rules.end()) return it->second.get();
   auto footer = FooterOf(kZoneinfoDir + canonical);
@@ -76,8 +76,7 @@ TimeZone TimeZone::Utc() {
   static const TimeZone utc = [] {
     Result<TimeZone> zone = Find("UTC");
     if (!zone.ok()) zone = Find("Etc/UTC");
-    // Without tzdata nothing in Sluice can compute a schedule; failing loudly beats guessing.
-    if (!zone.ok()) std::abort();
+    SLUICE_CHECK(zone.ok(), "tzdata has UTC: without it no schedule can be computed");
     return *zone;
   }();
   return utc;

@@ -170,6 +170,28 @@ class UsageErrorsTest(SluiceTestCase):
                                 "'paralelism' (did you mean 'parallelism'?)\n")
 
 
+class MarkKillWithoutSchedulerTest(SluiceTestCase):
+    """With no scheduler, `tasks mark` writes the store and `tasks kill` says nothing runs. (With
+    one, the scheduler carries both out: StandaloneTest in scheduler_test.py.)"""
+
+    def test_mark_then_kill(self):
+        self.write_dag("chain.yaml", CHAIN)
+        run_id = self.sluice("dags", "trigger", "chain", "--output", "json").json()["run_id"]
+        r = self.sluice("tasks", "mark", "chain", run_id, "a", "--state", "success")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, f"marked task 'a' of run '{run_id}' success (was none)\n")
+        self.assertEqual(self.tasks("chain", run_id)["a"]["state"], "success")
+        r = self.sluice("tasks", "mark", "chain", run_id, "a", "--state", "skipped")
+        self.assertEqual(r.code, 2, r)
+        r = self.sluice("tasks", "mark", "chain", run_id, "nope", "--state", "failed")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.err, "error: dag 'chain' has no task 'nope'\n")
+        r = self.sluice("tasks", "kill", "chain", run_id, "b")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(r.err, f"error: no scheduler is running on {self.home}: nothing runs "
+                                f"(task 'b' of run '{run_id}' is none)\n")
+
+
 class DbTest(SluiceTestCase):
     def test_migrate_then_check(self):
         r = self.sluice("db", "check")

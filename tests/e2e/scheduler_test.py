@@ -1,5 +1,5 @@
-"""`sluice standalone` end to end: triggers, the DAGs folder being watched, pause, clear."""
-import json
+"""`sluice standalone` end to end: triggers, the DAGs folder being watched, pause, clear, kill,
+mark."""
 import os
 import time
 import unittest
@@ -44,8 +44,7 @@ class StandaloneTest(SluiceTestCase):
         self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
 
     def test_folder_changes_take_effect_within_two_seconds(self):
-        self.start_scheduler()
-        time.sleep(0.5)  # let the scheduler finish its first scan of the empty folder
+        self.start_scheduler()  # returns once it has read the (empty) folder
         self.write_dag("hello.yaml", HELLO)
         t0 = time.monotonic()
 
@@ -79,10 +78,16 @@ class StandaloneTest(SluiceTestCase):
         self.assertEqual(rows, [{"dag": "hello", "file": os.path.join(self.dags, "hello.yaml"),
                                  "paused": True, "schedule": None, "next_due": None,
                                  "errors": []}])
+        self.write_dag("other.yaml", "dag: other\ntasks:\n  t: {run: \"true\"}\n")
         self.start_scheduler()
         run_id = self.sluice("dags", "trigger", "hello", "--output", "json").json()["run_id"]
-        time.sleep(1.0)
+        # The scheduler takes commands in order: once the run of `other`, triggered after, has
+        # ended, it has seen the paused DAG's run too, and left it queued.
+        other = self.sluice("dags", "trigger", "other", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.run_state("other", other) == "success",
+                        what="the run of the unpaused DAG")
         self.assertEqual(self.run_state("hello", run_id), "queued")
+        self.assertEqual({t["state"] for t in self.tasks("hello", run_id).values()}, {"none"})
         self.assertEqual(self.sluice("dags", "unpause", "hello").code, 0)
         self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
 
@@ -103,11 +108,37 @@ class StandaloneTest(SluiceTestCase):
         self.assertEqual(r.code, 2, r)
         self.assertEqual(r.err, "error: task 'a' has no try 7 (tries: 1-2)\n")
 
-    def test_second_scheduler_refuses_to_start(self):
+    def test_kill_stops_a_running_task_without_a_retry(self):
+        self.write_dag("slow.yaml", "dag: slow\ntasks:\n  t: {run: \"sleep 60\", retries: 2}\n")
         self.start_scheduler()
-        time.sleep(0.3)
-        second = self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "slow", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.tasks("slow", run_id)["t"]["state"] == "running",
+                        what="the task to run")
+        r = self.sluice("tasks", "kill", "slow", run_id, "t")
+        self.assertEqual(r.code, 0, r)
+        self.wait_until(lambda: self.run_state("slow", run_id) == "failed", what="run failed")
+        t = self.tasks("slow", run_id)["t"]
+        self.assertEqual((t["state"], t["tries"]), ("failed", 1))
+
+    def test_mark_success_lets_the_run_go_on(self):
+        self.write_dag("slow.yaml", "dag: slow\ntasks:\n  a: {run: \"sleep 60\"}\n"
+                                    "  b: {needs: [a], run: \"true\"}\n")
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "slow", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.tasks("slow", run_id)["a"]["state"] == "running",
+                        what="task a to run")
+        r = self.sluice("tasks", "mark", "slow", run_id, "a", "--state", "success")
+        self.assertEqual(r.code, 0, r)
+        self.wait_until(lambda: self.run_state("slow", run_id) == "success", what="run success")
+        self.assertEqual({k: (v["state"], v["tries"]) for k, v in self.tasks("slow", run_id).items()},
+                         {"a": ("success", 1), "b": ("success", 1)})
+
+    def test_second_scheduler_refuses_to_start(self):
+        self.start_scheduler()  # returns once it holds the lock
+        second = self.start_scheduler(ready=False)
         self.assertEqual(second.wait(timeout=10), 1)
+        with open(second.log_path) as f:
+            self.assertEqual(f.read(), f"error: another scheduler is running on {self.home}\n")
 
     def test_generated_dag_file(self):
         self.write_dag("gen.dag", "#!/bin/sh\nprintf 'dag: gen_a\\ntasks: {t: {run: \"true\"}}\\n"

@@ -63,13 +63,27 @@ class SluiceTestCase(unittest.TestCase):
                               timeout=timeout)
         return Result(proc)
 
-    def start_scheduler(self, *args):
-        log = open(os.path.join(self.root, f"scheduler-{len(self.procs)}.log"), "w")
+    def start_scheduler(self, *args, ready=True):
+        """Starts `sluice standalone`; with `ready`, returns once it holds the home's lock and has
+        read the DAGs folder (it logs its start line then)."""
+        path = os.path.join(self.root, f"scheduler-{len(self.procs)}.log")
+        log = open(path, "w")
         self.logs.append(log)
         p = subprocess.Popen([SLUICE, "standalone", *args], env=self.env, stdout=log,
                              stderr=subprocess.STDOUT)
+        p.log_path = path
         self.procs.append(p)
+        if ready:
+            self.wait_until(lambda: self.scheduler_started(p), timeout=30,
+                            what="the scheduler to start (its log: " + path + ")")
         return p
+
+    def scheduler_started(self, p):
+        if p.poll() is not None:
+            with open(p.log_path) as f:
+                self.fail(f"the scheduler exited with {p.returncode}:\n{f.read()}")
+        with open(p.log_path) as f:
+            return " sluice standalone: home " in f.read()
 
     def stop_scheduler(self, p, sig=signal.SIGTERM):
         p.send_signal(sig)

@@ -4,13 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "executor/attempt_result.h"
 #include "executor/supervisor_protocol.h"
+#include "util/check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string line =
         "2026-11-23T07:38:18.000001Z sluice| result: " + sluice::FormatAttemptResult(*r) + "\n";
     auto again = sluice::ResultFromLogTail(line, &error);
-    if (!again || !(*again == *r)) std::abort();
+    SLUICE_CHECK(again && *again == *r, "a result read back from its own line is the same");
   }
 
   // Frames: whatever is decoded, encoded again, is exactly the bytes it consumed.
@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (frames.Next(&msg)) sluice::AppendFrame(msg, &encoded);
   frames.Append(text.data() + half, size - half);
   while (frames.Next(&msg)) sluice::AppendFrame(msg, &encoded);
-  if (text.substr(0, encoded.size()) != encoded) std::abort();
+  SLUICE_CHECK(text.substr(0, encoded.size()) == encoded,
+               "decoded frames encode back to the bytes they came from");
   return 0;
 }

@@ -3,21 +3,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 
 #include "time/fire_times.h"
 #include "time/time_zone.h"
-
-namespace {
+#include "util/check.h"
 
 using sluice::TimePoint;
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -27,21 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const TimePoint start{std::chrono::seconds(1741435200)};
   for (const char* name : kZones) {
     sluice::Result<sluice::TimeZone> zone = sluice::TimeZone::Find(name);
-    Check(zone.ok());
+    SLUICE_CHECK(zone.ok(), "tzdata has the zones the fuzzer uses");
     auto fire = sluice::FireTimes::Create(text, *zone, start);
     if (!fire.ok()) {
-      Check(!fire.status().message().empty());
+      SLUICE_CHECK(!fire.status().message().empty(), "an error says what is wrong");
       return 0;
     }
     TimePoint t = start;
     for (int i = 0; i < 8; ++i) {
       std::optional<TimePoint> next = (*fire)->NextAfter(t);
       if (!next) break;
-      Check(*next > t);
+      SLUICE_CHECK(*next > t, "fire times strictly increase");
       t = *next;
     }
     std::optional<TimePoint> last = (*fire)->LastAtOrBefore(t);
-    Check(!last || (*last <= t && *last >= start));
+    SLUICE_CHECK(!last || (*last <= t && *last >= start),
+                 "the last fire time at or before t is within [start, t]");
   }
   return 0;
 }

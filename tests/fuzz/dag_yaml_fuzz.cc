@@ -2,15 +2,15 @@
 // survive DagToJson/DagFromJson unchanged.
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "core/dag_loader.h"
 #include "operators/builtin.h"
+#include "util/check.h"
 
 // The task kinds are a process-wide registry, filled before any input as every program does.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (!sluice::RegisterBuiltinOperators().ok()) std::abort();
+  SLUICE_CHECK(sluice::RegisterBuiltinOperators().ok(), "the built-in task kinds register");
   return 0;
 }
 
@@ -19,11 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::LoadedFile file = sluice::LoadDagText("fuzz.yaml", text);
   for (const sluice::DagSpec& dag : file.dags) {
     sluice::Result<sluice::DagSpec> back = sluice::DagFromJson(sluice::DagToJson(dag));
-    if (!back.ok() || !(*back == dag)) std::abort();
+    SLUICE_CHECK(back.ok() && *back == dag, "an accepted spec survives JSON unchanged");
   }
   // Every error has a location inside the text.
   for (const sluice::Diagnostic& d : file.errors) {
-    if (d.location.line < 1 || d.location.column < 1) std::abort();
+    SLUICE_CHECK(d.location.line >= 1 && d.location.column >= 1, "errors have a location");
   }
   return 0;
 }

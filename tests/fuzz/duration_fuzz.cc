@@ -4,22 +4,22 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 
 #include "time/duration.h"
+#include "util/check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   sluice::Result<sluice::Duration> d = sluice::ParseDuration(text);
   if (!d.ok()) return 0;
-  if (d->count() < 0) std::abort();
+  SLUICE_CHECK(d->count() >= 0, "durations are never negative");
   sluice::Result<sluice::Duration> back = sluice::ParseDuration(sluice::FormatDuration(*d));
-  if (!back.ok()) std::abort();
+  SLUICE_CHECK(back.ok(), "a formatted duration parses");
   sluice::Duration expected = *d;
   if (expected >= std::chrono::seconds(1)) {
     expected = std::chrono::duration_cast<std::chrono::seconds>(expected);
   }
-  if (*back != expected) std::abort();
+  SLUICE_CHECK(*back == expected, "a duration survives formatting");
   return 0;
 }

@@ -2,10 +2,10 @@
 // with no problems renders, one with problems does not.
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "core/template.h"
+#include "util/check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -14,12 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dag.params = {{"root", "/data"}};
   auto problems = sluice::CheckTemplate(text, dag);
   for (const auto& p : problems) {
-    if (p.offset >= size) std::abort();
+    SLUICE_CHECK(p.offset < size, "a problem is at an offset inside the text");
   }
   sluice::TemplateContext ctx;
   for (const auto& name : sluice::BuiltinTemplateVariables()) ctx.values[name] = "v";
   ctx.values["params.root"] = "/data";
   auto rendered = sluice::RenderTemplate(text, ctx);
-  if (rendered.ok() != problems.empty()) std::abort();
+  SLUICE_CHECK(rendered.ok() == problems.empty(), "checking and rendering agree");
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "store/sqlite/wal_format.h"
+#include "util/check.h"
 
 namespace sluice::sqlite {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 // frame of a transaction, and zero for the others (wal_format.h).
 // The default VFS's xWrite writes at most 128 KiB - 1 bytes (it expects one page at most). A
 // transaction larger than this (a migration, a big DAG version) is written in pieces.
-constexpr size_t kMaxHeldBytes = 64 * 1024;
+constexpr size_t kMaxHeldBytes = size_t{64} * 1024;
 
 struct ShimFile {
   sqlite3_file base;   // pMethods: kShimMethods, or nullptr if the open failed
@@ -211,7 +212,9 @@ void ShimShmBarrier(sqlite3_file* file) {
   // if a commit frame went unrecognised (a future SQLite writing frames another way); a
   // process that stops here loses only that commit (recovery rebuilds the wal-index from the
   // frames in the file), whereas going on would publish frames that are not in it.
-  if (WriteAllHeld() != SQLITE_OK) std::abort();
+  const int written = WriteAllHeld();
+  SLUICE_CHECK(written == SQLITE_OK,
+               "a commit is published only with all of its frames in the WAL");
   ShimFile* f = Shim(file);
   f->real->pMethods->xShmBarrier(f->real);
 }

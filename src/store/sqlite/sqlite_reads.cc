@@ -192,13 +192,13 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
     add("dag_id = ?" + std::to_string(args.size()));
   }
   if (filter.state) {
-    args.push_back(RunStateName(*filter.state));
+    args.emplace_back(RunStateName(*filter.state));
     add("state = ?" + std::to_string(args.size()));
   }
   if (!filter.states.empty()) {
     std::string in;
     for (RunState s : filter.states) {
-      args.push_back(RunStateName(s));
+      args.emplace_back(RunStateName(s));
       in += (in.empty() ? "?" : ", ?") + std::to_string(args.size());
     }
     add("state IN (" + in + ")");

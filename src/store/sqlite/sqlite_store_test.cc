@@ -151,7 +151,7 @@ TEST_F(SqliteStoreTest, TheLogIsCopiedIntoTheDatabaseWhenIdleNotInABusyCommit) {
   ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(4200, 0))));
   EXPECT_EQ(FileSize(db), before) << "a commit checkpointed";
   ASSERT_TRUE(IsOk(store->Housekeep()));
-  EXPECT_GE(FileSize(db), before + 4200 * 3500);
+  EXPECT_GE(FileSize(db), before + int64_t{4200} * 3500);
   // A log under 16 MiB is left for later.
   const int64_t after = FileSize(db);
   ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(3000, 4200))));
@@ -170,7 +170,7 @@ TEST_F(SqliteStoreTest, ALongBusyStretchStillCheckpoints) {
   for (int i = 0; i < 7; ++i) ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1000, i * 1000))));
   EXPECT_EQ(FileSize(db), before) << "checkpointed before 8192 pages";
   for (int i = 7; i < 9; ++i) ASSERT_TRUE(IsOk(store->Apply(PagesOfEvents(1000, i * 1000))));
-  EXPECT_GE(FileSize(db), before + 8000 * 3500);
+  EXPECT_GE(FileSize(db), before + int64_t{8000} * 3500);
 }
 
 TEST_F(SqliteStoreTest, DatabaseIsInWalMode) {

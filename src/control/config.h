@@ -1,0 +1,38 @@
+#pragma once
+// Where an installation lives and how it runs (DESIGN.md §3): SLUICE_HOME, the DAGs folder, the
+// database and the settings, from flags, then the environment, then $SLUICE_HOME/sluice.yaml.
+
+#include <map>
+#include <string>
+
+#include "sluice/status.h"
+
+namespace sluice::control {
+
+// The global flags; empty when not given.
+struct ConfigFlags {
+  std::string home;  // --home
+  std::string dags;  // --dags
+};
+
+// Environment variables by name (SLUICE_HOME, SLUICE_DAGS, SLUICE_DB, SLUICE_PARALLELISM); an
+// absent or empty one is unset. Passed in, so tests need not change the process environment.
+using Environment = std::map<std::string, std::string>;
+// The process's SLUICE_* variables that LoadConfig reads.
+Environment ProcessEnvironment();
+
+struct Config {
+  std::string home;         // absolute
+  std::string dags_folder;  // absolute
+  std::string db_path;
+  int parallelism = 0;           // task processes at once; never 0 after LoadConfig
+  bool durability_full = false;  // sluice.yaml `durability: full`: fsync every commit
+  std::string logs_dir() const { return home + "/logs"; }
+};
+
+// Resolves flags, environment and sluice.yaml. Relative paths are taken from the current folder
+// (`dags:` in sluice.yaml from the home). Errors (kInvalidArgument) name the file, line and key:
+// `HOME/sluice.yaml:2:1: error: unknown key 'paralelism' (did you mean 'parallelism'?)`.
+Result<Config> LoadConfig(const ConfigFlags& flags, const Environment& env);
+
+}  // namespace sluice::control

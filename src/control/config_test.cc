@@ -1,0 +1,79 @@
+#include "control/config.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace sluice::control {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string home() const { return dir_.path() + "/home"; }
+  TempDir dir_;
+};
+
+TEST_F(ConfigTest, FlagsBeatTheEnvironmentWhichBeatsTheFile) {
+  dir_.Write("home/sluice.yaml", "dags: from_file\nparallelism: 3\n");
+  auto config = LoadConfig({home(), ""}, {{"SLUICE_DAGS", dir_.path() + "/env_dags"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->home, home());
+  EXPECT_EQ(config->dags_folder, dir_.path() + "/env_dags");
+  EXPECT_EQ(config->db_path, home() + "/sluice.db");
+  EXPECT_EQ(config->logs_dir(), home() + "/logs");
+  EXPECT_EQ(config->parallelism, 3);
+  EXPECT_FALSE(config->durability_full);
+
+  config = LoadConfig({home(), dir_.path() + "/flag_dags"},
+                      {{"SLUICE_DAGS", dir_.path() + "/env_dags"}, {"SLUICE_PARALLELISM", "7"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->dags_folder, dir_.path() + "/flag_dags");
+  EXPECT_EQ(config->parallelism, 7);
+
+  // Without flag or environment, `dags:` in sluice.yaml counts from the home.
+  config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->dags_folder, home() + "/from_file");
+}
+
+TEST_F(ConfigTest, HomeAndDatabaseComeFromTheEnvironmentWithoutFlags) {
+  auto config = LoadConfig({}, {{"SLUICE_HOME", home()}, {"SLUICE_DB", dir_.path() + "/other.db"}});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->home, home());
+  EXPECT_EQ(config->db_path, dir_.path() + "/other.db");
+  EXPECT_GE(config->parallelism, 1);
+}
+
+TEST_F(ConfigTest, AnUnknownKeyIsAnErrorAtItsPlaceWithASuggestion) {
+  dir_.Write("home/sluice.yaml", "durability: full\nparalelism: 2\n");
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message(), home() +
+                                           "/sluice.yaml:2:1: error: unknown key 'paralelism' "
+                                           "(did you mean 'parallelism'?)");
+}
+
+TEST_F(ConfigTest, BadValuesAreErrorsThatSayWhatIsExpected) {
+  dir_.Write("home/sluice.yaml", "durability: sometimes\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() + "/sluice.yaml:1:1: error: 'durability' must be 'normal' or 'full'");
+  dir_.Write("home/sluice.yaml", "- a list\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() + "/sluice.yaml:1:1: error: expected a mapping of settings");
+  dir_.Write("home/sluice.yaml", "parallelism: 2\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {{"SLUICE_PARALLELISM", "two"}}).status().message(),
+            "SLUICE_PARALLELISM must be a positive integer, got 'two'");
+  EXPECT_EQ(LoadConfig({home(), ""}, {{"SLUICE_DB", "postgresql://db/sluice"}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, DurabilityFullIsRead) {
+  dir_.Write("home/sluice.yaml", "durability: full\n");
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->durability_full);
+}
+
+}  // namespace
+}  // namespace sluice::control

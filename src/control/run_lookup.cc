@@ -1,0 +1,47 @@
+#include "control/run_lookup.h"
+
+#include "core/dag_loader.h"
+
+namespace sluice::control {
+
+Result<RunRecord> FindRun(Store& store, const std::string& dag_id, const std::string& run_id) {
+  SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag_id, run_id));
+  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag_id + "'");
+  return *run;
+}
+
+Result<DagGraphPtr> RunGraph(Store& store, const RunRecord& run) {
+  SLUICE_ASSIGN_OR_RETURN(auto version, store.GetDagVersion(run.dag_id, run.dag_hash));
+  if (!version) {
+    return Status::Internal("the dag version of run '" + run.run_id + "' (" + run.dag_hash +
+                            ") is missing from the store");
+  }
+  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
+  return DagGraph::Build(std::move(spec));
+}
+
+Result<TaskInstanceRecord> FindTaskInstance(Store& store, const RunRecord& run,
+                                            const std::string& task_id) {
+  SLUICE_ASSIGN_OR_RETURN(auto tis, store.ListTaskInstances(run.dag_id, run.run_id));
+  for (auto& ti : tis) {
+    if (ti.task_id == task_id) return std::move(ti);
+  }
+  return Status::NotFound("dag '" + run.dag_id + "' has no task '" + task_id + "'");
+}
+
+Result<AttemptRecord> FindAttempt(Store& store, const RunRecord& run, const std::string& task_id,
+                                  int try_number) {
+  SLUICE_ASSIGN_OR_RETURN(auto attempts, store.ListAttempts(run.dag_id, run.run_id, task_id));
+  if (attempts.empty()) {
+    return Status::NotFound("task '" + task_id + "' of run '" + run.run_id +
+                            "' has no attempts yet");
+  }
+  if (try_number <= 0) return attempts.back();
+  for (auto& a : attempts) {
+    if (a.try_number == try_number) return std::move(a);
+  }
+  return Status::NotFound("task '" + task_id + "' has no try " + std::to_string(try_number) +
+                          " (tries: 1-" + std::to_string(attempts.back().try_number) + ")");
+}
+
+}  // namespace sluice::control
