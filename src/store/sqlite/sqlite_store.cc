@@ -156,18 +156,7 @@ Status SqliteStore::Check() {
 constexpr int kWalPagesIdleCheckpoint = 4096;
 constexpr int kWalPagesBusyCheckpoint = 8192;
 
-namespace {
-
-int PageSize(sqlite::Db& db) {
-  auto size = db.QueryText("PRAGMA page_size");
-  // Only the range handed to WalWriteback depends on it; SQLite's default if unreadable.
-  return size.ok() ? std::stoi(*size) : 4096;
-}
-
-}  // namespace
-
-SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db)
-    : db_(std::move(db)), wal_writeback_(db_->path() + "-wal", PageSize(*db_)) {
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {
   // Replaces SQLite's autocheckpoint, which is itself a wal_hook.
   sqlite3_wal_hook(db_->handle(), &SqliteStore::OnWalCommit, this);
 }
@@ -175,7 +164,6 @@ SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db)
 int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* schema, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
   store->wal_pages_ = pages;
-  store->wal_writeback_.Committed(pages);
   if (pages >= kWalPagesBusyCheckpoint) {
     // As SQLite's autocheckpoint does: PASSIVE, so readers are never waited for.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);

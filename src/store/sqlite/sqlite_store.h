@@ -10,7 +10,6 @@
 
 #include "sluice/store.h"
 #include "store/sqlite/sqlite_db.h"
-#include "store/sqlite/wal_writeback.h"
 
 namespace sluice {
 
@@ -59,7 +58,6 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<sqlite::Db> db_;
   int wal_pages_ = 0;  // in the write-ahead log at the last commit
-  sqlite::WalWriteback wal_writeback_;
 };
 
 }  // namespace sluice
