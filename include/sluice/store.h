@@ -150,7 +150,10 @@ class Store {
   // otherwise a message saying what is wrong and how to fix it (`sluice db migrate`).
   virtual Status Check() = 0;
 
-  // All of `batch` or nothing, in one transaction.
+  // All of `batch` or nothing, in one transaction, durable when it returns ok. An error means
+  // nothing of it was written, unless the message says the outcome is unknown (an fsync that
+  // failed after the commit was written, SQLite under durability: full): then a crash may
+  // still bring the batch back. Either way the store takes further calls.
   virtual Status Apply(const WriteBatch& batch) = 0;
   // Upkeep for a moment when the caller has nothing else to do (the scheduler calls it before
   // it waits for work): the SQLite store copies its write-ahead log into the database then,
