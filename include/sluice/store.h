@@ -118,7 +118,10 @@ struct WriteBatch {
   std::vector<DagVersionRecord> dag_versions;            // inserted if (dag_id, hash) is absent
   std::vector<RunRecord> runs;                           // upserts by (dag_id, run_id)
   std::vector<TaskInstanceRecord> task_instances;        // upserts by (dag_id, run_id, task_id)
-  std::vector<AttemptRecord> attempts;           // upserts by (dag_id, run_id, task_id, try)
+  // Upserts by (dag_id, run_id, task_id, try). An attempt is stored under its task instance,
+  // which must be stored already or be in `task_instances` above: otherwise the batch fails
+  // (kNotFound, "upsert attempt D/R/T try N: no task instance D/R/T").
+  std::vector<AttemptRecord> attempts;
   std::vector<EventRecord> events;               // appended in order
   std::vector<CommandRecord> finished_commands;  // by id: state and result updated
 

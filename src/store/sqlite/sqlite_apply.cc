@@ -48,11 +48,16 @@ constexpr const char* kUpsertTaskInstance =
     "start_us = excluded.start_us, end_us = excluded.end_us, "
     "next_try_at_us = excluded.next_try_at_us";
 
+// An attempt's id comes from its task instance (0004_attempts_in_task_instance_order.sql):
+// seq * 1048576 + try. Without a task instance the SELECT yields no row and nothing is written,
+// which ApplyInTransaction reports. (A VALUES form would pass a NULL id, for which SQLite would
+// pick a new rowid.) The WHERE is required before ON CONFLICT in an INSERT ... SELECT.
 constexpr const char* kUpsertAttempt =
-    "INSERT INTO attempts (dag_id, run_id, task_id, try_number, state, start_us, end_us, "
+    "INSERT INTO attempts (id, dag_id, run_id, task_id, try_number, state, start_us, end_us, "
     "exit_code, signal, timed_out, host, pid, log_path, error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-    "ON CONFLICT (dag_id, run_id, task_id, try_number) DO UPDATE SET state = excluded.state, "
+    "SELECT seq * 1048576 + ?4, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 "
+    "FROM task_instances WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 "
+    "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
     "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
     "signal = excluded.signal, timed_out = excluded.timed_out, host = excluded.host, "
     "pid = excluded.pid, log_path = excluded.log_path, error = excluded.error";
@@ -178,11 +183,24 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
       db, kUpsertTaskInstance, batch.task_instances, BindTaskInstance, [](const auto& t) {
         return "upsert task instance " + t.dag_id + "/" + t.run_id + "/" + t.task_id;
       }));
-  SLUICE_RETURN_IF_ERROR(
-      ForEachRow(db, kUpsertAttempt, batch.attempts, BindAttempt, [](const auto& a) {
+  if (!batch.attempts.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(Statement * upsert, db.Prepare(kUpsertAttempt));
+    for (const AttemptRecord& a : batch.attempts) {
+      Query q(*upsert);
+      BindAttempt(*upsert, a);
+      Status st = q->Run("");
+      // Built only on failure, as in ForEachRow.
+      auto op = [&a] {
         return "upsert attempt " + a.dag_id + "/" + a.run_id + "/" + a.task_id + " try " +
                std::to_string(a.try_number);
-      }));
+      };
+      if (!st.ok()) return st.WithContext(op());
+      if (db.Changes() == 0) {
+        return Status::NotFound(op() + ": no task instance " + a.dag_id + "/" + a.run_id + "/" +
+                                a.task_id);
+      }
+    }
+  }
   SLUICE_RETURN_IF_ERROR(ForEachRow(db, kInsertEvent, batch.events, BindEvent,
                                     [](const auto& e) { return "append event " + e.kind; }));
   if (!batch.finished_commands.empty()) {

@@ -78,9 +78,13 @@ Result<TaskInstanceRecord> ReadTaskInstance(const Statement& s) {
   return t;
 }
 
+// Attempts are read through their task instances: a task instance's attempts are the ids
+// seq * 1048576 + 1 .. + 1048575 (0004_attempts_in_task_instance_order.sql), one range of the
+// attempts' rowid B-tree.
 constexpr const char* kAttemptColumns =
-    "SELECT dag_id, run_id, task_id, try_number, state, start_us, end_us, exit_code, signal, "
-    "timed_out, host, pid, log_path, error FROM attempts";
+    "SELECT a.dag_id, a.run_id, a.task_id, a.try_number, a.state, a.start_us, a.end_us, "
+    "a.exit_code, a.signal, a.timed_out, a.host, a.pid, a.log_path, a.error FROM task_instances t "
+    "JOIN attempts a ON a.id BETWEEN t.seq * 1048576 + 1 AND t.seq * 1048576 + 1048575";
 
 Result<AttemptRecord> ReadAttempt(const Statement& s) {
   AttemptRecord a;
@@ -233,24 +237,24 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& 
   if (task_id.empty()) {
     return SelectAll(*db_,
                      std::string(kAttemptColumns) +
-                         " WHERE dag_id = ?1 AND run_id = ?2 "
-                         "ORDER BY start_us, task_id, try_number",
+                         " WHERE t.dag_id = ?1 AND t.run_id = ?2 "
+                         "ORDER BY a.start_us, a.task_id, a.try_number",
                      {dag_id, run_id}, op, ReadAttempt);
   }
   return SelectAll(*db_,
                    std::string(kAttemptColumns) +
-                       " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 ORDER BY try_number",
+                       " WHERE t.dag_id = ?1 AND t.run_id = ?2 AND t.task_id = ?3 ORDER BY a.id",
                    {dag_id, run_id, task_id}, op + "/" + task_id, ReadAttempt);
 }
 
 Result<std::vector<AttemptRecord>> SqliteStore::ListRunningAttempts() {
-  // Through the open runs (runs_by_state), then each one's attempts by key: no index of running
-  // attempts to keep up in every commit, and no scan of history.
+  // Through the open runs (runs_by_state), their task instances and each one's attempts by
+  // key: no index of running attempts to keep up in every commit, and no scan of history.
   return SelectAll(*db_,
                    std::string(kAttemptColumns) +
-                       " WHERE state = 'running' AND (dag_id, run_id) IN (SELECT dag_id, run_id "
-                       "FROM runs WHERE state IN ('queued', 'running')) "
-                       "ORDER BY dag_id, run_id, task_id, try_number",
+                       " JOIN runs r ON r.dag_id = t.dag_id AND r.run_id = t.run_id "
+                       "WHERE r.state IN ('queued', 'running') AND a.state = 'running' "
+                       "ORDER BY a.dag_id, a.run_id, a.task_id, a.try_number",
                    {}, "list running attempts", ReadAttempt);
 }
 

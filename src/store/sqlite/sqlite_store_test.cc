@@ -257,6 +257,7 @@ TEST_F(SqliteStoreTest, AttemptTimesAreMicrosecondColumnsForScripts) {
   WriteBatch b;
   b.attempts = {FullAttempt("d", "r", "t", 1)};
   b.attempts[0].end.reset();
+  b.task_instances = TaskInstancesOf(b.attempts);
   ASSERT_TRUE(IsOk(store->Apply(b)));
   // bench/ reads these columns with plain SQL.
   EXPECT_THAT(RawQuery(DbPath(dir_.path()),
@@ -305,19 +306,22 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(RawQuery(DbPath(dir_.path()), "SELECT version || ' ' || name FROM schema_version"),
               ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql",
-                          "3 0003_running_attempts_through_open_runs.sql"));
+                          "3 0003_running_attempts_through_open_runs.sql",
+                          "4 0004_attempts_in_task_instance_order.sql"));
 }
 
-// Builds the database a version-1 build left behind: its schema and rows written with its SQL.
-void CreateVersion1Database(const std::string& path, const std::string& rows_sql) {
+// Builds the database a build at schema `version` left behind: its migrations, then rows
+// written with its SQL.
+void CreateDatabaseAtVersion(const std::string& path, int version, const std::string& rows_sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const Migration& v1 = SqliteMigrations()[0];
-  ASSERT_EQ(v1.version, 1);
-  const std::string sql = std::string("BEGIN;") + v1.sql +
-                          "INSERT INTO schema_version (version, name, applied_us) "
-                          "VALUES (1, '0001_initial.sql', 0);" +
-                          rows_sql + "COMMIT;";
+  std::string sql = "BEGIN;";
+  for (const Migration& m : SqliteMigrations()) {
+    if (m.version > version) break;
+    sql += std::string(m.sql) + "INSERT INTO schema_version (version, name, applied_us) VALUES (" +
+           std::to_string(m.version) + ", '" + m.name + "', 0);";
+  }
+  sql += rows_sql + "COMMIT;";
   char* error = nullptr;
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
       << (error ? error : "");
@@ -332,8 +336,8 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   const std::string path = DbPath(dir_.path());
   // t1 failed on try 1 and runs try 2. Event ids have a gap, to show they are copied, not
   // renumbered.
-  CreateVersion1Database(
-      path,
+  CreateDatabaseAtVersion(
+      path, 1,
       "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
       "  data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
       "VALUES ('d', 'r', 'backfill', 'running', 1735776000000000, 1735776000000000, "
@@ -367,7 +371,7 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   Store& store = **opened;
   EXPECT_EQ(Must(store.SchemaVersion()), 1);
   ASSERT_TRUE(IsOk(store.Migrate()));
-  EXPECT_EQ(Must(store.SchemaVersion()), 3);
+  EXPECT_EQ(Must(store.SchemaVersion()), store.LatestSchemaVersion());
   EXPECT_TRUE(IsOk(store.Check()));
 
   RunFilter dag_d;
@@ -387,8 +391,17 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
                          "lost: still running in an ended run when the store was "
                          "upgraded to schema 3"};
   EXPECT_THAT(Must(store.ListAttempts("e", "old", "gone")), ElementsAre(gone));
+  // Version 4 stores attempts under their task instances: t1's attempts had none, so t1 now
+  // has one, removed, with its tries, first start and last end.
+  TaskInstanceRecord t1{.dag_id = "d",
+                        .run_id = "r",
+                        .task_id = "t1",
+                        .state = TaskState::kRemoved,
+                        .try_number = 2,
+                        .start = Jan2(10),
+                        .end = Jan2(15)};
   EXPECT_THAT(Must(store.ListTaskInstances("d", "r")),
-              ElementsAre(FullTaskInstance("d", "r", "t")));
+              ElementsAre(FullTaskInstance("d", "r", "t"), t1));
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
   failed.log_path = "/logs/t1/1.log";
   AttemptRecord running{.dag_id = "d",
