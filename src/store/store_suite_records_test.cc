@@ -50,6 +50,8 @@ TaskInstanceRecord FullTaskInstance(const std::string& dag_id, const std::string
   t.start = Jan2(1);
   t.end = Jan2(2);
   t.next_try_at = Jan2(3);
+  t.owner = "worker-1";
+  t.lease_until = Jan2(4);
   return t;
 }
 

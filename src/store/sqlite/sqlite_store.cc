@@ -1,5 +1,5 @@
 // Opening the SQLite store, its schema version and migrations, transactions and commands.
-// Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc.
+// Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc, the claims in sqlite_claims.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <chrono>

@@ -55,8 +55,18 @@ class SqliteStore final : public Store {
   Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
                                                   const std::string& run_id,
                                                   const std::string& task_id) override;
+  Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
+                                                  const std::string& run_id,
+                                                  const std::string& task_id,
+                                                  std::optional<int> map_index) override;
   Result<std::vector<AttemptRecord>> ListRunningAttempts() override;
   Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) override;
+
+  Result<std::vector<TaskInstanceRecord>> ClaimQueued(const std::string& executor, int limit,
+                                                      TimePoint lease_until,
+                                                      TimePoint now) override;
+  Result<int> RenewLeases(const std::string& executor, TimePoint lease_until) override;
+  Result<std::vector<TaskInstanceRecord>> ListExpiredLeases(TimePoint now) override;
 
   Result<int64_t> EnqueueCommand(const CommandRecord& command) override;
   Result<std::vector<CommandRecord>> PendingCommands() override;
