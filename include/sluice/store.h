@@ -144,7 +144,7 @@ struct WriteBatch {
   std::vector<TaskInstanceRecord> task_instances;        // upserts by their key
   // After the upserts above, in this order. A row that is absent or in another state than
   // `from` fails the whole batch (kConflict, "task instance D/R/T: expected state queued, found
-  // success"; "... found no such task instance"), and nothing of the batch is written.
+  // success", or "..., but it does not exist"), and nothing of the batch is written.
   std::vector<RunTransition> run_transitions;
   std::vector<TaskTransition> task_transitions;
   // Upserts by task instance and try. An attempt is stored under its task instance, which
@@ -237,7 +237,8 @@ class Store {
                                                               TimePoint now) = 0;
   // Extends the lease of every running task instance `executor` holds to `lease_until`.
   // Returns how many. A task instance that left running (ended, or moved by a scheduler that
-  // found its lease expired) is no longer held and is not renewed.
+  // found its lease expired) is no longer held and is not renewed. Like ListExpiredLeases, it
+  // looks only at the task instances of open (queued or running) runs.
   virtual Result<int> RenewLeases(const std::string& executor, TimePoint lease_until) = 0;
   // Running task instances whose lease ended before `now` (their executor is presumed dead),
   // by lease end, oldest first. Reads the open runs' task instances, never history: a run ends
