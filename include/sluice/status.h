@@ -17,6 +17,7 @@ enum class StatusCode {
   kFailedPrecondition,  // the request is valid but the state does not allow it
   kIoError,             // the operating system or the store refused
   kInternal,            // a bug: an invariant did not hold
+  kConflict,            // a conditional write found its row in another state than expected
 };
 
 class [[nodiscard]] Status {
@@ -29,6 +30,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kFailedPrecondition, std::move(msg)};
   }
   static Status Io(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
+  static Status Conflict(std::string msg) { return {StatusCode::kConflict, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
   // `call` failed with the current errno, e.g. Errno("open(\"/x\")").
   static Status Errno(const std::string& call);

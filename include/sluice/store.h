@@ -1,7 +1,12 @@
 #pragma once
 // The store: where every run, task instance, attempt and transition is persisted before it is
 // acted on. One interface, two backends (SQLite now, PostgreSQL next). Instants are stored as
-// UTC microseconds. A Store is used from one thread at a time; open one per process.
+// UTC microseconds. A Store is used from one thread at a time; open one per process (or one per
+// executor that claims work). Several processes may use one database at once: every write is
+// a transaction, and conditional writes (transitions, claims) see what the others committed.
+//
+// A task instance is named by (dag_id, run_id, task_id, map_index): map_index is nullopt for an
+// unmapped task and 0, 1, ... for the instances of a mapped one.
 
 #include <cstdint>
 #include <memory>
@@ -57,12 +62,15 @@ struct TaskInstanceRecord {
   std::string dag_id;
   std::string run_id;
   std::string task_id;
+  std::optional<int> map_index;  // nullopt: an unmapped task; else >= 0
   TaskState state = TaskState::kNone;
   int try_number = 0;              // attempts started so far
   int retry_base = 0;              // attempts made before the last clear: retries count from here
   std::optional<TimePoint> start;  // of the first attempt
   std::optional<TimePoint> end;    // when it reached a terminal state
   std::optional<TimePoint> next_try_at;  // up_for_retry: when the next attempt may start
+  std::string owner;                     // the executor that claimed it; empty when none
+  std::optional<TimePoint> lease_until;  // its owner holds it until then (ClaimQueued)
   bool operator==(const TaskInstanceRecord&) const = default;
 };
 
@@ -73,6 +81,7 @@ struct AttemptRecord {
   std::string dag_id;
   std::string run_id;
   std::string task_id;
+  std::optional<int> map_index;  // of its task instance
   int try_number = 1;
   AttemptState state = AttemptState::kRunning;
   TimePoint start;
@@ -92,9 +101,10 @@ struct EventRecord {
   int64_t id = 0;  // assigned by the store
   TimePoint time;
   std::string dag_id;
-  std::string run_id;   // empty for DAG-level events
-  std::string task_id;  // empty for run-level events
-  std::string kind;     // "task_state", "run_state", "dag_paused", ...
+  std::string run_id;            // empty for DAG-level events
+  std::string task_id;           // empty for run-level events
+  std::optional<int> map_index;  // of a mapped task instance's events
+  std::string kind;              // "task_state", "run_state", "dag_paused", ...
   std::string from;
   std::string to;
   std::string detail;
@@ -111,21 +121,43 @@ struct CommandRecord {
   std::string result;             // a message for the caller
 };
 
+// A task instance written only if its stored state is still `from`: `to` names the row and
+// holds every field to write, as an upsert would. How a scheduler moves a row that another
+// process (an executor claiming work, a CLI command) may have moved meanwhile.
+struct TaskTransition {
+  TaskInstanceRecord to;
+  TaskState from = TaskState::kNone;
+};
+
+// A run written only if its stored state is still `from`.
+struct RunTransition {
+  RunRecord to;
+  RunState from = RunState::kQueued;
+};
+
 // Everything a scheduler loop turn changes, written in one transaction.
 struct WriteBatch {
   std::vector<DagRecord> dags;                           // upserts; `paused` is not written
   std::vector<std::pair<std::string, bool>> set_paused;  // dag_id -> paused (row created if absent)
   std::vector<DagVersionRecord> dag_versions;            // inserted if (dag_id, hash) is absent
   std::vector<RunRecord> runs;                           // upserts by (dag_id, run_id)
-  std::vector<TaskInstanceRecord> task_instances;        // upserts by (dag_id, run_id, task_id)
-  std::vector<AttemptRecord> attempts;           // upserts by (dag_id, run_id, task_id, try)
+  std::vector<TaskInstanceRecord> task_instances;        // upserts by their key
+  // After the upserts above, in this order. A row that is absent or in another state than
+  // `from` fails the whole batch (kConflict, "task instance D/R/T: expected state queued, found
+  // success", or "..., but it does not exist"), and nothing of the batch is written.
+  std::vector<RunTransition> run_transitions;
+  std::vector<TaskTransition> task_transitions;
+  // Upserts by task instance and try. An attempt is stored under its task instance, which
+  // must be stored already or be in `task_instances` above: otherwise the batch fails
+  // (kNotFound, "upsert attempt D/R/T try N: no task instance D/R/T").
+  std::vector<AttemptRecord> attempts;
   std::vector<EventRecord> events;               // appended in order
   std::vector<CommandRecord> finished_commands;  // by id: state and result updated
 
   bool empty() const {
     return dags.empty() && set_paused.empty() && dag_versions.empty() && runs.empty() &&
-           task_instances.empty() && attempts.empty() && events.empty() &&
-           finished_commands.empty();
+           task_instances.empty() && run_transitions.empty() && task_transitions.empty() &&
+           attempts.empty() && events.empty() && finished_commands.empty();
   }
 };
 
@@ -150,7 +182,10 @@ class Store {
   // otherwise a message saying what is wrong and how to fix it (`sluice db migrate`).
   virtual Status Check() = 0;
 
-  // All of `batch` or nothing, in one transaction.
+  // All of `batch` or nothing, in one transaction, durable when it returns ok. An error means
+  // nothing of it was written, unless the message says the outcome is unknown (an fsync that
+  // failed after the commit was written, SQLite under durability: full): then a crash may
+  // still bring the batch back. Either way the store takes further calls.
   virtual Status Apply(const WriteBatch& batch) = 0;
   // Upkeep for a moment when the caller has nothing else to do (the scheduler calls it before
   // it waits for work): the SQLite store copies its write-ahead log into the database then,
@@ -166,19 +201,49 @@ class Store {
   virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> GetRun(const std::string& dag_id,
                                                   const std::string& run_id) = 0;
-  // In insertion order.
+  // In insertion order (the instances of a mapped task in the order they were first written).
   virtual Result<std::vector<TaskInstanceRecord>> ListTaskInstances(const std::string& dag_id,
                                                                     const std::string& run_id) = 0;
-  // Oldest try first; an empty task_id lists every task's attempts in the run, oldest start
-  // first (then by task id and try).
+  // A task's attempts, oldest try first (a mapped task's: by map index, then try); an empty
+  // task_id lists every task's attempts in the run, oldest start first (then by task id, map
+  // index and try).
   virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
                                                           const std::string& run_id,
                                                           const std::string& task_id) = 0;
+  // The attempts of one task instance (nullopt: the unmapped task's), oldest try first.
+  virtual Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
+                                                          const std::string& run_id,
+                                                          const std::string& task_id,
+                                                          std::optional<int> map_index) = 0;
   // Every attempt in state running in an open (queued or running) run, for crash recovery. A
   // run ends only after all of its attempts have, so no other attempt can be running.
   virtual Result<std::vector<AttemptRecord>> ListRunningAttempts() = 0;
   // Events with id > after_id, oldest first, at most `limit`.
   virtual Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) = 0;
+
+  // Claims, for executors that take queued work from the store (DESIGN.md, "claim + lease").
+  // Each runs in its own transaction and is safe against other processes doing the same: two
+  // executors never claim one task instance. The lease says how long the claim holds without
+  // a renewal; a scheduler treats an expired lease's executor as dead (the attempt is lost).
+  //
+  // Moves up to `limit` queued task instances to running for `executor`, holding them until
+  // `lease_until`; oldest queued first (the order in which they became queued). Each is a
+  // TaskTransition from queued to running with owner and lease_until set, nothing else changed,
+  // and gets a task_state event at `now` (queued -> running, "claimed by EXECUTOR until T").
+  // Returns the claimed rows, as stored; none when nothing is queued. Errors: kInvalidArgument
+  // for an empty executor or a limit below 1.
+  virtual Result<std::vector<TaskInstanceRecord>> ClaimQueued(const std::string& executor,
+                                                              int limit, TimePoint lease_until,
+                                                              TimePoint now) = 0;
+  // Extends the lease of every running task instance `executor` holds to `lease_until`.
+  // Returns how many. A task instance that left running (ended, or moved by a scheduler that
+  // found its lease expired) is no longer held and is not renewed. Like ListExpiredLeases, it
+  // looks only at the task instances of open (queued or running) runs.
+  virtual Result<int> RenewLeases(const std::string& executor, TimePoint lease_until) = 0;
+  // Running task instances whose lease ended before `now` (their executor is presumed dead),
+  // by lease end, oldest first. Reads the open runs' task instances, never history: a run ends
+  // only after all of its task instances have.
+  virtual Result<std::vector<TaskInstanceRecord>> ListExpiredLeases(TimePoint now) = 0;
 
   // Commands: the CLI enqueues, the scheduler takes pending ones and finishes them in a batch.
   // EnqueueCommand stores created, kind and args_json as a pending command (the record's id,

@@ -75,5 +75,8 @@ TaskInstanceRecord FullTaskInstance(const std::string& dag_id, const std::string
 AttemptRecord FullAttempt(const std::string& dag_id, const std::string& run_id,
                           const std::string& task_id, int try_number);
 EventRecord Event(const std::string& kind, const std::string& detail);
+// A task instance for each task that `attempts` name, in their order (an attempt is stored
+// under its task instance, which must exist).
+std::vector<TaskInstanceRecord> TaskInstancesOf(const std::vector<AttemptRecord>& attempts);
 
 }  // namespace sluice

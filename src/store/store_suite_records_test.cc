@@ -2,6 +2,8 @@
 // rule of WriteBatch holds.
 #include <gmock/gmock.h>
 
+#include <algorithm>
+
 #include "store/store_suite.h"
 
 namespace sluice {
@@ -48,6 +50,8 @@ TaskInstanceRecord FullTaskInstance(const std::string& dag_id, const std::string
   t.start = Jan2(1);
   t.end = Jan2(2);
   t.next_try_at = Jan2(3);
+  t.owner = "worker-1";
+  t.lease_until = Jan2(4);
   return t;
 }
 
@@ -82,6 +86,16 @@ EventRecord Event(const std::string& kind, const std::string& detail) {
   e.to = "running";
   e.detail = detail;
   return e;
+}
+
+std::vector<TaskInstanceRecord> TaskInstancesOf(const std::vector<AttemptRecord>& attempts) {
+  std::vector<TaskInstanceRecord> out;
+  for (const AttemptRecord& a : attempts) {
+    TaskInstanceRecord t{.dag_id = a.dag_id, .run_id = a.run_id, .task_id = a.task_id};
+    t.state = TaskState::kRunning;
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  return out;
 }
 
 TEST_P(StoreSuite, DagRoundTripsFieldByField) {
@@ -286,6 +300,7 @@ TEST_P(StoreSuite, AttemptRoundTripsEveryStateAndOptional) {
     ++try_number;
     b.attempts.push_back(a);
   }
+  b.task_instances = TaskInstancesOf(b.attempts);
   ASSERT_TRUE(IsOk(Apply(b)));
   EXPECT_EQ(Must(store_->ListAttempts("d", "r", "t")), b.attempts);
   EXPECT_STREQ(AttemptStateName(AttemptState::kRunning), "running");
@@ -298,7 +313,9 @@ TEST_P(StoreSuite, AttemptUpsertRecordsTheEnd) {
   AttemptRecord a{.dag_id = "d", .run_id = "r", .task_id = "t", .start = Jan2(1), .pid = 42};
   WriteBatch b;
   b.attempts = {a};
+  b.task_instances = TaskInstancesOf(b.attempts);
   ASSERT_TRUE(IsOk(Apply(b)));
+  b.task_instances.clear();
   a.state = AttemptState::kSuccess;
   a.end = Jan2(2);
   a.exit_code = 0;
@@ -315,10 +332,55 @@ TEST_P(StoreSuite, ListAttemptsPerTaskOldestTryFirstAndWholeRunInStartOrder) {
   a1.start = Jan2(15);
   WriteBatch w;
   w.attempts = {b2, a1, b1, FullAttempt("d", "r2", "b", 1), FullAttempt("e", "r", "b", 1)};
+  w.task_instances = TaskInstancesOf(w.attempts);
   ASSERT_TRUE(IsOk(Apply(w)));
   EXPECT_THAT(Must(store_->ListAttempts("d", "r", "b")), ElementsAre(b1, b2));
   EXPECT_THAT(Must(store_->ListAttempts("d", "r", "")), ElementsAre(b1, a1, b2));
   EXPECT_THAT(Must(store_->ListAttempts("d", "r", "zzz")), ElementsAre());
+}
+
+// An attempt is stored under its task instance: without one, the batch fails and leaves
+// nothing behind.
+TEST_P(StoreSuite, AnAttemptWithoutItsTaskInstanceFailsTheBatch) {
+  WriteBatch b;
+  b.runs = {FullRun("d", "r", Jan2())};
+  b.task_instances = {FullTaskInstance("d", "r", "other")};
+  b.attempts = {FullAttempt("d", "r", "t", 1)};
+  Status st = Apply(b);
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_EQ(st.message(), "upsert attempt d/r/t try 1: no task instance d/r/t");
+  EXPECT_THAT(Must(store_->ListRuns({})), ElementsAre());
+  EXPECT_THAT(Must(store_->ListTaskInstances("d", "r")), ElementsAre());
+  // With its task instance written first, in the same batch or an earlier one, it is stored.
+  b.task_instances.push_back(FullTaskInstance("d", "r", "t"));
+  ASSERT_TRUE(IsOk(Apply(b)));
+  EXPECT_THAT(Must(store_->ListAttempts("d", "r", "t")),
+              ElementsAre(FullAttempt("d", "r", "t", 1)));
+}
+
+// Many tries of a task, and attempts written in an order unlike their tasks' order: each
+// task's tries come back in order, whole runs in start order.
+TEST_P(StoreSuite, AttemptsOfManyTasksAndTriesListInOrder) {
+  WriteBatch b;
+  for (const char* task : {"zeta", "alpha", "mid"}) {
+    b.task_instances.push_back(FullTaskInstance("d", "r", task));
+  }
+  std::vector<AttemptRecord> mid;
+  for (int try_number = 12; try_number >= 1; --try_number) {
+    AttemptRecord a = FullAttempt("d", "r", "mid", try_number);
+    b.attempts.push_back(a);
+    mid.insert(mid.begin(), a);
+  }
+  b.attempts.push_back(FullAttempt("d", "r", "alpha", 1));
+  ASSERT_TRUE(IsOk(Apply(b)));
+  EXPECT_EQ(Must(store_->ListAttempts("d", "r", "mid")), mid);
+  EXPECT_THAT(Must(store_->ListAttempts("d", "r", "zeta")), ElementsAre());
+  std::vector<AttemptRecord> run = Must(store_->ListAttempts("d", "r", ""));
+  ASSERT_EQ(run.size(), 13u);
+  // alpha's try 1 and mid's try 1 start at the same instant: by task id then.
+  EXPECT_EQ(run[0], FullAttempt("d", "r", "alpha", 1));
+  EXPECT_EQ(run[1], mid[0]);
+  EXPECT_EQ(run[12], mid[11]);
 }
 
 // Running attempts of open runs only: a run ends after all of its attempts have, so an ended
@@ -342,6 +404,7 @@ TEST_P(StoreSuite, ListRunningAttemptsOfOpenRuns) {
             run("a", "q", RunState::kQueued), run("a", "done", RunState::kFailed)};
   b.attempts = {running("z", "r", "t"), FullAttempt("a", "r", "t", 1), running("a", "r", "t2"),
                 running("a", "q", "t"), running("a", "done", "t")};
+  b.task_instances = TaskInstancesOf(b.attempts);
   ASSERT_TRUE(IsOk(Apply(b)));
   EXPECT_THAT(Must(store_->ListRunningAttempts()),
               ElementsAre(running("a", "q", "t"), running("a", "r", "t2"), running("z", "r", "t")));

@@ -1,9 +1,12 @@
 // SqliteStore::Apply: one WriteBatch in one transaction. This is the scheduler's hot path
 // (every loop turn), so each section binds rows into one cached statement: no per-row prepare,
-// no per-row transaction.
+// no per-row transaction. The conditional transitions are in sqlite_transitions.cc.
+#include <functional>
 #include <string>
 
+#include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_transitions.h"
 
 namespace sluice {
 namespace {
@@ -39,34 +42,43 @@ constexpr const char* kUpsertRun =
     "params_json = excluded.params_json, queued_at_us = excluded.queued_at_us, "
     "start_us = excluded.start_us, end_us = excluded.end_us";
 
-// An update keeps the row's seq, so ListTaskInstances keeps the first insertion order.
-constexpr const char* kUpsertTaskInstance =
-    "INSERT INTO task_instances (dag_id, run_id, task_id, state, try_number, retry_base, "
-    "start_us, end_us, next_try_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-    "ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET state = excluded.state, "
-    "try_number = excluded.try_number, retry_base = excluded.retry_base, "
-    "start_us = excluded.start_us, end_us = excluded.end_us, "
-    "next_try_at_us = excluded.next_try_at_us";
+// An update keeps the row's seq, so ListTaskInstances keeps the first insertion order, and the
+// attempts stored under it (0004) stay its own. queued_order: see kQueuedOrderOnUpdate.
+const std::string& UpsertTaskInstanceSql() {
+  static const std::string sql =
+      std::string(
+          "INSERT INTO task_instances (dag_id, run_id, task_id, map_index, state, try_number, "
+          "retry_base, start_us, end_us, next_try_at_us, owner, lease_until_us, queued_order) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?5 = 'queued' "
+          "THEN (SELECT COALESCE(MAX(queued_order), 0) + 1 FROM task_instances "
+          "WHERE state = 'queued') END) "
+          "ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET state = ?5, "
+          "try_number = ?6, retry_base = ?7, start_us = ?8, end_us = ?9, next_try_at_us = ?10, "
+          "owner = ?11, lease_until_us = ?12, queued_order = ") +
+      sqlite::kQueuedOrderOnUpdate;
+  return sql;
+}
 
+// An attempt's id comes from its task instance (0004_attempts_in_task_instance_order.sql):
+// seq * 1048576 + try. Without a task instance the SELECT yields no row and nothing is written,
+// which ApplyInTransaction reports. (A VALUES form would pass a NULL id, for which SQLite would
+// pick a new rowid.) The WHERE is required before ON CONFLICT in an INSERT ... SELECT.
 constexpr const char* kUpsertAttempt =
-    "INSERT INTO attempts (dag_id, run_id, task_id, try_number, state, start_us, end_us, "
-    "exit_code, signal, timed_out, host, pid, log_path, error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-    "ON CONFLICT (dag_id, run_id, task_id, try_number) DO UPDATE SET state = excluded.state, "
+    "INSERT INTO attempts (id, dag_id, run_id, task_id, map_index, try_number, state, start_us, "
+    "end_us, exit_code, signal, timed_out, host, pid, log_path, error) "
+    "SELECT seq * 1048576 + ?5, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 "
+    "FROM task_instances WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND map_index = ?4 "
+    "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
     "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
     "signal = excluded.signal, timed_out = excluded.timed_out, host = excluded.host, "
     "pid = excluded.pid, log_path = excluded.log_path, error = excluded.error";
-
-constexpr const char* kInsertEvent =
-    "INSERT INTO events (time_us, dag_id, run_id, task_id, kind, from_state, to_state, detail) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 constexpr const char* kFinishCommand = "UPDATE commands SET state = ?1, result = ?2 WHERE id = ?3";
 
 // Runs `bind(stmt, row)` then the statement for every row of `rows`, naming a failed row by
 // `describe(row)` in the error.
 template <typename Row, typename BindFn, typename DescribeFn>
-Status ForEachRow(Db& db, const char* sql, const std::vector<Row>& rows, BindFn bind,
+Status ForEachRow(Db& db, const std::string& sql, const std::vector<Row>& rows, BindFn bind,
                   DescribeFn describe) {
   if (rows.empty()) return Status::Ok();
   SLUICE_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(sql));
@@ -89,65 +101,62 @@ void BindDag(Statement& s, const DagRecord& d) {
   s.Bind(6, d.last_scheduled);
 }
 
-void BindRun(Statement& s, const RunRecord& r) {
-  s.Bind(1, r.dag_id);
-  s.Bind(2, r.run_id);
-  s.Bind(3, RunTypeName(r.type));
-  s.Bind(4, RunStateName(r.state));
-  s.Bind(5, r.logical_date);
-  s.Bind(6, r.data_interval_start);
-  s.Bind(7, r.data_interval_end);
-  s.Bind(8, r.dag_hash);
-  s.Bind(9, r.params_json);
-  s.Bind(10, r.queued_at);
-  s.Bind(11, r.start);
-  s.Bind(12, r.end);
-}
-
-void BindTaskInstance(Statement& s, const TaskInstanceRecord& t) {
-  s.Bind(1, t.dag_id);
-  s.Bind(2, t.run_id);
-  s.Bind(3, t.task_id);
-  s.Bind(4, TaskStateName(t.state));
-  s.Bind(5, t.try_number);
-  s.Bind(6, t.retry_base);
-  s.Bind(7, t.start);
-  s.Bind(8, t.end);
-  s.Bind(9, t.next_try_at);
-}
-
 void BindAttempt(Statement& s, const AttemptRecord& a) {
   s.Bind(1, a.dag_id);
   s.Bind(2, a.run_id);
   s.Bind(3, a.task_id);
-  s.Bind(4, a.try_number);
-  s.Bind(5, AttemptStateName(a.state));
-  s.Bind(6, a.start);
-  s.Bind(7, a.end);
-  s.Bind(8, a.exit_code);
-  s.Bind(9, a.signal);
-  s.Bind(10, a.timed_out);
-  s.Bind(11, a.host);
-  s.Bind(12, a.pid);
-  s.Bind(13, a.log_path);
-  s.Bind(14, a.error);
+  s.Bind(4, sqlite::StoredMapIndex(a.map_index));
+  s.Bind(5, a.try_number);
+  s.Bind(6, AttemptStateName(a.state));
+  s.Bind(7, a.start);
+  s.Bind(8, a.end);
+  s.Bind(9, a.exit_code);
+  s.Bind(10, a.signal);
+  s.Bind(11, a.timed_out);
+  s.Bind(12, a.host);
+  s.Bind(13, a.pid);
+  s.Bind(14, a.log_path);
+  s.Bind(15, a.error);
 }
 
-void BindEvent(Statement& s, const EventRecord& e) {
-  s.Bind(1, e.time);
-  s.Bind(2, e.dag_id);
-  s.Bind(3, e.run_id);
-  s.Bind(4, e.task_id);
-  s.Bind(5, e.kind);
-  s.Bind(6, e.from);
-  s.Bind(7, e.to);
-  s.Bind(8, e.detail);
+std::string AttemptName(const AttemptRecord& a) {
+  return "attempt " + sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) +
+         " try " + std::to_string(a.try_number);
+}
+
+// A map index is stored as -1 for none, so a negative one would read back as none.
+Status CheckMapIndex(std::optional<int> map_index, const std::function<std::string()>& what) {
+  if (!map_index || *map_index >= 0) return Status::Ok();
+  return Status::Invalid(what() + ": map_index " + std::to_string(*map_index) +
+                         " is negative (an unmapped task has none)");
+}
+
+Status CheckMapIndexes(const WriteBatch& batch) {
+  auto name = [](const auto& r) { return r.dag_id + "/" + r.run_id + "/" + r.task_id; };
+  for (const TaskInstanceRecord& t : batch.task_instances) {
+    SLUICE_RETURN_IF_ERROR(CheckMapIndex(t.map_index, [&] { return "task instance " + name(t); }));
+  }
+  for (const TaskTransition& t : batch.task_transitions) {
+    SLUICE_RETURN_IF_ERROR(
+        CheckMapIndex(t.to.map_index, [&] { return "task instance " + name(t.to); }));
+  }
+  for (const AttemptRecord& a : batch.attempts) {
+    SLUICE_RETURN_IF_ERROR(CheckMapIndex(a.map_index, [&] {
+      return "attempt " + name(a) + " try " + std::to_string(a.try_number);
+    }));
+  }
+  for (const EventRecord& e : batch.events) {
+    SLUICE_RETURN_IF_ERROR(
+        CheckMapIndex(e.map_index, [&] { return "event " + e.kind + " of " + name(e); }));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Status SqliteStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
+  SLUICE_RETURN_IF_ERROR(CheckMapIndexes(batch));
   return InTransaction([&] { return ApplyInTransaction(batch); });
 }
 
@@ -171,20 +180,33 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
         s.Bind(4, v.created);
       },
       [](const auto& v) { return "insert version " + v.hash + " of dag " + v.dag_id; }));
-  SLUICE_RETURN_IF_ERROR(ForEachRow(db, kUpsertRun, batch.runs, BindRun, [](const auto& r) {
+  SLUICE_RETURN_IF_ERROR(ForEachRow(db, kUpsertRun, batch.runs, sqlite::BindRun, [](const auto& r) {
     return "upsert run " + r.dag_id + "/" + r.run_id;
   }));
   SLUICE_RETURN_IF_ERROR(ForEachRow(
-      db, kUpsertTaskInstance, batch.task_instances, BindTaskInstance, [](const auto& t) {
-        return "upsert task instance " + t.dag_id + "/" + t.run_id + "/" + t.task_id;
-      }));
-  SLUICE_RETURN_IF_ERROR(
-      ForEachRow(db, kUpsertAttempt, batch.attempts, BindAttempt, [](const auto& a) {
-        return "upsert attempt " + a.dag_id + "/" + a.run_id + "/" + a.task_id + " try " +
-               std::to_string(a.try_number);
-      }));
-  SLUICE_RETURN_IF_ERROR(ForEachRow(db, kInsertEvent, batch.events, BindEvent,
-                                    [](const auto& e) { return "append event " + e.kind; }));
+      db, UpsertTaskInstanceSql(), batch.task_instances, sqlite::BindTaskInstance,
+      [](const auto& t) { return "upsert task instance " + sqlite::TaskInstanceName(t); }));
+  for (const RunTransition& t : batch.run_transitions) {
+    SLUICE_RETURN_IF_ERROR(sqlite::ApplyRunTransition(db, t));
+  }
+  for (const TaskTransition& t : batch.task_transitions) {
+    SLUICE_RETURN_IF_ERROR(sqlite::ApplyTaskTransition(db, t));
+  }
+  if (!batch.attempts.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(Statement * upsert, db.Prepare(kUpsertAttempt));
+    for (const AttemptRecord& a : batch.attempts) {
+      Query q(*upsert);
+      BindAttempt(*upsert, a);
+      Status st = q->Run("");
+      if (!st.ok()) return st.WithContext("upsert " + AttemptName(a));
+      if (db.Changes() == 0) {
+        return Status::NotFound(
+            "upsert " + AttemptName(a) + ": no task instance " +
+            sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index));
+      }
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(sqlite::InsertEvents(db, batch.events));
   if (!batch.finished_commands.empty()) {
     SLUICE_ASSIGN_OR_RETURN(Statement * finish, db.Prepare(kFinishCommand));
     for (const CommandRecord& c : batch.finished_commands) {

@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include "store/sqlite/batched_wal_vfs.h"
-
 namespace sluice::sqlite {
 
 Status SqliteError(sqlite3* db, std::string_view op) {
@@ -93,13 +91,11 @@ std::optional<int> Statement::OptionalInt(int column) const {
   return static_cast<int>(Int(column));
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const char* vfs) {
   sqlite3* handle = nullptr;
   // NOMUTEX: a Store is used from one thread at a time, so SQLite's own locking is waste.
-  // The VFS writes each commit's WAL frames with one write (batched_wal_vfs.h).
   int rc = sqlite3_open_v2(path.c_str(), &handle,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           BatchedWalVfsName());
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     std::string message = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
     sqlite3_close(handle);  // a handle is returned even on failure; closing null is a no-op

@@ -83,8 +83,9 @@ class Query {
 
 class Db {
  public:
-  // Opens or creates the database file at `path`. Errors: `open database "PATH": MSG`.
-  static Result<std::unique_ptr<Db>> Open(const std::string& path);
+  // Opens or creates the database file at `path` on the VFS named `vfs` (nullptr: SQLite's
+  // default, the only one the store uses; tests pass another). Errors: `open database "PATH": MSG`.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, const char* vfs = nullptr);
   // Takes ownership of an open connection; Open() is the way to get one.
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~Db();

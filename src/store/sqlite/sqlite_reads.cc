@@ -3,20 +3,16 @@
 #include <string>
 
 #include "store/record_names.h"
+#include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sluice {
 namespace {
 
+using sqlite::ParsedOr;
 using sqlite::Query;
+using sqlite::ReadTaskInstance;
 using sqlite::Statement;
-
-template <typename T>
-Result<T> ParsedOr(std::optional<T> parsed, const std::string& text, const std::string& what) {
-  if (parsed) return *parsed;
-  return Status::Io(what + ": unknown value '" + text +
-                    "' in the database (written by a newer sluice?)");
-}
 
 constexpr const char* kDagColumns =
     "SELECT dag_id, file, hash, paused, deleted, errors_json, last_scheduled_us FROM dags";
@@ -57,51 +53,37 @@ Result<RunRecord> ReadRun(const Statement& s) {
   return r;
 }
 
-constexpr const char* kTaskInstanceColumns =
-    "SELECT dag_id, run_id, task_id, state, try_number, retry_base, start_us, end_us, "
-    "next_try_at_us FROM task_instances";
-
-Result<TaskInstanceRecord> ReadTaskInstance(const Statement& s) {
-  TaskInstanceRecord t;
-  t.dag_id = s.Text(0);
-  t.run_id = s.Text(1);
-  t.task_id = s.Text(2);
-  std::string state = s.Text(3);
-  SLUICE_ASSIGN_OR_RETURN(
-      t.state, ParsedOr(ParseTaskState(state), state,
-                        "task instance " + t.dag_id + "/" + t.run_id + "/" + t.task_id + " state"));
-  t.try_number = static_cast<int>(s.Int(4));
-  t.retry_base = static_cast<int>(s.Int(5));
-  t.start = s.OptionalTime(6);
-  t.end = s.OptionalTime(7);
-  t.next_try_at = s.OptionalTime(8);
-  return t;
-}
-
+// Attempts are read through their task instances: a task instance's attempts are the ids
+// seq * 1048576 + 1 .. + 1048575 (0004_attempts_in_task_instance_order.sql), one range of the
+// attempts' rowid B-tree.
 constexpr const char* kAttemptColumns =
-    "SELECT dag_id, run_id, task_id, try_number, state, start_us, end_us, exit_code, signal, "
-    "timed_out, host, pid, log_path, error FROM attempts";
+    "SELECT a.dag_id, a.run_id, a.task_id, a.map_index, a.try_number, a.state, a.start_us, "
+    "a.end_us, a.exit_code, a.signal, a.timed_out, a.host, a.pid, a.log_path, a.error "
+    "FROM task_instances t "
+    "JOIN attempts a ON a.id BETWEEN t.seq * 1048576 + 1 AND t.seq * 1048576 + 1048575";
 
 Result<AttemptRecord> ReadAttempt(const Statement& s) {
   AttemptRecord a;
   a.dag_id = s.Text(0);
   a.run_id = s.Text(1);
   a.task_id = s.Text(2);
-  a.try_number = static_cast<int>(s.Int(3));
-  std::string state = s.Text(4);
+  a.map_index = sqlite::MapIndexFromStored(s.Int(3));
+  a.try_number = static_cast<int>(s.Int(4));
+  std::string state = s.Text(5);
   SLUICE_ASSIGN_OR_RETURN(
-      a.state, ParsedOr(ParseAttemptState(state), state,
-                        "attempt " + a.dag_id + "/" + a.run_id + "/" + a.task_id + " try " +
-                            std::to_string(a.try_number) + " state"));
-  a.start = s.Time(5);
-  a.end = s.OptionalTime(6);
-  a.exit_code = s.OptionalInt(7);
-  a.signal = s.OptionalInt(8);
-  a.timed_out = s.Bool(9);
-  a.host = s.Text(10);
-  a.pid = s.Int(11);
-  a.log_path = s.Text(12);
-  a.error = s.Text(13);
+      a.state,
+      ParsedOr(ParseAttemptState(state), state,
+               "attempt " + sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) +
+                   " try " + std::to_string(a.try_number) + " state"));
+  a.start = s.Time(6);
+  a.end = s.OptionalTime(7);
+  a.exit_code = s.OptionalInt(8);
+  a.signal = s.OptionalInt(9);
+  a.timed_out = s.Bool(10);
+  a.host = s.Text(11);
+  a.pid = s.Int(12);
+  a.log_path = s.Text(13);
+  a.error = s.Text(14);
   return a;
 }
 
@@ -112,10 +94,11 @@ EventRecord ReadEvent(const Statement& s) {
   e.dag_id = s.Text(2);
   e.run_id = s.Text(3);
   e.task_id = s.Text(4);
-  e.kind = s.Text(5);
-  e.from = s.Text(6);
-  e.to = s.Text(7);
-  e.detail = s.Text(8);
+  e.map_index = sqlite::MapIndexFromStored(s.Int(5));
+  e.kind = s.Text(6);
+  e.from = s.Text(7);
+  e.to = s.Text(8);
+  e.detail = s.Text(9);
   return e;
 }
 
@@ -222,7 +205,8 @@ Result<std::optional<RunRecord>> SqliteStore::GetRun(const std::string& dag_id,
 Result<std::vector<TaskInstanceRecord>> SqliteStore::ListTaskInstances(const std::string& dag_id,
                                                                        const std::string& run_id) {
   return SelectAll(
-      *db_, std::string(kTaskInstanceColumns) + " WHERE dag_id = ?1 AND run_id = ?2 ORDER BY seq",
+      *db_,
+      std::string(sqlite::kSelectTaskInstances) + " WHERE dag_id = ?1 AND run_id = ?2 ORDER BY seq",
       {dag_id, run_id}, "list task instances of " + dag_id + "/" + run_id, ReadTaskInstance);
 }
 
@@ -233,32 +217,58 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& 
   if (task_id.empty()) {
     return SelectAll(*db_,
                      std::string(kAttemptColumns) +
-                         " WHERE dag_id = ?1 AND run_id = ?2 "
-                         "ORDER BY start_us, task_id, try_number",
+                         " WHERE t.dag_id = ?1 AND t.run_id = ?2 "
+                         "ORDER BY a.start_us, a.task_id, a.map_index, a.try_number",
                      {dag_id, run_id}, op, ReadAttempt);
   }
   return SelectAll(*db_,
                    std::string(kAttemptColumns) +
-                       " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 ORDER BY try_number",
+                       " WHERE t.dag_id = ?1 AND t.run_id = ?2 AND t.task_id = ?3 "
+                       "ORDER BY t.map_index, a.id",
                    {dag_id, run_id, task_id}, op + "/" + task_id, ReadAttempt);
 }
 
+Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& dag_id,
+                                                             const std::string& run_id,
+                                                             const std::string& task_id,
+                                                             std::optional<int> map_index) {
+  SLUICE_ASSIGN_OR_RETURN(Statement * stmt,
+                          db_->Prepare(std::string(kAttemptColumns) +
+                                       " WHERE t.dag_id = ?1 AND t.run_id = ?2 AND t.task_id = ?3 "
+                                       "AND t.map_index = ?4 ORDER BY a.id"));
+  Query q(*stmt);
+  q->Bind(1, dag_id);
+  q->Bind(2, run_id);
+  q->Bind(3, task_id);
+  q->Bind(4, sqlite::StoredMapIndex(map_index));
+  const std::string op =
+      "list attempts of " + sqlite::TaskInstanceName(dag_id, run_id, task_id, map_index);
+  std::vector<AttemptRecord> out;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step(op));
+    if (!row) break;
+    SLUICE_ASSIGN_OR_RETURN(AttemptRecord a, ReadAttempt(*q));
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Result<std::vector<AttemptRecord>> SqliteStore::ListRunningAttempts() {
-  // Through the open runs (runs_by_state), then each one's attempts by key: no index of running
-  // attempts to keep up in every commit, and no scan of history.
+  // Through the open runs (runs_by_state), their task instances and each one's attempts by
+  // key: no index of running attempts to keep up in every commit, and no scan of history.
   return SelectAll(*db_,
                    std::string(kAttemptColumns) +
-                       " WHERE state = 'running' AND (dag_id, run_id) IN (SELECT dag_id, run_id "
-                       "FROM runs WHERE state IN ('queued', 'running')) "
-                       "ORDER BY dag_id, run_id, task_id, try_number",
+                       " JOIN runs r ON r.dag_id = t.dag_id AND r.run_id = t.run_id "
+                       "WHERE r.state IN ('queued', 'running') AND a.state = 'running' "
+                       "ORDER BY a.dag_id, a.run_id, a.task_id, a.map_index, a.try_number",
                    {}, "list running attempts", ReadAttempt);
 }
 
 Result<std::vector<EventRecord>> SqliteStore::ListEvents(int64_t after_id, int limit) {
   SLUICE_ASSIGN_OR_RETURN(
       Statement * stmt,
-      db_->Prepare("SELECT id, time_us, dag_id, run_id, task_id, kind, from_state, to_state, "
-                   "detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"));
+      db_->Prepare("SELECT id, time_us, dag_id, run_id, task_id, map_index, kind, from_state, "
+                   "to_state, detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"));
   Query q(*stmt);
   q->Bind(1, after_id);
   q->Bind(2, limit);

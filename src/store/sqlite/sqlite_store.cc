@@ -1,9 +1,10 @@
 // Opening the SQLite store, its schema version and migrations, transactions and commands.
-// Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc.
+// Apply is in sqlite_apply.cc, the reads in sqlite_reads.cc, the claims in sqlite_claims.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "store/migrations.h"
@@ -44,17 +45,22 @@ Status ConfigureConnection(sqlite::Db& db, bool durable_full) {
       db.Exec(durable_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
               "PRAGMA synchronous"));
   // Checkpoints (copying the WAL into the database, with an fsync of each) are SqliteStore's:
-  // when idle, and at kWalPagesBusyCheckpoint in a long busy stretch (OnWalCommit).
+  // when idle, and at busy_checkpoint_pages in a long busy stretch (OnWalCommit).
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool durable_full) {
-  SLUICE_ASSIGN_OR_RETURN(auto db, sqlite::Db::Open(path));
-  Status st = ConfigureConnection(*db, durable_full);
+Result<std::unique_ptr<Store>> OpenSqliteStoreWithOptions(const std::string& path,
+                                                          const SqliteStoreOptions& options) {
+  SLUICE_ASSIGN_OR_RETURN(auto db, sqlite::Db::Open(path, options.vfs));
+  Status st = ConfigureConnection(*db, options.durable_full);
   if (!st.ok()) return st.WithContext("open database \"" + path + "\"");
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), options));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool durable_full) {
+  return OpenSqliteStoreWithOptions(path, {.durable_full = durable_full});
 }
 
 int SqliteStore::LatestSchemaVersion() const { return SqliteMigrations().back().version; }
@@ -149,25 +155,14 @@ Status SqliteStore::Check() {
 
 // A checkpoint copies the write-ahead log into the database and fsyncs both: milliseconds on a
 // slow disk. SQLite's own autocheckpoint does it inside whichever commit crosses its threshold,
-// in the middle of a busy stretch; here it waits for Housekeep, unless the log grows this
-// large first (32 MiB at 4 KiB pages), which bounds the log and the work a checkpoint does.
-// At idle, every 16 MiB of log: checkpoints cost an fsync pair each, and this disk's fsyncs are
-// slow; a task that ends during one waits for it.
-constexpr int kWalPagesIdleCheckpoint = 4096;
-constexpr int kWalPagesBusyCheckpoint = 8192;
-
-namespace {
-
-int PageSize(sqlite::Db& db) {
-  auto size = db.QueryText("PRAGMA page_size");
-  // Only the range handed to WalWriteback depends on it; SQLite's default if unreadable.
-  return size.ok() ? std::stoi(*size) : 4096;
-}
-
-}  // namespace
-
-SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db)
-    : db_(std::move(db)), wal_writeback_(db_->path() + "-wal", PageSize(*db_)) {
+// in the middle of a busy stretch; here it waits for Housekeep, unless the log grows to
+// busy_checkpoint_pages first (32 MiB at 4 KiB pages by default), which bounds the log and the
+// work a checkpoint does. At idle, every idle_checkpoint_pages (16 MiB): checkpoints cost an
+// fsync pair each, and this disk's fsyncs are slow; a task that ends during one waits for it.
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db, const SqliteStoreOptions& options)
+    : db_(std::move(db)),
+      idle_checkpoint_pages_(options.idle_checkpoint_pages),
+      busy_checkpoint_pages_(options.busy_checkpoint_pages) {
   // Replaces SQLite's autocheckpoint, which is itself a wal_hook.
   sqlite3_wal_hook(db_->handle(), &SqliteStore::OnWalCommit, this);
 }
@@ -175,8 +170,7 @@ SqliteStore::SqliteStore(std::unique_ptr<sqlite::Db> db)
 int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* schema, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
   store->wal_pages_ = pages;
-  store->wal_writeback_.Committed(pages);
-  if (pages >= kWalPagesBusyCheckpoint) {
+  if (pages >= store->busy_checkpoint_pages_) {
     // As SQLite's autocheckpoint does: PASSIVE, so readers are never waited for.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     store->wal_pages_ = 0;
@@ -185,7 +179,7 @@ int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* schema, int pa
 }
 
 Status SqliteStore::Housekeep() {
-  if (wal_pages_ < kWalPagesIdleCheckpoint) return Status::Ok();
+  if (wal_pages_ < idle_checkpoint_pages_) return Status::Ok();
   wal_pages_ = 0;
   const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                            nullptr, nullptr);
@@ -195,6 +189,11 @@ Status SqliteStore::Housekeep() {
   }
   return Status::Ok();
 }
+
+// Appended to a failed commit's message when the commit may yet be durable.
+constexpr std::string_view kOutcomeUnknown =
+    " (the write-ahead log could not be synced after this commit was written to it: the commit "
+    "may still be in the database after a crash; restart and read the store again)";
 
 Status SqliteStore::InTransaction(const std::function<Status()>& body) {
   SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * begin, db_->Prepare("BEGIN IMMEDIATE"));
@@ -208,6 +207,13 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
     sqlite::Query q(*commit);
     st = q->Run("commit transaction");
     if (st.ok()) return st;
+    // With synchronous=FULL, SQLite writes every frame of the commit into the WAL and then
+    // fsyncs it. When that fsync fails the commit is reported failed, yet its frames are whole
+    // in the log: the next commit overwrites them, but a crash first would bring the commit
+    // back (stock SQLite; sqlite_fault_test.cc shows it). Say so rather than claim it failed.
+    if (sqlite3_extended_errcode(db_->handle()) == SQLITE_IOERR_FSYNC) {
+      st = Status::Io(st.message() + std::string(kOutcomeUnknown));
+    }
   }
   // SQLite ends the transaction itself after some errors (a full disk, out of memory).
   if (db_->InTransaction()) {

@@ -10,15 +10,30 @@
 
 #include "sluice/store.h"
 #include "store/sqlite/sqlite_db.h"
-#include "store/sqlite/wal_writeback.h"
 
 namespace sluice {
 
 struct Migration;
 
+// How the SQLite store opens its database. OpenSqliteStore(path, durable_full) in sluice/store.h
+// is the production way, with the defaults below; tests set the rest.
+struct SqliteStoreOptions {
+  bool durable_full = false;  // synchronous=FULL instead of NORMAL
+  // The name of a registered VFS to open the database on; nullptr is SQLite's default, which
+  // is what the store always uses. Only tests set it (a VFS that fails writes on purpose).
+  const char* vfs = nullptr;
+  // Housekeep checkpoints once the write-ahead log holds this many pages; a commit that takes
+  // it to busy_checkpoint_pages checkpoints at once (see sqlite_store.cc).
+  int idle_checkpoint_pages = 4096;
+  int busy_checkpoint_pages = 8192;
+};
+
+Result<std::unique_ptr<Store>> OpenSqliteStoreWithOptions(const std::string& path,
+                                                          const SqliteStoreOptions& options);
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<sqlite::Db> db);
+  SqliteStore(std::unique_ptr<sqlite::Db> db, const SqliteStoreOptions& options);
 
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
@@ -40,8 +55,18 @@ class SqliteStore final : public Store {
   Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
                                                   const std::string& run_id,
                                                   const std::string& task_id) override;
+  Result<std::vector<AttemptRecord>> ListAttempts(const std::string& dag_id,
+                                                  const std::string& run_id,
+                                                  const std::string& task_id,
+                                                  std::optional<int> map_index) override;
   Result<std::vector<AttemptRecord>> ListRunningAttempts() override;
   Result<std::vector<EventRecord>> ListEvents(int64_t after_id, int limit) override;
+
+  Result<std::vector<TaskInstanceRecord>> ClaimQueued(const std::string& executor, int limit,
+                                                      TimePoint lease_until,
+                                                      TimePoint now) override;
+  Result<int> RenewLeases(const std::string& executor, TimePoint lease_until) override;
+  Result<std::vector<TaskInstanceRecord>> ListExpiredLeases(TimePoint now) override;
 
   Result<int64_t> EnqueueCommand(const CommandRecord& command) override;
   Result<std::vector<CommandRecord>> PendingCommands() override;
@@ -58,8 +83,9 @@ class SqliteStore final : public Store {
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int pages);
 
   std::unique_ptr<sqlite::Db> db_;
+  const int idle_checkpoint_pages_;
+  const int busy_checkpoint_pages_;
   int wal_pages_ = 0;  // in the write-ahead log at the last commit
-  sqlite::WalWriteback wal_writeback_;
 };
 
 }  // namespace sluice

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "store/migrations.h"
+#include "store/sqlite/sqlite_test_helpers.h"
 #include "store/store_suite.h"
 #include "util/file.h"
 
@@ -19,46 +19,11 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::string DbPath(const std::string& dir) { return dir + "/sluice.db"; }
-
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, StoreSuite,
     ::testing::Values(StoreBackend{
         "sqlite", [](const std::string& dir) { return OpenSqliteStore(DbPath(dir)); }}),
     [](const ::testing::TestParamInfo<StoreBackend>& param) { return param.param.name; });
-
-// Runs SQL on the database file behind the store's back, as the sqlite3 shell or a script
-// would, and returns the first column of every row as text.
-std::vector<std::string> RawQuery(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 10'000);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    rows.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-  }
-  EXPECT_EQ(rc, SQLITE_DONE) << sqlite3_errmsg(db);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
-
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Store> OpenMigrated() {
-    auto store = OpenSqliteStore(DbPath(dir_.path()));
-    EXPECT_TRUE(IsOk(store));
-    if (!store.ok()) return nullptr;
-    EXPECT_TRUE(IsOk((*store)->Migrate()));
-    return std::move(store).value();
-  }
-  TempDir dir_;
-};
 
 // A CLI command and a starting scheduler often create the same new database at the same
 // instant; switching it to WAL used to fail one of them with "database is locked".
@@ -257,6 +222,7 @@ TEST_F(SqliteStoreTest, AttemptTimesAreMicrosecondColumnsForScripts) {
   WriteBatch b;
   b.attempts = {FullAttempt("d", "r", "t", 1)};
   b.attempts[0].end.reset();
+  b.task_instances = TaskInstancesOf(b.attempts);
   ASSERT_TRUE(IsOk(store->Apply(b)));
   // bench/ reads these columns with plain SQL.
   EXPECT_THAT(RawQuery(DbPath(dir_.path()),
@@ -298,138 +264,6 @@ TEST_F(SqliteStoreTest, ReadsBeforeMigrateFailWithSqliteMessage) {
   auto runs = (*store)->ListRuns({});
   ASSERT_FALSE(runs.ok());
   EXPECT_THAT(runs.status().message(), HasSubstr("no such table: runs"));
-}
-
-TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
-  auto store = OpenMigrated();
-  ASSERT_NE(store, nullptr);
-  EXPECT_THAT(RawQuery(DbPath(dir_.path()), "SELECT version || ' ' || name FROM schema_version"),
-              ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql",
-                          "3 0003_running_attempts_through_open_runs.sql"));
-}
-
-// Builds the database a version-1 build left behind: its schema and rows written with its SQL.
-void CreateVersion1Database(const std::string& path, const std::string& rows_sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const Migration& v1 = SqliteMigrations()[0];
-  ASSERT_EQ(v1.version, 1);
-  const std::string sql = std::string("BEGIN;") + v1.sql +
-                          "INSERT INTO schema_version (version, name, applied_us) "
-                          "VALUES (1, '0001_initial.sql', 0);" +
-                          rows_sql + "COMMIT;";
-  char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(db);
-}
-
-// Version 2 rebuilds `events` and `attempts`: every row comes through unchanged, event ids
-// included, and the store goes on from there. Version 3 ends an attempt left running in an
-// ended run (dag e), which no scheduler looks for any more.
-TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
-  const std::string path = DbPath(dir_.path());
-  // t1 failed on try 1 and runs try 2. Event ids have a gap, to show they are copied, not
-  // renumbered.
-  CreateVersion1Database(
-      path,
-      "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
-      "  data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
-      "VALUES ('d', 'r', 'backfill', 'running', 1735776000000000, 1735776000000000, "
-      "  1735779600000000, 'abc123', '{\"root\":\"/data\"}', 1735779600000001, "
-      "  1735779600000002, 1735779600000003);"
-      "INSERT INTO task_instances (dag_id, run_id, task_id, state, try_number, retry_base, "
-      "  start_us, end_us, next_try_at_us) "
-      "VALUES ('d', 'r', 't', 'up_for_retry', 2, 1, 1735776000000001, 1735776000000002, "
-      "  1735776000000003);"
-      "INSERT INTO attempts (dag_id, run_id, task_id, try_number, state, start_us, end_us, "
-      "  exit_code, signal, timed_out, host, pid, log_path, error) VALUES "
-      "  ('d', 'r', 't1', 1, 'failed', 1735776000000010, 1735776000000015, 3, 9, 1, "
-      "   'worker-1', 4000000123, '/logs/t1/1.log', 'lost: supervisor gone'),"
-      "  ('d', 'r', 't1', 2, 'running', 1735776000000020, NULL, NULL, NULL, 0, "
-      "   'worker-1', 77, '/logs/t1/2.log', ''),"
-      "  ('e', 'old', 'gone', 1, 'running', 1735776000000040, NULL, NULL, NULL, 0, "
-      "   'worker-1', 78, '/logs/gone/1.log', '');"
-      "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
-      "  data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
-      "VALUES ('e', 'old', 'manual', 'success', 1735776000000000, 1735776000000000, "
-      "  1735779600000000, 'abc123', '{}', 1735779600000001, 1735779600000002, "
-      "  1735779600000003);"
-      "INSERT INTO events (id, time_us, dag_id, run_id, task_id, kind, from_state, to_state, "
-      "  detail) VALUES "
-      "  (1, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '1'),"
-      "  (2, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '2'),"
-      "  (5, 1735776000000007, 'd', 'r', 't', 'task_state', 'queued', 'running', '5');"
-      "INSERT INTO commands (created_us, kind) VALUES (1735776000000000, 'trigger');");
-  auto opened = OpenSqliteStore(path);
-  ASSERT_TRUE(IsOk(opened));
-  Store& store = **opened;
-  EXPECT_EQ(Must(store.SchemaVersion()), 1);
-  ASSERT_TRUE(IsOk(store.Migrate()));
-  EXPECT_EQ(Must(store.SchemaVersion()), 3);
-  EXPECT_TRUE(IsOk(store.Check()));
-
-  RunFilter dag_d;
-  dag_d.dag_id = "d";
-  EXPECT_THAT(Must(store.ListRuns(dag_d)), ElementsAre(FullRun("d", "r", Jan2())));
-  AttemptRecord gone{.dag_id = "e",
-                     .run_id = "old",
-                     .task_id = "gone",
-                     .try_number = 1,
-                     .state = AttemptState::kFailed,
-                     .start = Jan2(40),
-                     .end = Jan2(40),
-                     .host = "worker-1",
-                     .pid = 78,
-                     .log_path = "/logs/gone/1.log",
-                     .error =
-                         "lost: still running in an ended run when the store was "
-                         "upgraded to schema 3"};
-  EXPECT_THAT(Must(store.ListAttempts("e", "old", "gone")), ElementsAre(gone));
-  EXPECT_THAT(Must(store.ListTaskInstances("d", "r")),
-              ElementsAre(FullTaskInstance("d", "r", "t")));
-  AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
-  failed.log_path = "/logs/t1/1.log";
-  AttemptRecord running{.dag_id = "d",
-                        .run_id = "r",
-                        .task_id = "t1",
-                        .try_number = 2,
-                        .start = Jan2(20),
-                        .host = "worker-1",
-                        .pid = 77,
-                        .log_path = "/logs/t1/2.log"};
-  EXPECT_THAT(Must(store.ListAttempts("d", "r", "t1")), ElementsAre(failed, running));
-  EXPECT_THAT(Must(store.ListRunningAttempts()), ElementsAre(running));
-  std::vector<EventRecord> events = Must(store.ListEvents(0, 10));
-  ASSERT_EQ(events.size(), 3u);
-  for (auto [i, id] : {std::pair{0, 1}, {1, 2}, {2, 5}}) {
-    EventRecord expected = Event("task_state", std::to_string(id));
-    expected.id = id;
-    EXPECT_EQ(events[static_cast<size_t>(i)], expected);
-  }
-  EXPECT_EQ(Must(store.GetCommand(1)).value_or(CommandRecord{}).kind, "trigger");
-
-  // Writes go on as before: the running attempt ends, a new event follows the newest id.
-  WriteBatch b;
-  running.state = AttemptState::kSuccess;
-  running.end = Jan2(30);
-  running.exit_code = 0;
-  b.attempts = {running};
-  b.events = {Event("task_state", "6")};
-  ASSERT_TRUE(IsOk(store.Apply(b)));
-  EXPECT_THAT(Must(store.ListRunningAttempts()), ElementsAre());
-  EXPECT_THAT(Must(store.ListAttempts("d", "r", "t1")), ElementsAre(failed, running));
-  events = Must(store.ListEvents(5, 10));
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].id, 6);
-  EXPECT_EQ(Must(store.EnqueueCommand({.created = Jan2(), .kind = "clear"})), 2);
-  EXPECT_THAT(RawQuery(path,
-                       "SELECT name FROM sqlite_schema WHERE tbl_name = 'attempts' "
-                       "ORDER BY name"),
-              ElementsAre("attempts"));
-  EXPECT_THAT(RawQuery(path, "SELECT name FROM sqlite_sequence ORDER BY name"),
-              ElementsAre("commands"));
 }
 
 }  // namespace
