@@ -98,7 +98,12 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
     }
     run_stored = held->stored;
     ForgetReady({dag_id, run_id});
-    if (held->rec.state == RunState::kRunning) --dags_[dag_id].running_runs;
+    // A run that ended in this decision still counts as running until it is dropped; it is
+    // taken in again here, so it must not be dropped.
+    if (held->rec.state != RunState::kQueued) --dags_[dag_id].running_runs;
+    finished_runs_.erase(
+        std::remove(finished_runs_.begin(), finished_runs_.end(), RunKey{dag_id, run_id}),
+        finished_runs_.end());
     runs_.erase(it);
   } else {
     stored = *input.run;
@@ -119,10 +124,10 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
     }
   }
   for (const auto& id : cleared) MarkDirty(run, id);
-  if (!writes.runs.empty()) MarkRunDirty(run);
+  if (!writes.run_transitions.empty()) MarkRunDirty(run);
   const DagEntry& dag = dags_[dag_id];
   if (dag.graph && dag.graph != run.graph) RebindRun(run, dag.graph);
-  if (run.rec.state == RunState::kRunning) StartRun(run);
+  if (run.rec.state == RunState::kRunning) Reactivate(run);
   AdmitRuns(dag_id);
   std::string list;
   for (const auto& id : cleared) list += (list.empty() ? "" : ", ") + id;
@@ -190,8 +195,14 @@ std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
       return "dag '" + dag_id + "' has no task '" + task_id + "' in run '" + run_id + "'";
     }
     if (ti->state == *state) return what + " is already " + state_name;
-    return MarkTaskInstance(*stored.graph, stored.run, stored.task_instances, task_id, *state, now_,
-                            &decision_.writes);
+    std::string message = MarkTaskInstance(*stored.graph, stored.run, stored.task_instances,
+                                           task_id, *state, now_, &decision_.writes);
+    // depends_on_past reads closed runs from memory: they follow the mark.
+    RunOutcomes outcomes{stored.run.run_id, stored.run.logical_date, {}};
+    for (const auto& r : stored.task_instances) outcomes.states[r.task_id] = r.state;
+    NoteClosed(dag_id, std::move(outcomes));
+    RecheckDependsOnPast(dag_id);
+    return message;
   }
   ActiveRun& run = *it->second;
   const int index = run.graph->IndexOf(task_id);
@@ -215,7 +226,16 @@ std::string Planner::Mark(const std::string& dag_id, const std::string& run_id,
       RecountUpstream(run, static_cast<size_t>(down));
       Evaluate(run, down);
     }
+    if (run.graph->task(static_cast<size_t>(index)).depends_on_past) RecheckDependsOnPast(dag_id);
     MaybeFinishRun(run);
+  }
+  if (IsTerminal(run.rec.state) && LeafState(run) != run.rec.state) {
+    // The run ended in this decision, before the mark: its state follows its leaves again.
+    const std::string from = RunStateName(run.rec.state);
+    run.rec.state = LeafState(run);
+    decision_.writes.events.push_back(
+        RunStateEvent(now_, run.rec, from, "a task was marked by hand"));
+    MarkRunDirty(run);
   }
   return "marked " + what + " " + state_name + " (was " + was + ")";
 }

@@ -9,18 +9,11 @@
 namespace sluice {
 namespace {
 
-void Append(WriteBatch& into, WriteBatch&& from) {
-  auto move_all = [](auto& dst, auto& src) {
-    dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
-  };
-  move_all(into.dags, from.dags);
-  move_all(into.set_paused, from.set_paused);
-  move_all(into.dag_versions, from.dag_versions);
-  move_all(into.runs, from.runs);
-  move_all(into.task_instances, from.task_instances);
-  move_all(into.attempts, from.attempts);
-  move_all(into.events, from.events);
-  move_all(into.finished_commands, from.finished_commands);
+// A new run's events. Its run and task-instance records are not taken from `from`: the planner
+// writes them from memory (AddRun marks them), once per decision, as every record it changes.
+void AppendEvents(WriteBatch& into, WriteBatch&& from) {
+  into.events.insert(into.events.end(), std::make_move_iterator(from.events.begin()),
+                     std::make_move_iterator(from.events.end()));
 }
 
 std::string ErrorsJson(const std::vector<std::string>& errors) {
@@ -162,7 +155,7 @@ void Planner::CreateDueRun(const std::string& dag_id) {
   RunRecord run = run_batch.runs.front();
   auto tis = run_batch.task_instances;
   if (runs_.count({dag_id, run.run_id}) == 0) {
-    Append(decision_.writes, std::move(run_batch));
+    AppendEvents(decision_.writes, std::move(run_batch));
     AddRun(std::move(run), std::move(tis), dag.graph, /*stored=*/false);
   }
   dag.rec.last_scheduled = window->logical_date;
@@ -188,10 +181,10 @@ Result<std::string> Planner::Trigger(const std::string& dag_id, const std::strin
     return Status::Precondition("run '" + run.run_id + "' already exists");
   }
   auto tis = run_batch.task_instances;
-  Append(decision_.writes, std::move(run_batch));
+  AppendEvents(decision_.writes, std::move(run_batch));
   std::string run_id = run.run_id;
-  AddRun(std::move(run), std::move(tis), it->second.graph, /*stored=*/false)->previous =
-      std::move(previous);
+  ActiveRun* added = AddRun(std::move(run), std::move(tis), it->second.graph, /*stored=*/false);
+  if (previous) added->previous = std::move(previous);
   AdmitRuns(dag_id);
   return run_id;
 }

@@ -26,7 +26,9 @@ void ClosedRuns::Prune(const std::string& dag_id, std::optional<TimePoint> floor
   auto it = by_dag_.find(dag_id);
   if (it == by_dag_.end() || !floor) return;
   auto& kept = it->second;
-  auto first_after = kept.lower_bound(Key{*floor + Duration(1), ""});
+  // TimePoint::max() (no schedule) keeps the newest only; max() + 1 would overflow.
+  auto first_after =
+      *floor == TimePoint::max() ? kept.end() : kept.lower_bound(Key{*floor + Duration(1), ""});
   if (first_after == kept.begin()) return;  // nothing at or before the floor
   kept.erase(kept.begin(), std::prev(first_after));
 }

@@ -39,6 +39,9 @@ class ClosedRuns {
   void Track(const std::string& dag_id, std::vector<RunOutcomes> runs,
              std::optional<TimePoint> floor);
   bool Tracks(const std::string& dag_id) const { return by_dag_.count(dag_id) > 0; }
+  // Forgets `dag_id`'s runs: its floor moved down (it gained a schedule), so runs it pruned may
+  // be needed again and must be read afresh.
+  void Untrack(const std::string& dag_id) { by_dag_.erase(dag_id); }
   // A run of `dag_id` closed (again, if it was cleared: it replaces the old entry).
   void Add(const std::string& dag_id, RunOutcomes run, std::optional<TimePoint> floor);
   // Drops what no future run can need once `floor` (the newest scheduled logical date) moved.

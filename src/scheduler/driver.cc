@@ -45,8 +45,9 @@ Status Driver::Start() {
     open.states = {RunState::kQueued, RunState::kRunning};
     SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(open));
     std::reverse(runs.begin(), runs.end());  // oldest first, so admission keeps date order
+    RunListings listings;  // each DAG's runs listed once, however many of its runs are open
     for (const auto& run : runs) {
-      SLUICE_ASSIGN_OR_RETURN(StoredRun stored, ReadRun(run));
+      SLUICE_ASSIGN_OR_RETURN(StoredRun stored, ReadRun(run, &listings));
       planner_.LoadRun(std::move(stored));
     }
     SLUICE_ASSIGN_OR_RETURN(auto running, store_.ListRunningAttempts());
@@ -85,6 +86,15 @@ Status Driver::Turn(Duration max_wait) {
   loop_.RunOnce(wait);
   const TimePoint now = clock_.Now();
 
+  // Commands first, each committed on its own: a command reads from the store what the planner
+  // does not hold, which must include the previous command's writes, and it must find a run
+  // either held or stored, never ended in memory and not yet written.
+  if (now >= next_command_poll_) {
+    SLUICE_RETURN_IF_ERROR(PollCommands(now));
+    next_command_poll_ =
+        options_.handle_commands ? now + options_.command_poll_interval : TimePoint::max();
+    Arm(&command_poll_timer_, next_command_poll_);
+  }
   for (const auto& o : executor_.TakeEnded()) planner_.OnAttemptEnded(o, now);
   std::vector<AttemptOutcome> failed = std::move(launch_failures_);
   launch_failures_.clear();
@@ -94,12 +104,7 @@ Status Driver::Turn(Duration max_wait) {
     next_dag_poll_ = now + options_.dag_poll_interval;
     Arm(&dag_poll_timer_, next_dag_poll_);
   }
-  if (now >= next_command_poll_) {
-    PollCommands(now);
-    next_command_poll_ =
-        options_.handle_commands ? now + options_.command_poll_interval : TimePoint::max();
-    Arm(&command_poll_timer_, next_command_poll_);
-  }
+  RetryClosedRuns();
   planner_.OnTick(now);
   return Commit();
 }
@@ -154,14 +159,13 @@ void Driver::PollDags(TimePoint now) {
       if (current && current->spec().hash == spec.hash) continue;
       auto version = store_.GetDagVersion(spec.id, spec.hash);
       if (version.ok() && *version) stored.insert(spec.id + "@" + spec.hash);
+      // A DAG that gains a schedule may get runs older than closed runs ClosedRuns let go.
+      if (current && !current->timetable() && spec.schedule) {
+        planner_.UntrackClosedRuns(spec.id);
+      }
       const bool depends_on_past = std::any_of(spec.tasks.begin(), spec.tasks.end(),
                                                [](const TaskSpec& t) { return t.depends_on_past; });
-      if (depends_on_past) {
-        Status st = TrackClosedRuns(spec.id, spec.schedule.has_value());
-        if (!st.ok()) {
-          SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", spec.id, st.message());
-        }
-      }
+      if (depends_on_past) TrackClosedRunsOrRetry(spec.id, spec.schedule.has_value());
     }
     planner_.OnDagFileChanged(change, stored, now);
     auto errors = planner_.file_errors().find(change.path);
@@ -171,15 +175,17 @@ void Driver::PollDags(TimePoint now) {
   }
 }
 
-void Driver::PollCommands(TimePoint now) {
+Status Driver::PollCommands(TimePoint now) {
   auto pending = store_.PendingCommands();
   if (!pending.ok()) {
     SLUICE_LOG_ERROR("reading commands: {}", pending.status().message());
-    return;
+    return Status::Ok();  // tried again at the next poll
   }
   for (const auto& command : *pending) {
     planner_.OnCommand(command, ReadCommandInput(command), now);
+    SLUICE_RETURN_IF_ERROR(Commit());
   }
+  return Status::Ok();
 }
 
 // What the planner cannot know by itself: a DAG's pause flag, or a run it does not hold.
@@ -217,15 +223,22 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
   return input;
 }
 
-Result<StoredRun> Driver::ReadRun(const RunRecord& run) {
+Result<StoredRun> Driver::ReadRun(const RunRecord& run, RunListings* listings) {
   StoredRun stored;
   stored.run = run;
   SLUICE_ASSIGN_OR_RETURN(stored.graph, GraphFor(run.dag_id, run.dag_hash));
   SLUICE_ASSIGN_OR_RETURN(stored.task_instances, store_.ListTaskInstances(run.dag_id, run.run_id));
   if (stored.graph->has_depends_on_past()) {
-    RunFilter filter;
-    filter.dag_id = run.dag_id;
-    SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(filter));
+    RunListings own;
+    RunListings& cache = listings ? *listings : own;
+    auto listed = cache.find(run.dag_id);
+    if (listed == cache.end()) {
+      RunFilter filter;
+      filter.dag_id = run.dag_id;
+      SLUICE_ASSIGN_OR_RETURN(auto all, store_.ListRuns(filter));
+      listed = cache.emplace(run.dag_id, std::move(all)).first;
+    }
+    const std::vector<RunRecord>& runs = listed->second;
     // Newest first: the first one dated before this run is its previous run.
     for (const auto& r : runs) {
       if (r.logical_date < run.logical_date) {
@@ -274,8 +287,27 @@ Status Driver::TrackClosedRuns(const std::string& dag_id, bool scheduled) {
     kept.push_back(std::move(outcomes));
     if (floor && run.logical_date <= *floor) break;
   }
-  planner_.TrackClosedRuns(dag_id, std::move(kept), floor);
+  planner_.TrackClosedRuns(dag_id, std::move(kept), floor, clock_.Now());
   return Status::Ok();
+}
+
+// A store error leaves the DAG's depends_on_past tasks waiting (never running on a guess),
+// and the read is tried again each turn.
+void Driver::TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled) {
+  Status st = TrackClosedRuns(dag_id, scheduled);
+  if (st.ok()) {
+    closed_runs_to_read_.erase(dag_id);
+    return;
+  }
+  SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", dag_id, st.message());
+  planner_.ClosedRunsUnreadable(dag_id);
+  closed_runs_to_read_[dag_id] = scheduled;
+}
+
+void Driver::RetryClosedRuns() {
+  if (closed_runs_to_read_.empty()) return;
+  auto to_read = closed_runs_to_read_;
+  for (const auto& [dag_id, scheduled] : to_read) TrackClosedRunsOrRetry(dag_id, scheduled);
 }
 
 Result<std::string> Driver::TriggerRun(const std::string& dag_id, const std::string& params_json,

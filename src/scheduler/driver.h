@@ -68,14 +68,18 @@ class Driver {
 
  private:
   void PollDags(TimePoint now);
-  void PollCommands(TimePoint now);
+  Status PollCommands(TimePoint now);
   CommandInput ReadCommandInput(const CommandRecord& command);
-  // A run as the store holds it, with its graph and (for depends_on_past) its previous run.
-  Result<StoredRun> ReadRun(const RunRecord& run);
+  // A run as the store holds it, with its graph and (for depends_on_past) its previous run,
+  // found in its DAG's runs (newest first), listed once into `listings` when given.
+  using RunListings = std::map<std::string, std::vector<RunRecord>>;
+  Result<StoredRun> ReadRun(const RunRecord& run, RunListings* listings = nullptr);
   Result<DagGraphPtr> GraphFor(const std::string& dag_id, const std::string& hash);
   Result<RunOutcomes> ReadOutcomes(const RunRecord& run);
   // Hands the planner `dag_id`'s closed runs once, before it needs them for depends_on_past.
   Status TrackClosedRuns(const std::string& dag_id, bool scheduled);
+  void TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled);
+  void RetryClosedRuns();
   // Commits the planner's decision, then performs its actions.
   Status Commit();
   void Arm(EventLoop::TimerId* timer, TimePoint when);
@@ -89,8 +93,9 @@ class Driver {
   Planner planner_;
   std::atomic<bool> stop_{false};
 
-  std::map<std::string, DagGraphPtr> versions_;  // "dag@hash" -> graph read from the store
-  std::vector<AttemptOutcome> launch_failures_;  // handed to the planner at the next turn
+  std::map<std::string, DagGraphPtr> versions_;      // "dag@hash" -> graph read from the store
+  std::vector<AttemptOutcome> launch_failures_;      // handed to the planner at the next turn
+  std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};
   // Loop timers: they only wake the loop; what is due is decided from the times above and the

@@ -32,8 +32,10 @@ void Planner::LoadRun(StoredRun stored) {
 }
 
 void Planner::TrackClosedRuns(const std::string& dag_id, std::vector<RunOutcomes> runs,
-                              std::optional<TimePoint> floor) {
+                              std::optional<TimePoint> floor, TimePoint now) {
+  now_ = now;
   closed_.Track(dag_id, std::move(runs), floor);
+  if (past_unreadable_.erase(dag_id) > 0) RecheckDependsOnPast(dag_id);
 }
 
 std::optional<TimePoint> Planner::LastScheduled(const std::string& dag_id) const {
@@ -109,8 +111,9 @@ void Planner::RequeueUnattended(TimePoint now) {
 
 void Planner::ResumeRuns(TimePoint now) {
   now_ = now;
+  resumed_ = true;
   for (const auto& [key, run] : runs_) {
-    if (run->rec.state == RunState::kRunning) StartRun(*run);
+    if (run->rec.state == RunState::kRunning) Reactivate(*run);
   }
   for (auto& [id, dag] : dags_) AdmitRuns(id);
 }
@@ -150,6 +153,7 @@ void Planner::OnTick(TimePoint now) {
       ++created;
     }
     timers_.erase(timers_.begin());
+    armed_ = TimePoint::max();  // the loop's timer for it is spent: the next one is armed anew
     if (timer.kind == Timer::Kind::kRetry) {
       FireRetry(timer);
     } else {
@@ -188,15 +192,26 @@ Decision Planner::TakeDecision() {
       auto it = runs_.find(key);
       TaskSlot* slot = it == runs_.end() ? nullptr : FindSlot(*it->second, task_id);
       if (!slot) continue;
-      decision_.writes.task_instances.push_back(slot->rec);
+      // What the store holds is written as a transition from the state it holds, so a row
+      // someone else moved meanwhile fails the commit instead of being overwritten.
+      if (slot->stored) {
+        decision_.writes.task_transitions.push_back({slot->rec, *slot->stored});
+      } else {
+        decision_.writes.task_instances.push_back(slot->rec);
+      }
       slot->stored = slot->rec.state;
     }
     dirty_tasks_.clear();
     for (const auto& key : dirty_runs_) {
       auto it = runs_.find(key);
       if (it == runs_.end()) continue;
-      decision_.writes.runs.push_back(it->second->rec);
-      it->second->stored = it->second->rec.state;
+      ActiveRun& run = *it->second;
+      if (run.stored) {
+        decision_.writes.run_transitions.push_back({run.rec, *run.stored});
+      } else {
+        decision_.writes.runs.push_back(run.rec);
+      }
+      run.stored = run.rec.state;
     }
     dirty_runs_.clear();
     if (finished_runs_.empty()) break;

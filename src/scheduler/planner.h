@@ -68,9 +68,10 @@ class Planner {
   // Takes charge of an open run (queued or running).
   void LoadRun(StoredRun stored);
   // Starts keeping `dag_id`'s closed runs for depends_on_past (ClosedRuns::Track): those after
-  // `floor` and the newest at or before it.
+  // `floor` and the newest at or before it. Tasks that waited for them (ClosedRunsUnreadable)
+  // decide again: that records transitions.
   void TrackClosedRuns(const std::string& dag_id, std::vector<RunOutcomes> runs,
-                       std::optional<TimePoint> floor);
+                       std::optional<TimePoint> floor, TimePoint now);
   // An attempt the store says is running, and what the executor said when asked to adopt it:
   // ok (it is watched, or its end will come as an outcome), NotFound (it never started: the
   // try is given back), any other error (the executor reports it lost). Records transitions.
@@ -121,6 +122,11 @@ class Planner {
   // The current graph of `dag_id`, or null.
   DagGraphPtr CurrentGraph(const std::string& dag_id) const;
   bool TracksClosedRuns(const std::string& dag_id) const { return closed_.Tracks(dag_id); }
+  // Forgets what ClosedRuns keeps for `dag_id` (its floor moved down: it gained a schedule).
+  void UntrackClosedRuns(const std::string& dag_id) { closed_.Untrack(dag_id); }
+  // The driver could not read `dag_id`'s closed runs: its depends_on_past tasks wait until
+  // TrackClosedRuns.
+  void ClosedRunsUnreadable(const std::string& dag_id) { past_unreadable_.insert(dag_id); }
   // The logical date of `dag_id`'s newest scheduled run.
   std::optional<TimePoint> LastScheduled(const std::string& dag_id) const;
   // What ClosedRuns keeps for `dag_id`: runs after this floor, and the newest at or before it.
@@ -225,11 +231,13 @@ class Planner {
   void SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
   void FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
   void MaybeFinishRun(ActiveRun& run);
+  RunState LeafState(const ActiveRun& run) const;
   void RebindRun(ActiveRun& run, DagGraphPtr graph);
   void MarkRemoved(ActiveRun& run, TaskSlot& slot);
   void RecountUpstream(ActiveRun& run, size_t task);
   std::optional<TaskState> PreviousState(const ActiveRun& run, const std::string& task_id) const;
   void RecheckDependsOnPast(const std::string& dag_id);
+  void NoteClosed(const std::string& dag_id, RunOutcomes outcomes);
   void ForgetReady(const RunKey& key);
   std::optional<TimePoint> ClosedRunsFloor(const std::string& dag_id) const;
   void MarkDirty(ActiveRun& run, int task);
@@ -242,6 +250,9 @@ class Planner {
 
   PlannerOptions options_;
   TimePoint now_{};  // of the event being handled
+  // False from construction until ResumeRuns: while open runs are being loaded, none is
+  // admitted (max_active_runs counts the running ones as they are loaded).
+  bool resumed_ = false;
 
   std::map<std::string, DagEntry> dags_;
   std::map<std::string, std::vector<std::string>> file_dags_;    // file -> dag ids it defines
@@ -256,6 +267,7 @@ class Planner {
   std::vector<AttemptOutcome> pending_outcomes_;  // attempts that could not start: next tick
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
   ClosedRuns closed_;
+  std::set<std::string> past_unreadable_;  // DAGs whose closed runs could not be read
 
   Decision decision_;
   // By task id, not index: a run re-bound to a new DAG version lays its tasks out anew.

@@ -58,6 +58,7 @@ class PlannerTest : public ::testing::Test {
     options.parallelism = 4;
     options.logs_dir = "/logs";
     planner_ = std::make_unique<Planner>(options);
+    planner_->ResumeRuns(now_);  // nothing to load: the planner starts empty
   }
 
   void AddDag(const std::string& yaml) {
@@ -95,7 +96,11 @@ tasks:
   Decision d = planner_->TakeDecision();
   // The new version, the run and its task instances (none), and the root ready to go.
   ASSERT_EQ(d.writes.dag_versions.size(), 1u);
-  ASSERT_EQ(d.writes.runs.size(), 2u);  // created queued, then running
+  // Each new record is written once, as it stands at the end of the decision.
+  ASSERT_EQ(d.writes.runs.size(), 1u);
+  EXPECT_EQ(d.writes.runs[0].state, RunState::kRunning);
+  ASSERT_EQ(d.writes.task_instances.size(), 2u);
+  EXPECT_TRUE(d.writes.task_transitions.empty());
   EXPECT_EQ(TaskEvents(d), (std::vector<std::string>{"a:none->scheduled"}));
   EXPECT_TRUE(Launched(d).empty()) << "dispatch happens at a tick";
 
@@ -189,6 +194,7 @@ TEST_F(PlannerTest, ParallelismHoldsEverythingAndMaxActiveTasksOnlyItsDag) {
   PlannerOptions options;
   options.parallelism = 2;
   planner_ = std::make_unique<Planner>(options);
+  planner_->ResumeRuns(now_);
   AddDag("dag: d\nmax_active_tasks: 1\ntasks:\n  a: {run: x}\n  b: {run: x}\n  c: {run: x}\n");
   ASSERT_TRUE(planner_->Trigger("d", "{}", std::nullopt, now_, false, std::nullopt).ok());
   planner_->OnTick(now_);
@@ -213,6 +219,23 @@ TEST(AttemptPathTest, NamesTheTaskItsMapIndexAndTry) {
   EXPECT_EQ(AttemptPath("/h/logs", AttemptKey{"d", "r", "load", 2}), "/h/logs/d/r/load.2");
   AttemptKey mapped{"d", "r", "load", 1, 3};
   EXPECT_EQ(AttemptPath("/h/logs", mapped), "/h/logs/d/r/load@3.1");
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(PlannerTest, DependsOnPastWaitsWhileClosedRunsCannotBeRead) {
+  planner_->ClosedRunsUnreadable("d");
+  AddDag("dag: d\ntasks:\n  a: {run: x, depends_on_past: true}\n");
+  ASSERT_TRUE(planner_->Trigger("d", "{}", std::nullopt, now_, false, std::nullopt).ok());
+  planner_->OnTick(now_);
+  EXPECT_TRUE(Launched(planner_->TakeDecision()).empty()) << "no guess while history is unknown";
+  planner_->TrackClosedRuns("d", {}, TimePoint::max(), now_);  // read at last: no earlier run
+  planner_->OnTick(now_);
+  EXPECT_EQ(Launched(planner_->TakeDecision()), (std::vector<std::string>{"a.1"}));
 }
 
 }  // namespace

@@ -91,15 +91,15 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
     ti.next_try_at.reset();
     batch.events.push_back(TaskStateEvent(now, ti, from, "cleared"));
     if (cleared) cleared->push_back(ti.task_id);
-    batch.task_instances.push_back(ti);
+    batch.task_transitions.push_back({ti, from});
   }
   if (IsTerminal(run.state)) {
-    std::string from = RunStateName(run.state);
+    const RunState from = run.state;
     run.state = RunState::kQueued;
     run.end.reset();
     run.queued_at = now;
-    batch.events.push_back(RunStateEvent(now, run, from, "cleared"));
-    batch.runs.push_back(run);
+    batch.events.push_back(RunStateEvent(now, run, RunStateName(from), "cleared"));
+    batch.run_transitions.push_back({run, from});
   }
   return batch;
 }
@@ -135,17 +135,18 @@ std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
     ti.end = now;
     ti.next_try_at.reset();
     batch->events.push_back(TaskStateEvent(now, ti, from, "marked by hand"));
-    batch->task_instances.push_back(ti);
+    batch->task_transitions.push_back({ti, from});
     message = "marked task '" + task_id + "' of run '" + run.run_id + "' " + TaskStateName(state) +
               " (was " + TaskStateName(from) + ")";
   }
   const std::optional<RunState> ended = EndedRunState(dag, tis);
   if (ended && *ended != run.state) {
-    const std::string run_from = RunStateName(run.state);
+    const RunState run_from = run.state;
     run.state = *ended;
     run.end = now;
-    batch->events.push_back(RunStateEvent(now, run, run_from, "a task was marked by hand"));
-    batch->runs.push_back(run);
+    batch->events.push_back(
+        RunStateEvent(now, run, RunStateName(run_from), "a task was marked by hand"));
+    batch->run_transitions.push_back({run, run_from});
     message += "; the run is now " + std::string(RunStateName(run.state));
   }
   return message;

@@ -34,7 +34,8 @@ EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string
 
 // Resets `task_id` (and with `downstream`, everything downstream of it) among `tis`, the task
 // instances of `run`, to state none, so it runs again; retries count afresh. A finished run goes
-// back to queued. `run` and `tis` are updated in place; the returned writes record the same.
+// back to queued. `run` and `tis` are updated in place; the returned writes record the same, as
+// transitions from the states they had (a row moved meanwhile fails the commit).
 // `cleared` receives the task ids reset. Running attempts must be stopped by the caller.
 WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
                               std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
@@ -43,8 +44,9 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
 // Marks `task_id` among `tis`, the task instances of `run`, `state` (success or failed) by hand:
 // its state, end time and an event ("marked by hand"); and, when every task of the run has then
 // ended, the run's state by the leaf rule. `run` and `tis` are updated in place; the writes go
-// to `batch`. The task must be among `tis` in another state. Returns the message for the user:
-// "marked task 'T' of run 'R' S (was FROM)", with "; the run is now X" when the run changed.
+// to `batch`, as transitions from the states they had. The task must be among `tis` in another
+// state. Returns the message for the user: "marked task 'T' of run 'R' S (was FROM)", with "; the
+// run is now X" when the run changed.
 std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
                              std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
                              TaskState state, TimePoint now, WriteBatch* batch);

@@ -38,9 +38,20 @@ Planner::ActiveRun* Planner::AddRun(RunRecord rec, std::vector<TaskInstanceRecor
   RunKey key{run->rec.dag_id, run->rec.run_id};
   ActiveRun* raw = run.get();
   runs_[key] = std::move(run);
+  if (stored) {
+    // A running run counts against max_active_runs from the moment it is held.
+    if (raw->rec.state == RunState::kRunning) ++dags_[key.first].running_runs;
+  } else {
+    MarkRunDirty(*raw);
+    // A run the planner creates follows the newest closed run before it for depends_on_past;
+    // later closings update this (NoteClosed), so it never depends on what ClosedRuns prunes.
+    if (const RunOutcomes* before = closed_.NewestBefore(key.first, raw->rec.logical_date)) {
+      raw->previous = *before;
+    }
+  }
   RebindRun(*raw, graph);
   for (size_t i = 0; i < graph->size(); ++i) {
-    if (!present[i]) MarkDirty(*raw, static_cast<int>(i));
+    if (!present[i] || !stored) MarkDirty(*raw, static_cast<int>(i));
   }
   return raw;
 }
@@ -145,13 +156,12 @@ void Planner::ForgetReady(const RunKey& key) {
   }
 }
 
+// A queued run starts: it counts against max_active_runs until it leaves memory.
 void Planner::StartRun(ActiveRun& run) {
-  if (run.rec.state == RunState::kQueued) {
-    run.rec.state = RunState::kRunning;
-    if (!run.rec.start) run.rec.start = now_;
-    decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "queued"));
-    MarkRunDirty(run);
-  }
+  run.rec.state = RunState::kRunning;
+  if (!run.rec.start) run.rec.start = now_;
+  decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "queued"));
+  MarkRunDirty(run);
   ++dags_[run.rec.dag_id].running_runs;
   Reactivate(run);
 }
@@ -184,7 +194,8 @@ void Planner::Reactivate(ActiveRun& run) {
 
 void Planner::AdmitRuns(const std::string& dag_id) {
   auto dag_it = dags_.find(dag_id);
-  if (dag_it == dags_.end() || dag_it->second.rec.paused) return;
+  // At start-up, nothing is admitted before every open run is held and counted (ResumeRuns).
+  if (!resumed_ || dag_it == dags_.end() || dag_it->second.rec.paused) return;
   DagEntry& dag = dag_it->second;
   std::vector<ActiveRun*> queued;
   for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
@@ -223,7 +234,8 @@ void Planner::Evaluate(ActiveRun& run, int task) {
     case Readiness::kWait:
       return;
     case Readiness::kRun:
-      if (spec.depends_on_past && !PastAllows(PreviousState(run, spec.id))) {
+      if (spec.depends_on_past && (past_unreadable_.count(run.rec.dag_id) > 0 ||
+                                   !PastAllows(PreviousState(run, spec.id)))) {
         slot.waiting_on_past = true;
         return;
       }
@@ -260,6 +272,17 @@ void Planner::FinishTask(ActiveRun& run, int task, TaskState state, const std::s
   MaybeFinishRun(run);
 }
 
+// A run whose tasks have all ended is failed when a leaf failed or its upstream did, else
+// success (DESIGN.md §2 "States").
+RunState Planner::LeafState(const ActiveRun& run) const {
+  for (size_t i = 0; i < run.tasks.size(); ++i) {
+    if (!run.graph->is_leaf(i)) continue;
+    const TaskState s = run.tasks[i].rec.state;
+    if (s == TaskState::kFailed || s == TaskState::kUpstreamFailed) return RunState::kFailed;
+  }
+  return RunState::kSuccess;
+}
+
 void Planner::MaybeFinishRun(ActiveRun& run) {
   if (run.unfinished > 0 || run.rec.state != RunState::kRunning) return;
   // A run ends after its processes have: the attempt of a task removed from the DAG or cleared
@@ -270,13 +293,7 @@ void Planner::MaybeFinishRun(ActiveRun& run) {
       live->first.run_id == run.rec.run_id) {
     return;
   }
-  bool failed = false;
-  for (size_t i = 0; i < run.tasks.size(); ++i) {
-    if (!run.graph->is_leaf(i)) continue;
-    TaskState s = run.tasks[i].rec.state;
-    failed = failed || s == TaskState::kFailed || s == TaskState::kUpstreamFailed;
-  }
-  run.rec.state = failed ? RunState::kFailed : RunState::kSuccess;
+  run.rec.state = LeafState(run);
   run.rec.end = now_;
   decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "running"));
   MarkRunDirty(run);
@@ -289,11 +306,11 @@ void Planner::DropRun(const RunKey& key) {
   auto it = runs_.find(key);
   if (it == runs_.end()) return;
   const ActiveRun& run = *it->second;
-  if (closed_.Tracks(key.first)) {
+  if (run.graph->has_depends_on_past() || closed_.Tracks(key.first)) {
     RunOutcomes outcomes{run.rec.run_id, run.rec.logical_date, {}};
     for (const auto& slot : run.removed) outcomes.states[slot.rec.task_id] = slot.rec.state;
     for (const auto& slot : run.tasks) outcomes.states[slot.rec.task_id] = slot.rec.state;
-    closed_.Add(key.first, std::move(outcomes), ClosedRunsFloor(key.first));
+    NoteClosed(key.first, std::move(outcomes));
   }
   const bool was_running = run.rec.state != RunState::kQueued;
   ForgetReady(key);
@@ -339,6 +356,22 @@ std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
   return it->second;
 }
 
+// A run of `dag_id` closed (or a closed run changed): kept for runs created later, and it is
+// now the previous run of every open run after it whose previous run is older.
+void Planner::NoteClosed(const std::string& dag_id, RunOutcomes outcomes) {
+  const auto closed_key = std::pair(outcomes.logical_date, outcomes.run_id);
+  for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
+       ++it) {
+    ActiveRun& open = *it->second;
+    if (open.rec.logical_date <= outcomes.logical_date) continue;
+    if (!open.previous ||
+        closed_key >= std::pair(open.previous->logical_date, open.previous->run_id)) {
+      open.previous = outcomes;
+    }
+  }
+  if (closed_.Tracks(dag_id)) closed_.Add(dag_id, std::move(outcomes), ClosedRunsFloor(dag_id));
+}
+
 void Planner::RecheckDependsOnPast(const std::string& dag_id) {
   for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
        ++it) {
@@ -358,6 +391,9 @@ void Planner::FireRetry(const Timer& timer) {
   // The retry wait (retry_policy.h) is over when its timer fires; a task cleared or ended
   // meanwhile is no longer waiting.
   if (rec.state != TaskState::kUpForRetry) return;
+  // A timer of an earlier wait (the task was cleared and failed again meanwhile) is not this
+  // wait's end.
+  if (rec.next_try_at && *rec.next_try_at > now_) return;
   rec.next_try_at.reset();
   SetTaskState(*it->second, task, TaskState::kScheduled, "retry delay over");
 }
