@@ -92,7 +92,8 @@ struct AttemptRecord {
   std::string host;
   int64_t pid = 0;  // of the supervisor that owns the task's process group
   std::string log_path;
-  std::string error;  // why it failed when there is no exit code ("lost: ...")
+  std::string error;            // why it failed when there is no exit code ("lost: ...")
+  bool kill_requested = false;  // a user asked it to stop (`tasks kill`): it fails, no retry
   bool operator==(const AttemptRecord&) const = default;
 };
 

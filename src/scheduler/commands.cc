@@ -162,7 +162,10 @@ std::string Planner::KillTask(const std::string& dag_id, const std::string& run_
     return what + " is not running" +
            (ti ? " (state " + std::string(TaskStateName(ti->state)) + ")" : "");
   }
-  attempt->second.killed = true;
+  // The request is committed with the command, before the signal: a scheduler restarted in
+  // between signals it again (RecoverAttempt), and the task still fails without a retry.
+  attempt->second.rec.kill_requested = true;
+  RecordAttempt(attempt->second.rec);
   Kill(attempt->first);
   return "killed " + what + " (try " + std::to_string(ti->try_number) + ")";
 }

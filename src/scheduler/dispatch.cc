@@ -152,7 +152,7 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   if (att == attempts_.end()) return;
   AttemptRecord rec = att->second.rec;
   const bool orphaned = att->second.orphaned;
-  const bool killed = att->second.killed;
+  const bool killed = att->second.rec.kill_requested;
   AttemptEnded(o.key);
 
   if (o.start.time_since_epoch().count() != 0) rec.start = o.start;

@@ -90,7 +90,8 @@ void Planner::RecoverAttempt(const AttemptRecord& stored, const Status& adopted,
   // running until then. Nothing may stay running forever.
   const TaskSpec* spec = owned ? &run->graph->task(static_cast<size_t>(task)) : nullptr;
   AttemptStarted(rec, spec, run ? &run->graph->spec() : nullptr, !owned);
-  if (!owned) Kill(key);  // cleared while no scheduler was watching it
+  // Cleared while no scheduler was watching it, or a user's kill that may not have been sent.
+  if (!owned || rec.kill_requested) Kill(key);
   if (owned && slot->rec.state == TaskState::kQueued) {
     SetTaskState(*run, task, TaskState::kRunning, "recovered");
   }

@@ -180,7 +180,6 @@ class Planner {
   struct RunningAttempt {
     AttemptRecord rec;
     bool orphaned = false;  // its task instance was cleared or removed: record only the attempt
-    bool killed = false;    // a user asked it to stop (`tasks kill`): it fails, no retry
   };
   // The planner's one timer queue: what is due when.
   struct Timer {

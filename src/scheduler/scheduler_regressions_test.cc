@@ -178,6 +178,32 @@ TEST(ClosedRunsTest, FloorMaxKeepsOnlyTheNewest) {
   EXPECT_EQ(closed.Kept("d"), 1u);
 }
 
+// `tasks kill`, then the scheduler stops (crash) before the killed attempt's end is handled.
+TEST_F(SchedulerTest, KillSurvivesARestart) {
+  command_poll_interval_ = seconds(10);
+  source_.Set("/dags/k.yaml", R"(
+dag: k
+tasks:
+  slow: {run: "x", retries: 3, retry_delay: 1m}
+)");
+  executor_.Script("slow", {{minutes(30), 0}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("k", "{}");
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  ASSERT_EQ(TaskStates("k", run_id)["slow"], (State{"running", 1}));
+  CommandRecord c = Enqueue(*store_, clock_.Now(), "kill",
+                            R"({"dag":"k","run":")" + run_id + R"(","task":"slow"})");
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(scheduler_->Turn(seconds(10)).ok());
+    if ((*store_->GetCommand(c.id))->state != "pending") break;
+  }
+  ASSERT_EQ((*store_->GetCommand(c.id))->state, "done");
+  StartScheduler();  // the kill was committed and sent; its end was not handled yet
+  RunUntil(T("2025-01-06T14:00:00Z"));
+  EXPECT_EQ(TaskStates("k", run_id)["slow"], (State{"failed", 1}))
+      << "a killed task is not retried";
+}
+
 // More schedule timers due at one instant than max_runs_created_per_turn.
 TEST_F(SchedulerTest, ScheduleBacklogAtOneInstantIsNotDelayed) {
   for (const char* id : {"a", "b"}) {

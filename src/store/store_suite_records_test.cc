@@ -72,6 +72,7 @@ AttemptRecord FullAttempt(const std::string& dag_id, const std::string& run_id,
   a.pid = 4'000'000'123;  // beyond 32 bits: stored as a 64-bit integer
   a.log_path = "/logs/" + task_id + "/" + std::to_string(try_number) + ".log";
   a.error = "lost: supervisor gone";
+  a.kill_requested = true;
   return a;
 }
 

@@ -20,7 +20,8 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
               ElementsAre("1 0001_initial.sql", "2 0002_fewer_pages_per_turn.sql",
                           "3 0003_running_attempts_through_open_runs.sql",
                           "4 0004_attempts_in_task_instance_order.sql",
-                          "5 0005_mapped_task_instances_and_claims.sql"));
+                          "5 0005_mapped_task_instances_and_claims.sql",
+                          "6 0006_attempt_kill_requested.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows
@@ -120,6 +121,7 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   EXPECT_THAT(Must(store.ListTaskInstances("d", "r")), ElementsAre(t, t1));
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
   failed.log_path = "/logs/t1/1.log";
+  failed.kill_requested = false;  // from before version 6: no kill was ever requested
   AttemptRecord running{.dag_id = "d",
                         .run_id = "r",
                         .task_id = "t1",
