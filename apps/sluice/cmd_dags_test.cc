@@ -1,5 +1,6 @@
 // sluice dags test DAG|FILE [--date D] [--param k=v]: one run, now, in the foreground.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <iostream>
@@ -70,6 +71,12 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   options.planner.parallelism = config->parallelism;
   options.planner.logs_dir = config->logs_dir();
   options.planner.schedules_enabled = false;
+  // Its own name, so a running scheduler never takes its claims for its own.
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  options.planner.hostname = host[0] ? host : "localhost";
+  options.planner.executor =
+      "dags-test@" + options.planner.hostname + "/" + std::to_string(::getpid());
   options.recover_open_runs = false;
   options.handle_commands = false;
   options.dag_poll_interval = std::chrono::hours(24 * 365);

@@ -48,6 +48,8 @@ void RunScheduler(Invocation& inv, const char* what) {
   options.planner.parallelism = config->parallelism;
   options.planner.logs_dir = config->logs_dir();
   options.planner.hostname = Hostname();
+  // Its executor's claims carry this name; a restarted scheduler on this host takes them back.
+  options.planner.executor = "local@" + options.planner.hostname;
   Driver scheduler(options, **store, **executor, **loop, *source);
   g_scheduler = &scheduler;
   struct sigaction sa;

@@ -6,6 +6,7 @@
 #include "scheduler/planner.h"
 #include "scheduler/retry_policy.h"
 #include "scheduler/run_builder.h"
+#include "time/time_format.h"
 
 namespace sluice {
 namespace {
@@ -58,12 +59,20 @@ void Planner::Dispatch() {
   }
 }
 
+// Queues the task instance, and the scheduler's own executor claims it at once: the claim is a
+// move from queued to running naming the executor and holding a lease (Store::ClaimQueued's
+// semantics), written in the same commit as the queueing, since this executor has room for
+// everything the limits let through. A remote executor would claim queued rows through the
+// store instead.
 void Planner::StartAttempt(ActiveRun& run, int task) {
   auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   rec.try_number += 1;
   if (!rec.start) rec.start = now_;
-  SetTaskState(run, task, TaskState::kQueued);
-  SetTaskState(run, task, TaskState::kRunning, "try " + std::to_string(rec.try_number));
+  SetTaskState(run, task, TaskState::kQueued, "try " + std::to_string(rec.try_number));
+  rec.owner = options_.executor;
+  rec.lease_until = now_ + options_.lease;
+  SetTaskState(run, task, TaskState::kRunning,
+               "claimed by " + options_.executor + " until " + FormatIsoUtc(*rec.lease_until));
 
   AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
   AttemptRecord attempt;
@@ -144,6 +153,45 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
   req.env = std::move(command->env);
   req.cwd = std::move(command->cwd);
   return req;
+}
+
+void Planner::OnLeaseExpired(const TaskInstanceRecord& ti,
+                             const std::optional<AttemptRecord>& attempt, TimePoint now) {
+  now_ = now;
+  auto it = runs_.find({ti.dag_id, ti.run_id});
+  const int task = it == runs_.end() ? -1 : it->second->graph->IndexOf(ti.task_id);
+  if (task < 0) return;
+  ActiveRun& run = *it->second;
+  const TaskInstanceRecord& held = run.tasks[static_cast<size_t>(task)].rec;
+  AttemptKey key{ti.dag_id, ti.run_id, ti.task_id, held.try_number, held.map_index};
+  held_elsewhere_.erase(key);
+  if (held.state != TaskState::kRunning || held.owner != ti.owner || held.owner.empty() ||
+      held.owner == options_.executor || held.try_number != ti.try_number || attempts_.count(key)) {
+    return;
+  }
+  // The attempt as its executor recorded it (or as much as the task instance says), ended as
+  // lost through the path every end takes.
+  AttemptRecord rec;
+  if (attempt && attempt->try_number == held.try_number) {
+    rec = *attempt;
+  } else {
+    rec.dag_id = ti.dag_id;
+    rec.run_id = ti.run_id;
+    rec.task_id = ti.task_id;
+    rec.map_index = ti.map_index;
+    rec.try_number = held.try_number;
+    rec.start = held.start.value_or(now);
+    rec.host = held.owner;
+  }
+  AttemptStarted(rec, &run.graph->task(static_cast<size_t>(task)), &run.graph->spec(), false);
+  AttemptOutcome lost;
+  lost.key = key;
+  lost.lost = true;
+  lost.error = "lost: the lease of " + held.owner + " ended at " +
+               FormatIsoUtc(ti.lease_until.value_or(now));
+  lost.start = rec.start;
+  lost.end = now;
+  OnAttemptEnded(lost, now);
 }
 
 void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {

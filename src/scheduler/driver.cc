@@ -20,7 +20,8 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       planner_(options_.planner) {}
 
 Driver::~Driver() {
-  for (EventLoop::TimerId id : {dag_poll_timer_, command_poll_timer_, planner_timer_}) {
+  for (EventLoop::TimerId id :
+       {dag_poll_timer_, command_poll_timer_, planner_timer_, lease_timer_}) {
     if (id != 0) loop_.CancelTimer(id);
   }
 }
@@ -52,7 +53,8 @@ Status Driver::Start() {
     }
     SLUICE_ASSIGN_OR_RETURN(auto running, store_.ListRunningAttempts());
     for (const auto& rec : running) {
-      AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+      if (planner_.HeldElsewhere(rec)) continue;  // not ours to adopt: its executor reports it
+      AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
       Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_.logs_dir(), key)});
       if (!adopted.ok() && adopted.code() != StatusCode::kNotFound) {
         SLUICE_LOG_WARN("cannot adopt {}/{}/{} try {}: {}", rec.dag_id, rec.run_id, rec.task_id,
@@ -105,6 +107,18 @@ Status Driver::Turn(Duration max_wait) {
     Arm(&dag_poll_timer_, next_dag_poll_);
   }
   RetryClosedRuns();
+  // Leases are checked only while something holds one, so an idle scheduler (or a simulated
+  // year) does not turn for them.
+  if (!planner_.HoldsClaims()) {
+    next_lease_check_ = now + options_.planner.lease / 3;
+    Arm(&lease_timer_, TimePoint::max());
+  } else if (now >= next_lease_check_ || lease_timer_ == 0) {
+    if (now >= next_lease_check_) {
+      CheckLeases(now);
+      next_lease_check_ = now + options_.planner.lease / 3;
+    }
+    Arm(&lease_timer_, next_lease_check_);
+  }
   planner_.OnTick(now);
   return Commit();
 }
@@ -114,6 +128,30 @@ Status Driver::Run() {
     SLUICE_RETURN_IF_ERROR(Turn(std::chrono::seconds(1)));
   }
   return Commit();
+}
+
+// Claims are leases: the scheduler's own executor renews its claims, and a claim of another
+// executor whose lease ran out means that executor is gone (its attempt is lost). A failure
+// here is logged and tried again at the next check: a missed renewal only risks another
+// scheduler finding the lease expired, which the lease's length (3 checks) covers.
+void Driver::CheckLeases(TimePoint now) {
+  planner_.PruneHeldElsewhere();
+  auto renewed = store_.RenewLeases(options_.planner.executor, now + options_.planner.lease);
+  if (!renewed.ok()) SLUICE_LOG_WARN("renewing leases: {}", renewed.status().message());
+  auto expired = store_.ListExpiredLeases(now);
+  if (!expired.ok()) {
+    SLUICE_LOG_WARN("reading expired leases: {}", expired.status().message());
+    return;
+  }
+  for (const auto& ti : *expired) {
+    if (ti.owner == options_.planner.executor) continue;  // ours: adopted by its log's lock
+    std::optional<AttemptRecord> attempt;
+    auto attempts = store_.ListAttempts(ti.dag_id, ti.run_id, ti.task_id, ti.map_index);
+    if (attempts.ok() && !attempts->empty()) attempt = attempts->back();
+    SLUICE_LOG_WARN("{}/{}/{}: the lease of {} ended; its attempt is lost", ti.dag_id, ti.run_id,
+                    ti.task_id, ti.owner);
+    planner_.OnLeaseExpired(ti, attempt, now);
+  }
 }
 
 Status Driver::Commit() {

@@ -69,6 +69,7 @@ class Driver {
  private:
   void PollDags(TimePoint now);
   Status PollCommands(TimePoint now);
+  void CheckLeases(TimePoint now);
   CommandInput ReadCommandInput(const CommandRecord& command);
   // A run as the store holds it, with its graph and (for depends_on_past) its previous run,
   // found in its DAG's runs (newest first), listed once into `listings` when given.
@@ -98,11 +99,13 @@ class Driver {
   std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};
+  TimePoint next_lease_check_{};
   // Loop timers: they only wake the loop; what is due is decided from the times above and the
   // planner's own timer queue.
   EventLoop::TimerId dag_poll_timer_ = 0;
   EventLoop::TimerId command_poll_timer_ = 0;
   EventLoop::TimerId planner_timer_ = 0;
+  EventLoop::TimerId lease_timer_ = 0;
 };
 
 }  // namespace sluice

@@ -97,12 +97,40 @@ void Planner::RecoverAttempt(const AttemptRecord& stored, const Status& adopted,
   }
 }
 
+bool Planner::HeldElsewhere(const AttemptRecord& attempt) const {
+  auto it = runs_.find({attempt.dag_id, attempt.run_id});
+  if (it == runs_.end()) return false;
+  const int i = it->second->graph->IndexOf(attempt.task_id);
+  if (i < 0) return false;
+  const TaskInstanceRecord& ti = it->second->tasks[static_cast<size_t>(i)].rec;
+  return ti.state == TaskState::kRunning && ti.try_number == attempt.try_number &&
+         !ti.owner.empty() && ti.owner != options_.executor;
+}
+
+void Planner::PruneHeldElsewhere() {
+  for (auto it = held_elsewhere_.begin(); it != held_elsewhere_.end();) {
+    AttemptRecord probe;
+    probe.dag_id = it->dag_id;
+    probe.run_id = it->run_id;
+    probe.task_id = it->task_id;
+    probe.try_number = it->try_number;
+    it = HeldElsewhere(probe) ? std::next(it) : held_elsewhere_.erase(it);
+  }
+}
+
 void Planner::RequeueUnattended(TimePoint now) {
   now_ = now;
   for (auto& [key, run] : runs_) {
     for (size_t i = 0; i < run->tasks.size(); ++i) {
       auto& rec = run->tasks[i].rec;
       if (rec.state != TaskState::kQueued && rec.state != TaskState::kRunning) continue;
+      // Another executor runs it: it reports the end, or its lease runs out.
+      if (rec.state == TaskState::kRunning && !rec.owner.empty() &&
+          rec.owner != options_.executor) {
+        held_elsewhere_.insert(
+            {rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index});
+        continue;
+      }
       AttemptKey akey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
       if (attempts_.count(akey)) continue;
       SetTaskState(*run, static_cast<int>(i), TaskState::kScheduled, "recovered: no attempt");

@@ -31,6 +31,10 @@ struct PlannerOptions {
   int parallelism = 2;   // task processes at once
   std::string logs_dir;  // attempt logs go under it (DAG/RUN/TASK.TRY.log)
   std::string hostname = "localhost";
+  // The name under which the scheduler's own executor claims task instances, and how long a
+  // claim holds without renewal (the driver renews every lease / 3).
+  std::string executor = "local@localhost";
+  Duration lease = std::chrono::seconds(60);
   Duration kill_grace = std::chrono::seconds(10);
   bool schedules_enabled = true;         // false: only runs created by Trigger (dags test)
   int max_runs_created_per_turn = 1000;  // bounds a turn when catchup has a long backlog
@@ -76,8 +80,17 @@ class Planner {
   // ok (it is watched, or its end will come as an outcome), NotFound (it never started: the
   // try is given back), any other error (the executor reports it lost). Records transitions.
   void RecoverAttempt(const AttemptRecord& stored, const Status& adopted, TimePoint now);
+  // Whether the task instance of `attempt` is held by another executor (its owner), which runs
+  // it: the driver does not adopt such an attempt, and the planner waits for the owner or for
+  // its lease to end (OnLeaseExpired).
+  bool HeldElsewhere(const AttemptRecord& attempt) const;
+  // Whether any claim is held: an attempt of this scheduler's executor, or a task instance
+  // another executor holds. Leases need checking only then.
+  bool HoldsClaims() const { return !attempts_.empty() || !held_elsewhere_.empty(); }
+  // Forgets task instances held elsewhere that have moved on meanwhile (a clear, a mark).
+  void PruneHeldElsewhere();
   // After every RecoverAttempt: task instances handed out without an attempt to adopt go back
-  // to the ready queue. Records transitions.
+  // to the ready queue, but for those another executor holds. Records transitions.
   void RequeueUnattended(TimePoint now);
   // Once the DAG folder has been read: running runs resume, queued runs are admitted. Records
   // transitions.
@@ -85,6 +98,11 @@ class Planner {
 
   // --- Events. Each records its transitions and actions into the current decision.
   void OnAttemptEnded(const AttemptOutcome& outcome, TimePoint now);
+  // The lease of `ti`'s owner ended at `ti.lease_until`: that executor is presumed dead and the
+  // attempt lost; the retry policy applies. `attempt`: its attempt as the store has it, if any.
+  // Ignored unless the planner holds the task instance running under that owner.
+  void OnLeaseExpired(const TaskInstanceRecord& ti, const std::optional<AttemptRecord>& attempt,
+                      TimePoint now);
   // A DAG file changed. `stored_versions`: the "dag@hash" versions of this change's DAGs that
   // the store already has (their specs need not be written again).
   void OnDagFileChanged(const DagFileChange& change, const std::set<std::string>& stored_versions,
@@ -267,6 +285,8 @@ class Planner {
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
   ClosedRuns closed_;
   std::set<std::string> past_unreadable_;  // DAGs whose closed runs could not be read
+  // Task instances found running under another executor at start-up, until they move on.
+  std::set<AttemptKey> held_elsewhere_;
 
   Decision decision_;
   // By task id, not index: a run re-bound to a new DAG version lays its tasks out anew.

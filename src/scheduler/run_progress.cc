@@ -216,6 +216,8 @@ void Planner::SetTaskState(ActiveRun& run, int task, TaskState state, const std:
   if (rec.state == state) return;
   TaskState from = rec.state;
   rec.state = state;
+  // A claim ends with the attempt: the owner stays (who ran it), the lease goes.
+  if (from == TaskState::kRunning) rec.lease_until.reset();
   decision_.writes.events.push_back(TaskStateEvent(now_, rec, from, detail));
   MarkDirty(run, task);
   if (state == TaskState::kScheduled) {
