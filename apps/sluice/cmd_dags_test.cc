@@ -21,6 +21,7 @@ namespace {
 class OneDagSource final : public DagSource {
  public:
   explicit OneDagSource(DagSpec dag) : dag_(std::move(dag)) {}
+  void Rewind() override { done_ = false; }
   std::vector<DagFileChange> Poll() override {
     if (done_) return {};
     done_ = true;

@@ -74,3 +74,39 @@ TEST_F(SchedulerTest, AnotherExecutorsExpiredLeaseLosesItsAttemptAndTheTaskRetri
 
 }  // namespace
 }  // namespace sluice::testing
+
+namespace sluice::testing {
+namespace {
+
+// Another process (here: a direct write, as `tasks mark` without the scheduler's knowledge
+// would be) moves a task instance the scheduler holds. The scheduler's next write of it finds
+// the state it expected gone: the commit fails as a whole, nothing of it is acted on, and the
+// scheduler reads the store again instead of overwriting what the other process wrote.
+TEST_F(SchedulerTest, AWriteBehindTheSchedulersBackIsNotOverwritten) {
+  source_.Set("/dags/c.yaml", "dag: c\ntasks:\n  t: {run: x}\n  after: {run: x, needs: [t]}\n");
+  executor_.Script("t", {{minutes(5), 1}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("c", "{}");
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  TaskInstanceRecord ti = store_->ListTaskInstances("c", run_id)->at(0);
+  ASSERT_EQ(ti.task_id, "t") << "task instances are listed in the DAG's order";
+  ASSERT_EQ(ti.state, TaskState::kRunning);
+  WriteBatch b;
+  TaskInstanceRecord done = ti;
+  done.state = TaskState::kSuccess;
+  done.end = T("2025-01-06T12:01:00Z");
+  b.task_transitions.push_back({done, TaskState::kRunning});
+  ASSERT_TRUE(store_->Apply(b).ok());
+  // At 12:05 the attempt fails; the scheduler's write running -> failed conflicts.
+  RunUntil(T("2025-01-06T12:10:00Z"));
+  auto states = TaskStates("c", run_id);
+  EXPECT_EQ(states["t"], (State{"success", 1})) << "the other process's write stands";
+  EXPECT_EQ(states["after"], (State{"success", 1}));
+  EXPECT_EQ(RunStateName(OnlyRun("c").state), std::string("success"));
+  auto attempts = *store_->ListAttempts("c", run_id, "t");
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].state, AttemptState::kFailed) << "the attempt's own end is recorded";
+}
+
+}  // namespace
+}  // namespace sluice::testing

@@ -23,6 +23,9 @@ class DagSource {
   virtual ~DagSource() = default;
   // Files that are new, changed or deleted since the last call; the first call returns all.
   virtual std::vector<DagFileChange> Poll() = 0;
+  // Makes the next Poll() return every file again, as the first did (a scheduler that starts
+  // over from the store needs every DAG again).
+  virtual void Rewind() = 0;
 };
 
 // Polls `folder` for *.yaml, *.yml and executable *.dag files. A generator (*.dag) is re-run

@@ -17,7 +17,7 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       loop_(loop),
       clock_(loop.clock()),
       source_(dags),
-      planner_(options_.planner) {}
+      planner_(std::make_unique<Planner>(options_.planner)) {}
 
 Driver::~Driver() {
   for (EventLoop::TimerId id :
@@ -32,13 +32,13 @@ void Driver::RequestStop() {
 }
 
 Status Driver::KillAll() {
-  planner_.KillAll();
+  planner_->KillAll();
   return Commit();
 }
 
 Status Driver::Start() {
   SLUICE_ASSIGN_OR_RETURN(auto dag_records, store_.ListDags());
-  for (const auto& rec : dag_records) planner_.LoadDag(rec);
+  for (const auto& rec : dag_records) planner_->LoadDag(rec);
 
   TimePoint now = clock_.Now();
   if (options_.recover_open_runs) {
@@ -49,20 +49,20 @@ Status Driver::Start() {
     RunListings listings;  // each DAG's runs listed once, however many of its runs are open
     for (const auto& run : runs) {
       SLUICE_ASSIGN_OR_RETURN(StoredRun stored, ReadRun(run, &listings));
-      planner_.LoadRun(std::move(stored));
+      planner_->LoadRun(std::move(stored));
     }
     SLUICE_ASSIGN_OR_RETURN(auto running, store_.ListRunningAttempts());
     for (const auto& rec : running) {
-      if (planner_.HeldElsewhere(rec)) continue;  // not ours to adopt: its executor reports it
+      if (planner_->HeldElsewhere(rec)) continue;  // not ours to adopt: its executor reports it
       AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
-      Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_.logs_dir(), key)});
+      Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_->logs_dir(), key)});
       if (!adopted.ok() && adopted.code() != StatusCode::kNotFound) {
         SLUICE_LOG_WARN("cannot adopt {}/{}/{} try {}: {}", rec.dag_id, rec.run_id, rec.task_id,
                         rec.try_number, adopted.message());
       }
-      planner_.RecoverAttempt(rec, adopted, now);
+      planner_->RecoverAttempt(rec, adopted, now);
     }
-    planner_.RequeueUnattended(now);
+    planner_->RequeueUnattended(now);
   }
 
   // The DAG folder is read before anything is scheduled, so new versions apply at once.
@@ -72,13 +72,13 @@ Status Driver::Start() {
   next_command_poll_ = options_.handle_commands ? now : TimePoint::max();
   Arm(&dag_poll_timer_, next_dag_poll_);
   Arm(&command_poll_timer_, next_command_poll_);
-  planner_.ResumeRuns(now);
+  planner_->ResumeRuns(now);
   return Commit();
 }
 
 Status Driver::Turn(Duration max_wait) {
   // Work that needs no waiting: a task became ready and a slot is free, or a launch failed.
-  const bool busy = planner_.HasReadyWork() || !launch_failures_.empty();
+  const bool busy = planner_->HasReadyWork() || !launch_failures_.empty();
   const Duration wait = busy ? Duration::zero() : max_wait;
   // Nothing to do until a task ends or a timer fires: the store's upkeep goes here, not into
   // a busy turn's commit.
@@ -97,10 +97,10 @@ Status Driver::Turn(Duration max_wait) {
         options_.handle_commands ? now + options_.command_poll_interval : TimePoint::max();
     Arm(&command_poll_timer_, next_command_poll_);
   }
-  for (const auto& o : executor_.TakeEnded()) planner_.OnAttemptEnded(o, now);
+  for (const auto& o : executor_.TakeEnded()) planner_->OnAttemptEnded(o, now);
   std::vector<AttemptOutcome> failed = std::move(launch_failures_);
   launch_failures_.clear();
-  for (const auto& o : failed) planner_.OnAttemptEnded(o, now);
+  for (const auto& o : failed) planner_->OnAttemptEnded(o, now);
   if (now >= next_dag_poll_) {
     PollDags(now);
     next_dag_poll_ = now + options_.dag_poll_interval;
@@ -109,7 +109,7 @@ Status Driver::Turn(Duration max_wait) {
   RetryClosedRuns();
   // Leases are checked only while something holds one, so an idle scheduler (or a simulated
   // year) does not turn for them.
-  if (!planner_.HoldsClaims()) {
+  if (!planner_->HoldsClaims()) {
     next_lease_check_ = now + options_.planner.lease / 3;
     Arm(&lease_timer_, TimePoint::max());
   } else if (now >= next_lease_check_ || lease_timer_ == 0) {
@@ -119,7 +119,7 @@ Status Driver::Turn(Duration max_wait) {
     }
     Arm(&lease_timer_, next_lease_check_);
   }
-  planner_.OnTick(now);
+  planner_->OnTick(now);
   return Commit();
 }
 
@@ -135,7 +135,7 @@ Status Driver::Run() {
 // here is logged and tried again at the next check: a missed renewal only risks another
 // scheduler finding the lease expired, which the lease's length (3 checks) covers.
 void Driver::CheckLeases(TimePoint now) {
-  planner_.PruneHeldElsewhere();
+  planner_->PruneHeldElsewhere();
   auto renewed = store_.RenewLeases(options_.planner.executor, now + options_.planner.lease);
   if (!renewed.ok()) SLUICE_LOG_WARN("renewing leases: {}", renewed.status().message());
   auto expired = store_.ListExpiredLeases(now);
@@ -150,21 +150,23 @@ void Driver::CheckLeases(TimePoint now) {
     if (attempts.ok() && !attempts->empty()) attempt = attempts->back();
     SLUICE_LOG_WARN("{}/{}/{}: the lease of {} ended; its attempt is lost", ti.dag_id, ti.run_id,
                     ti.task_id, ti.owner);
-    planner_.OnLeaseExpired(ti, attempt, now);
+    planner_->OnLeaseExpired(ti, attempt, now);
   }
 }
 
 Status Driver::Commit() {
-  Decision decision = planner_.TakeDecision();
+  Decision decision = planner_->TakeDecision();
   if (!decision.writes.empty()) {
     // Nothing is acted on until this commit succeeds; a failed commit stops the loop.
-    SLUICE_RETURN_IF_ERROR(store_.Apply(decision.writes).WithContext("store"));
+    Status st = store_.Apply(decision.writes);
+    if (st.code() == StatusCode::kConflict) return Reload(st);
+    SLUICE_RETURN_IF_ERROR(st.WithContext("store"));
   }
   for (auto& action : decision.actions) {
     if (auto* launch = std::get_if<LaunchAction>(&action)) {
       auto launched = executor_.Launch(launch->request);
       if (launched.ok()) {
-        planner_.NoteLaunched(launch->request.key, launched->pid);
+        planner_->NoteLaunched(launch->request.key, launched->pid);
         continue;
       }
       AttemptOutcome o;
@@ -181,6 +183,22 @@ Status Driver::Commit() {
   return Status::Ok();
 }
 
+Status Driver::Reload(const Status& conflict) {
+  // A conflict while reloading would repeat for ever: it is reported instead.
+  if (reloading_ || !options_.recover_open_runs) return conflict.WithContext("store");
+  SLUICE_LOG_WARN("{}: another process changed it meanwhile; reading the store again",
+                  conflict.message());
+  reloading_ = true;
+  planner_ = std::make_unique<Planner>(options_.planner);
+  launch_failures_.clear();
+  closed_runs_to_read_.clear();
+  Arm(&planner_timer_, TimePoint::max());
+  source_.Rewind();
+  Status st = Start();
+  reloading_ = false;
+  return st;
+}
+
 // The loop's timers only wake it; a timer that fires after it was re-armed does no harm.
 void Driver::Arm(EventLoop::TimerId* timer, TimePoint when) {
   if (*timer != 0) loop_.CancelTimer(*timer);
@@ -193,21 +211,21 @@ void Driver::PollDags(TimePoint now) {
   for (auto& change : source_.Poll()) {
     std::set<std::string> stored;
     for (const auto& spec : change.loaded.dags) {
-      DagGraphPtr current = planner_.CurrentGraph(spec.id);
+      DagGraphPtr current = planner_->CurrentGraph(spec.id);
       if (current && current->spec().hash == spec.hash) continue;
       auto version = store_.GetDagVersion(spec.id, spec.hash);
       if (version.ok() && *version) stored.insert(spec.id + "@" + spec.hash);
       // A DAG that gains a schedule may get runs older than closed runs ClosedRuns let go.
       if (current && !current->timetable() && spec.schedule) {
-        planner_.UntrackClosedRuns(spec.id);
+        planner_->UntrackClosedRuns(spec.id);
       }
       const bool depends_on_past = std::any_of(spec.tasks.begin(), spec.tasks.end(),
                                                [](const TaskSpec& t) { return t.depends_on_past; });
       if (depends_on_past) TrackClosedRunsOrRetry(spec.id, spec.schedule.has_value());
     }
-    planner_.OnDagFileChanged(change, stored, now);
-    auto errors = planner_.file_errors().find(change.path);
-    if (errors != planner_.file_errors().end()) {
+    planner_->OnDagFileChanged(change, stored, now);
+    auto errors = planner_->file_errors().find(change.path);
+    if (errors != planner_->file_errors().end()) {
       for (const auto& e : errors->second) SLUICE_LOG_ERROR("{}", e);
     }
   }
@@ -220,7 +238,7 @@ Status Driver::PollCommands(TimePoint now) {
     return Status::Ok();  // tried again at the next poll
   }
   for (const auto& command : *pending) {
-    planner_.OnCommand(command, ReadCommandInput(command), now);
+    planner_->OnCommand(command, ReadCommandInput(command), now);
     SLUICE_RETURN_IF_ERROR(Commit());
   }
   return Status::Ok();
@@ -245,7 +263,7 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
       input.dag = **rec;
     }
   } else if ((command.kind == "trigger" || command.kind == "clear" || command.kind == "mark") &&
-             !planner_.HoldsRun(dag_id, run_id)) {
+             !planner_->HoldsRun(dag_id, run_id)) {
     auto run = store_.GetRun(dag_id, run_id);
     if (!run.ok()) {
       input.error = run.status().message();
@@ -289,7 +307,7 @@ Result<StoredRun> Driver::ReadRun(const RunRecord& run, RunListings* listings) {
 }
 
 Result<DagGraphPtr> Driver::GraphFor(const std::string& dag_id, const std::string& hash) {
-  if (DagGraphPtr known = planner_.FindVersion(dag_id, hash)) return known;
+  if (DagGraphPtr known = planner_->FindVersion(dag_id, hash)) return known;
   const std::string key = dag_id + "@" + hash;
   auto it = versions_.find(key);
   if (it != versions_.end()) return it->second;
@@ -313,8 +331,8 @@ Result<RunOutcomes> Driver::ReadOutcomes(const RunRecord& run) {
 // The closed runs a later run of the DAG may follow: every one after the newest scheduled
 // logical date, and the newest at or before it (ClosedRuns). Read once per DAG per process.
 Status Driver::TrackClosedRuns(const std::string& dag_id, bool scheduled) {
-  if (planner_.TracksClosedRuns(dag_id)) return Status::Ok();
-  const std::optional<TimePoint> floor = planner_.ClosedRunsFloor(dag_id, scheduled);
+  if (planner_->TracksClosedRuns(dag_id)) return Status::Ok();
+  const std::optional<TimePoint> floor = planner_->ClosedRunsFloor(dag_id, scheduled);
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.states = {RunState::kSuccess, RunState::kFailed};
@@ -325,7 +343,7 @@ Status Driver::TrackClosedRuns(const std::string& dag_id, bool scheduled) {
     kept.push_back(std::move(outcomes));
     if (floor && run.logical_date <= *floor) break;
   }
-  planner_.TrackClosedRuns(dag_id, std::move(kept), floor, clock_.Now());
+  planner_->TrackClosedRuns(dag_id, std::move(kept), floor, clock_.Now());
   return Status::Ok();
 }
 
@@ -338,7 +356,7 @@ void Driver::TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled) {
     return;
   }
   SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", dag_id, st.message());
-  planner_.ClosedRunsUnreadable(dag_id);
+  planner_->ClosedRunsUnreadable(dag_id);
   closed_runs_to_read_[dag_id] = scheduled;
 }
 
@@ -352,7 +370,7 @@ Result<std::string> Driver::TriggerRun(const std::string& dag_id, const std::str
                                        std::optional<TimePoint> logical_date) {
   const TimePoint now = clock_.Now();
   std::optional<RunOutcomes> previous;
-  DagGraphPtr graph = planner_.CurrentGraph(dag_id);
+  DagGraphPtr graph = planner_->CurrentGraph(dag_id);
   if (graph && graph->has_depends_on_past() && logical_date) {
     // A run dated in the past may follow a run older than those kept in memory.
     RunFilter filter;
@@ -369,14 +387,14 @@ Result<std::string> Driver::TriggerRun(const std::string& dag_id, const std::str
       auto existing,
       store_.GetRun(dag_id, MakeRunId(RunType::kManual, logical_date.value_or(now))));
   SLUICE_ASSIGN_OR_RETURN(std::string run_id,
-                          planner_.Trigger(dag_id, params_json, logical_date, now,
-                                           existing.has_value(), std::move(previous)));
+                          planner_->Trigger(dag_id, params_json, logical_date, now,
+                                            existing.has_value(), std::move(previous)));
   SLUICE_RETURN_IF_ERROR(Commit());
   return run_id;
 }
 
 Result<RunState> Driver::GetRunState(const std::string& dag_id, const std::string& run_id) {
-  if (auto held = planner_.RunStateOf(dag_id, run_id)) return *held;
+  if (auto held = planner_->RunStateOf(dag_id, run_id)) return *held;
   SLUICE_ASSIGN_OR_RETURN(auto run, store_.GetRun(dag_id, run_id));
   if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag_id + "'");
   return run->state;

@@ -59,11 +59,11 @@ class Driver {
   // The state of a run the planner holds or has finished (read from the store).
   Result<RunState> GetRunState(const std::string& dag_id, const std::string& run_id);
 
-  size_t active_runs() const { return planner_.active_runs(); }
-  size_t running_attempts() const { return planner_.running_attempts(); }
+  size_t active_runs() const { return planner_->active_runs(); }
+  size_t running_attempts() const { return planner_->running_attempts(); }
   // Errors of the DAG files as last seen, by file.
   const std::map<std::string, std::vector<std::string>>& file_errors() const {
-    return planner_.file_errors();
+    return planner_->file_errors();
   }
 
  private:
@@ -81,8 +81,12 @@ class Driver {
   Status TrackClosedRuns(const std::string& dag_id, bool scheduled);
   void TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled);
   void RetryClosedRuns();
-  // Commits the planner's decision, then performs its actions.
+  // Commits the planner's decision, then performs its actions. A conflict (a row someone else
+  // moved meanwhile) discards the decision and reloads (Reload).
   Status Commit();
+  // Starts over from the store, as a restarted scheduler would, keeping the executor and what
+  // it watches: the planner's memory is dropped, nothing of the discarded decision was acted on.
+  Status Reload(const Status& conflict);
   void Arm(EventLoop::TimerId* timer, TimePoint when);
 
   DriverOptions options_;
@@ -91,7 +95,8 @@ class Driver {
   EventLoop& loop_;
   Clock& clock_;
   DagSource& source_;
-  Planner planner_;
+  std::unique_ptr<Planner> planner_;  // replaced by Reload()
+  bool reloading_ = false;
   std::atomic<bool> stop_{false};
 
   std::map<std::string, DagGraphPtr> versions_;      // "dag@hash" -> graph read from the store

@@ -22,6 +22,9 @@ class FolderDagSource final : public DagSource {
   FolderDagSource(std::string folder, GeneratorOptions options, Duration refresh)
       : folder_(std::move(folder)), options_(options), refresh_(refresh) {}
 
+  // Every file is read again at the next Poll, generators run again.
+  void Rewind() override { known_.clear(); }
+
   std::vector<DagFileChange> Poll() override {
     std::vector<DagFileChange> changes;
     std::map<std::string, FileStamp> seen;

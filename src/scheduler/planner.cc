@@ -217,6 +217,8 @@ Decision Planner::TakeDecision() {
   // A finished run leaves memory once its final state is in the writes; dropping it may admit
   // the next queued run of its DAG, whose start belongs in the same commit.
   for (;;) {
+    // New rows go in the DAG's task order, the order the store lists a run's task instances.
+    std::vector<std::pair<int, TaskSlot*>> fresh;
     for (const auto& [key, task_id] : dirty_tasks_) {
       auto it = runs_.find(key);
       TaskSlot* slot = it == runs_.end() ? nullptr : FindSlot(*it->second, task_id);
@@ -225,12 +227,28 @@ Decision Planner::TakeDecision() {
       // someone else moved meanwhile fails the commit instead of being overwritten.
       if (slot->stored) {
         decision_.writes.task_transitions.push_back({slot->rec, *slot->stored});
+        slot->stored = slot->rec.state;
       } else {
-        decision_.writes.task_instances.push_back(slot->rec);
+        const int index = it->second->graph->IndexOf(task_id);
+        fresh.emplace_back(index < 0 ? it->second->graph->size() : index, slot);
       }
-      slot->stored = slot->rec.state;
     }
     dirty_tasks_.clear();
+    // Sorted per run: dirty_tasks_ lists a run's task instances together.
+    for (size_t begin = 0, end = 0; begin < fresh.size(); begin = end) {
+      const TaskInstanceRecord& first = fresh[begin].second->rec;
+      for (end = begin; end < fresh.size() && fresh[end].second->rec.dag_id == first.dag_id &&
+                        fresh[end].second->rec.run_id == first.run_id;
+           ++end) {
+      }
+      std::sort(fresh.begin() + static_cast<std::ptrdiff_t>(begin),
+                fresh.begin() + static_cast<std::ptrdiff_t>(end),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+    for (auto& [index, slot] : fresh) {
+      decision_.writes.task_instances.push_back(slot->rec);
+      slot->stored = slot->rec.state;
+    }
     for (const auto& key : dirty_runs_) {
       auto it = runs_.find(key);
       if (it == runs_.end()) continue;

@@ -18,6 +18,9 @@ class StaticDagSource final : public DagSource {
     files_.erase(path);
     changed_[path] = true;
   }
+  void Rewind() override {
+    for (const auto& [path, text] : files_) changed_[path] = true;
+  }
   std::vector<DagFileChange> Poll() override {
     std::vector<DagFileChange> out;
     for (const auto& [path, flag] : changed_) {
