@@ -58,6 +58,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& t : *tis) {
       rows.push_back({{"task", t.task_id},
+                      {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
                       {"state", TaskStateName(t.state)},
                       {"tries", t.try_number},
                       {"start", JsonTime(t.start)},

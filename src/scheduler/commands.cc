@@ -154,7 +154,8 @@ std::string Planner::KillTask(const std::string& dag_id, const std::string& run_
   const TaskInstanceRecord* ti =
       index < 0 ? nullptr : &it->second->tasks[static_cast<size_t>(index)].rec;
   auto attempt =
-      ti ? attempts_.find(AttemptKey{dag_id, run_id, task_id, ti->try_number}) : attempts_.end();
+      ti ? attempts_.find(AttemptKey{dag_id, run_id, task_id, ti->try_number, ti->map_index})
+         : attempts_.end();
   const std::string what = "task '" + task_id + "' of run '" + run_id + "'";
   if (!ti || ti->state != TaskState::kRunning || attempt == attempts_.end() ||
       attempt->second.orphaned) {

@@ -74,11 +74,12 @@ void Planner::StartAttempt(ActiveRun& run, int task) {
   SetTaskState(run, task, TaskState::kRunning,
                "claimed by " + options_.executor + " until " + FormatIsoUtc(*rec.lease_until));
 
-  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
   AttemptRecord attempt;
   attempt.dag_id = rec.dag_id;
   attempt.run_id = rec.run_id;
   attempt.task_id = rec.task_id;
+  attempt.map_index = rec.map_index;
   attempt.try_number = rec.try_number;
   attempt.start = now_;
   attempt.host = options_.hostname;
@@ -104,7 +105,7 @@ void Planner::StartAttempt(ActiveRun& run, int task) {
 // An attempt holds a slot of every limit from its start (or adoption) to its end.
 void Planner::AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, const DagSpec* dag,
                              bool orphaned) {
-  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
   attempts_[key] = RunningAttempt{rec, orphaned};
   std::optional<DispatchCandidate> candidate;
   if (spec && dag) candidate.emplace(DispatchCandidate{*dag, *spec});
@@ -120,7 +121,7 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
   const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   LaunchRequest req;
-  req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
   req.attempt_path = AttemptPath(options_.logs_dir, req.key);
   req.timeout = spec.timeout;
   req.kill_grace = options_.kill_grace;

@@ -65,7 +65,7 @@ std::optional<TimePoint> Planner::ClosedRunsFloor(const std::string& dag_id) con
 void Planner::RecoverAttempt(const AttemptRecord& stored, const Status& adopted, TimePoint now) {
   now_ = now;
   AttemptRecord rec = stored;
-  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number};
+  AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
   auto run_it = runs_.find({rec.dag_id, rec.run_id});
   ActiveRun* run = run_it == runs_.end() ? nullptr : run_it->second.get();
   int task = run ? run->graph->IndexOf(rec.task_id) : -1;
@@ -295,7 +295,8 @@ void Planner::MarkDirty(ActiveRun& run, const std::string& task_id) {
 void Planner::MarkRunDirty(ActiveRun& run) { dirty_runs_.insert({run.rec.dag_id, run.rec.run_id}); }
 
 void Planner::RecordAttempt(const AttemptRecord& rec) {
-  attempt_writes_[AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number}] = rec;
+  attempt_writes_[AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index}] =
+      rec;
 }
 
 }  // namespace sluice

@@ -51,6 +51,7 @@ EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskStat
   e.dag_id = ti.dag_id;
   e.run_id = ti.run_id;
   e.task_id = ti.task_id;
+  e.map_index = ti.map_index;
   e.kind = "task_state";
   e.from = TaskStateName(from);
   e.to = TaskStateName(ti.state);

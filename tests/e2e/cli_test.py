@@ -68,6 +68,14 @@ class DagsTestCommandTest(SluiceTestCase):
         self.assertEqual(out["tasks"], {"a": {"state": "success", "tries": 1},
                                         "b": {"state": "success", "tries": 1},
                                         "c": {"state": "success", "tries": 1}})
+        listed = self.sluice("tasks", "list", "chain", out["run_id"], "--output", "json")
+        self.assertEqual(listed.code, 0, listed)
+        # In the DAG's order; an unmapped task has no map index.
+        self.assertEqual([(t["task"], t["map_index"], t["state"], t["tries"]) for t in listed.json()],
+                         [("a", None, "success", 1), ("b", None, "success", 1),
+                          ("c", None, "success", 1)])
+        self.assertEqual(sorted(listed.json()[0]), ["end", "map_index", "start", "state", "task",
+                                                    "tries"])
         log = self.sluice("tasks", "logs", "chain", out["run_id"], "a")
         self.assertEqual(log.code, 0, log)
         self.assertRegex(log.out, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z out\| hi from a try 1\n")
