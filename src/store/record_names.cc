@@ -24,4 +24,11 @@ std::optional<AttemptState> ParseAttemptState(const std::string& name) {
   return std::nullopt;
 }
 
+std::string TaskInstanceName(const std::string& dag_id, const std::string& run_id,
+                             const std::string& task_id, std::optional<int> map_index) {
+  std::string name = dag_id + "/" + run_id + "/" + task_id;
+  if (map_index) name += "[" + std::to_string(*map_index) + "]";
+  return name;
+}
+
 }  // namespace sluice

@@ -143,6 +143,31 @@ TEST_P(StoreSuite, BatchViolatingAConstraintMidwayLeavesNothingBehind) {
   EXPECT_EQ(Must(store_->GetCommand(id)).value_or(CommandRecord{}).state, "pending");
 }
 
+// try_number counts the attempts started, so it is never negative; an upsert or a transition
+// that says otherwise fails its batch.
+TEST_P(StoreSuite, ANegativeTryNumberOfATaskInstanceFailsTheBatch) {
+  WriteBatch b;
+  b.runs = {FullRun("d", "r", Jan2())};
+  b.task_instances = {FullTaskInstance("d", "r", "t")};
+  b.task_instances[0].try_number = -1;
+  Status st = Apply(b);
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(st.message(), StartsWith("upsert task instance d/r/t: "));
+  EXPECT_THAT(st.message(), HasSubstr("try_number"));
+  EXPECT_THAT(Must(store_->ListRuns({})), ElementsAre());
+
+  b.task_instances[0].try_number = 0;
+  ASSERT_TRUE(IsOk(Apply(b)));
+  WriteBatch t;
+  TaskInstanceRecord to = b.task_instances[0];
+  to.try_number = -1;
+  t.task_transitions = {{to, b.task_instances[0].state}};
+  st = Apply(t);
+  EXPECT_THAT(st.message(), StartsWith("update task instance d/r/t: "));
+  EXPECT_THAT(st.message(), HasSubstr("try_number"));
+  EXPECT_THAT(Must(store_->ListTaskInstances("d", "r")), ElementsAre(b.task_instances[0]));
+}
+
 TEST_P(StoreSuite, MigrateIsIdempotentAndKeepsData) {
   EXPECT_EQ(Must(store_->SchemaVersion()), store_->LatestSchemaVersion());
   EXPECT_GE(store_->LatestSchemaVersion(), 1);

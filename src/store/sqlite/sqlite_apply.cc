@@ -123,8 +123,8 @@ void BindAttempt(Statement& s, const AttemptRecord& a) {
 }
 
 std::string AttemptName(const AttemptRecord& a) {
-  return "attempt " + sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) +
-         " try " + std::to_string(a.try_number);
+  return "attempt " + TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) + " try " +
+         std::to_string(a.try_number);
 }
 
 // A map index is stored as -1 for none, so a negative one would read back as none.
@@ -186,9 +186,9 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
   SLUICE_RETURN_IF_ERROR(ForEachRow(db, kUpsertRun, batch.runs, sqlite::BindRun, [](const auto& r) {
     return "upsert run " + r.dag_id + "/" + r.run_id;
   }));
-  SLUICE_RETURN_IF_ERROR(ForEachRow(
-      db, UpsertTaskInstanceSql(), batch.task_instances, sqlite::BindTaskInstance,
-      [](const auto& t) { return "upsert task instance " + sqlite::TaskInstanceName(t); }));
+  SLUICE_RETURN_IF_ERROR(
+      ForEachRow(db, UpsertTaskInstanceSql(), batch.task_instances, sqlite::BindTaskInstance,
+                 [](const auto& t) { return "upsert task instance " + TaskInstanceName(t); }));
   for (const RunTransition& t : batch.run_transitions) {
     SLUICE_RETURN_IF_ERROR(sqlite::ApplyRunTransition(db, t));
   }
@@ -203,9 +203,8 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
       Status st = q->Run("");
       if (!st.ok()) return st.WithContext("upsert " + AttemptName(a));
       if (db.Changes() == 0) {
-        return Status::NotFound(
-            "upsert " + AttemptName(a) + ": no task instance " +
-            sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index));
+        return Status::NotFound("upsert " + AttemptName(a) + ": no task instance " +
+                                TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index));
       }
     }
   }

@@ -72,10 +72,9 @@ Result<AttemptRecord> ReadAttempt(const Statement& s) {
   a.try_number = static_cast<int>(s.Int(4));
   std::string state = s.Text(5);
   SLUICE_ASSIGN_OR_RETURN(
-      a.state,
-      ParsedOr(ParseAttemptState(state), state,
-               "attempt " + sqlite::TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) +
-                   " try " + std::to_string(a.try_number) + " state"));
+      a.state, ParsedOr(ParseAttemptState(state), state,
+                        "attempt " + TaskInstanceName(a.dag_id, a.run_id, a.task_id, a.map_index) +
+                            " try " + std::to_string(a.try_number) + " state"));
   a.start = s.Time(6);
   a.end = s.OptionalTime(7);
   a.exit_code = s.OptionalInt(8);
@@ -243,8 +242,7 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& 
   q->Bind(2, run_id);
   q->Bind(3, task_id);
   q->Bind(4, sqlite::StoredMapIndex(map_index));
-  const std::string op =
-      "list attempts of " + sqlite::TaskInstanceName(dag_id, run_id, task_id, map_index);
+  const std::string op = "list attempts of " + TaskInstanceName(dag_id, run_id, task_id, map_index);
   std::vector<AttemptRecord> out;
   for (;;) {
     SLUICE_ASSIGN_OR_RETURN(bool row, q->Step(op));

@@ -4,13 +4,6 @@
 
 namespace sluice::sqlite {
 
-std::string TaskInstanceName(const std::string& dag_id, const std::string& run_id,
-                             const std::string& task_id, std::optional<int> map_index) {
-  std::string name = dag_id + "/" + run_id + "/" + task_id;
-  if (map_index) name += "[" + std::to_string(*map_index) + "]";
-  return name;
-}
-
 const char* const kSelectTaskInstances =
     "SELECT dag_id, run_id, task_id, map_index, state, try_number, retry_base, start_us, end_us, "
     "next_try_at_us, owner, lease_until_us FROM task_instances";

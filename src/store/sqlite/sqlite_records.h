@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sluice/store.h"
+#include "store/record_names.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace sluice::sqlite {
@@ -18,13 +19,6 @@ inline int64_t StoredMapIndex(std::optional<int> map_index) { return map_index.v
 inline std::optional<int> MapIndexFromStored(int64_t stored) {
   if (stored < 0) return std::nullopt;
   return static_cast<int>(stored);
-}
-
-// How messages name a task instance: "dag/run/task", or "dag/run/task[2]" for a mapped one.
-std::string TaskInstanceName(const std::string& dag_id, const std::string& run_id,
-                             const std::string& task_id, std::optional<int> map_index);
-inline std::string TaskInstanceName(const TaskInstanceRecord& t) {
-  return TaskInstanceName(t.dag_id, t.run_id, t.task_id, t.map_index);
 }
 
 // A state name read from the database that this build does not know is an error, not a guess.
