@@ -1,16 +1,18 @@
 #pragma once
 // The fixture of the scheduler's simulated-time tests: a FakeClock and a simulated EventLoop, a
-// FakeExecutor whose attempts take scripted durations, a StaticDagSource and a real SQLite
-// store, driven by the real Driver and Planner.
+// FakeExecutor whose attempts take scripted durations, a StaticDagSource and an in-memory store
+// (or SQLite), driven by the real Driver and Planner.
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "scheduler/driver.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_executor.h"
+#include "tests/testing/memory_store.h"
 #include "tests/testing/static_dag_source.h"
 #include "tests/testing/temp_dir.h"
 #include "time/time_format.h"
@@ -25,10 +27,17 @@ inline std::string Iso(TimePoint t) { return FormatIsoUtc(t); }
 
 class SchedulerTest : public ::testing::Test {
  protected:
+  // The in-memory store by default; SLUICE_TEST_STORE=sqlite runs the same tests on a real
+  // SQLite database (ctest runs them both ways: the `sqlite.` tests).
   void SetUp() override {
-    auto store = OpenSqliteStore(dir_.path() + "/sluice.db");
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
+    const char* backend = std::getenv("SLUICE_TEST_STORE");
+    if (backend != nullptr && std::string(backend) == "sqlite") {
+      auto store = OpenSqliteStore(dir_.path() + "/sluice.db");
+      ASSERT_TRUE(store.ok()) << store.status().message();
+      store_ = std::move(*store);
+    } else {
+      store_ = std::make_unique<MemoryStore>();
+    }
     ASSERT_TRUE(store_->Migrate().ok());
   }
 
