@@ -7,6 +7,7 @@
 #include "scheduler/retry_policy.h"
 #include "scheduler/run_builder.h"
 #include "time/time_format.h"
+#include "util/check.h"
 
 namespace sluice {
 namespace {
@@ -113,7 +114,8 @@ void Planner::AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, con
 }
 
 void Planner::AttemptEnded(const AttemptKey& key) {
-  attempts_.erase(key);
+  // The limits count attempts: releasing one that was not started would free a slot twice.
+  SLUICE_CHECK(attempts_.erase(key) == 1, "an attempt ends once, after it started");
   for (auto& limit : limits_) limit->Release(key);
 }
 

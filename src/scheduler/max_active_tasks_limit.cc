@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "scheduler/dispatch_limit.h"
+#include "util/check.h"
 
 namespace sluice {
 namespace {
@@ -19,6 +20,7 @@ class MaxActiveTasksLimit final : public DispatchLimit {
   void Acquire(const AttemptKey& key, const DispatchCandidate*) override { ++running_[key.dag_id]; }
   void Release(const AttemptKey& key) override {
     auto it = running_.find(key.dag_id);
+    SLUICE_DCHECK(it != running_.end(), "every release follows its acquire");
     if (it != running_.end() && --it->second == 0) running_.erase(it);
   }
 

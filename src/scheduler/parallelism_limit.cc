@@ -1,5 +1,6 @@
 // `parallelism` (DESIGN.md §3): task processes at once, across every DAG.
 #include "scheduler/dispatch_limit.h"
+#include "util/check.h"
 
 namespace sluice {
 namespace {
@@ -11,7 +12,10 @@ class ParallelismLimit final : public DispatchLimit {
     return Saturated() ? LimitVerdict::kHoldAll : LimitVerdict::kAllow;
   }
   void Acquire(const AttemptKey&, const DispatchCandidate*) override { ++used_; }
-  void Release(const AttemptKey&) override { --used_; }
+  void Release(const AttemptKey&) override {
+    SLUICE_DCHECK(used_ > 0, "every release follows its acquire");
+    --used_;
+  }
   bool Saturated() const override { return used_ >= slots_; }
 
  private:

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "scheduler/run_builder.h"
+#include "util/check.h"
 
 namespace sluice {
 
@@ -152,6 +153,7 @@ void Planner::KillAll() {
 }
 
 void Planner::Kill(const AttemptKey& key) {
+  SLUICE_DCHECK(attempts_.count(key) == 1, "only a running attempt is killed");
   decision_.actions.emplace_back(std::in_place_type<KillAction>, KillAction{key});
 }
 

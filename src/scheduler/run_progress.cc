@@ -5,6 +5,7 @@
 #include "scheduler/max_active_runs.h"
 #include "scheduler/planner.h"
 #include "scheduler/run_builder.h"
+#include "util/check.h"
 
 namespace sluice {
 
@@ -263,6 +264,7 @@ void Planner::FinishTask(ActiveRun& run, int task, TaskState state, const std::s
   slot.rec.next_try_at.reset();
   SetTaskState(run, task, state, detail);
   --run.unfinished;
+  SLUICE_DCHECK(run.unfinished >= 0, "a task ends once");
   for (int down : run.graph->downstream(static_cast<size_t>(task))) {
     auto& d = run.tasks[static_cast<size_t>(down)];
     d.counts.Add(state);
