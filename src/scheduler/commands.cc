@@ -160,6 +160,7 @@ std::string Planner::KillTask(const std::string& dag_id, const std::string& run_
   if (!ti || ti->state != TaskState::kRunning || attempt == attempts_.end() ||
       attempt->second.orphaned) {
     *ok = false;
+    if (it == runs_.end()) return what + " is not running (its run is not open)";
     return what + " is not running" +
            (ti ? " (state " + std::string(TaskStateName(ti->state)) + ")" : "");
   }

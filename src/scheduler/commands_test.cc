@@ -56,7 +56,7 @@ TEST_F(CommandsTest, KillOfATaskThatIsNotRunningFailsAndSaysWhy) {
   EXPECT_EQ(done.state, "failed");
   EXPECT_EQ(done.result, "task 'after' of run '" + run_id_ + "' is not running (state none)");
   done = SendCommand("kill", R"({"dag":"k","run":"nope","task":"slow"})");
-  EXPECT_EQ(done.result, "task 'slow' of run 'nope' is not running");
+  EXPECT_EQ(done.result, "task 'slow' of run 'nope' is not running (its run is not open)");
   EXPECT_EQ(TaskStates("k", run_id_)["slow"], (State{"running", 1}));
 }
 
