@@ -5,8 +5,8 @@
 // same decision as its transitions.
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 
+#include "scheduler/command_args.h"
 #include "scheduler/planner.h"
 #include "scheduler/run_builder.h"
 
@@ -16,14 +16,9 @@ void Planner::OnCommand(const CommandRecord& command, const CommandInput& input,
   now_ = now;
   CommandRecord done = command;
   done.state = "done";
-  auto args = nlohmann::json::parse(command.args_json, nullptr, false);
-  auto str = [&](const char* key) {
-    return args.is_object() && args.contains(key) && args[key].is_string()
-               ? args[key].get<std::string>()
-               : std::string();
-  };
-  const std::string dag_id = str("dag");
-  const std::string run_id = str("run");
+  const CommandArgs args = CommandArgs::Parse(command.args_json);
+  const std::string& dag_id = args.dag;
+  const std::string& run_id = args.run;
   if (!input.error.empty()) {
     done.state = "failed";
     done.result = input.error;
@@ -40,18 +35,16 @@ void Planner::OnCommand(const CommandRecord& command, const CommandInput& input,
       AdmitRuns(dag_id);
     }
   } else if (command.kind == "clear") {
-    const std::string task_id = str("task");
-    const bool downstream = args.is_object() && args.value("downstream", false);
     bool ok = true;
-    done.result = Clear(dag_id, run_id, task_id, downstream, input, &ok);
+    done.result = Clear(dag_id, run_id, args.task, args.downstream, input, &ok);
     if (!ok) done.state = "failed";
   } else if (command.kind == "kill") {
     bool ok = true;
-    done.result = KillTask(dag_id, run_id, str("task"), &ok);
+    done.result = KillTask(dag_id, run_id, args.task, &ok);
     if (!ok) done.state = "failed";
   } else if (command.kind == "mark") {
     bool ok = true;
-    done.result = Mark(dag_id, run_id, str("task"), str("state"), input, &ok);
+    done.result = Mark(dag_id, run_id, args.task, args.state, input, &ok);
     if (!ok) done.state = "failed";
   } else {
     done.state = "failed";

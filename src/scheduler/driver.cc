@@ -1,9 +1,9 @@
 #include "scheduler/driver.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "core/dag_json.h"
+#include "scheduler/command_args.h"
 #include "scheduler/run_builder.h"
 #include "util/log.h"
 
@@ -247,14 +247,9 @@ Status Driver::PollCommands(TimePoint now) {
 // What the planner cannot know by itself: a DAG's pause flag, or a run it does not hold.
 CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
   CommandInput input;
-  auto args = nlohmann::json::parse(command.args_json, nullptr, false);
-  auto str = [&](const char* key) {
-    return args.is_object() && args.contains(key) && args[key].is_string()
-               ? args[key].get<std::string>()
-               : std::string();
-  };
-  const std::string dag_id = str("dag");
-  const std::string run_id = str("run");
+  const CommandArgs args = CommandArgs::Parse(command.args_json);
+  const std::string& dag_id = args.dag;
+  const std::string& run_id = args.run;
   if (command.kind == "pause" || command.kind == "unpause") {
     auto rec = store_.GetDag(dag_id);
     if (!rec.ok()) {

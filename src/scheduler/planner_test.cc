@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/dag_loader.h"
+#include "scheduler/command_args.h"
 #include "time/time_format.h"
 
 namespace sluice {
@@ -236,6 +237,23 @@ TEST_F(PlannerTest, DependsOnPastWaitsWhileClosedRunsCannotBeRead) {
   planner_->TrackClosedRuns("d", {}, TimePoint::max(), now_);  // read at last: no earlier run
   planner_->OnTick(now_);
   EXPECT_EQ(Launched(planner_->TakeDecision()), (std::vector<std::string>{"a.1"}));
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(CommandArgsTest, ReadsTheFieldsAndLeavesMissingOrMistypedOnesEmpty) {
+  CommandArgs a =
+      CommandArgs::Parse(R"({"dag":"d","run":"r","task":"t","state":"success","downstream":true})");
+  EXPECT_EQ(a.dag + "/" + a.run + "/" + a.task + "/" + a.state, "d/r/t/success");
+  EXPECT_TRUE(a.downstream);
+  CommandArgs b = CommandArgs::Parse(R"({"dag":7,"downstream":"yes"})");
+  EXPECT_EQ(b.dag, "");
+  EXPECT_FALSE(b.downstream);
+  EXPECT_EQ(CommandArgs::Parse("not json").run, "");
 }
 
 }  // namespace
