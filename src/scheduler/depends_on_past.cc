@@ -46,4 +46,19 @@ size_t ClosedRuns::Kept(const std::string& dag_id) const {
   return it == by_dag_.end() ? 0 : it->second.size();
 }
 
+Explanation ExplainDependsOnPast(const std::string& task_id, const PastTask& past) {
+  const std::string state = past.state ? TaskStateName(*past.state) : "none";
+  return {"depends_on_past",
+          "waits for " + task_id + " in the previous run " + past.run_id +
+              " to end success or skipped (it is " + state + ")",
+          {{"previous_run", past.run_id}, {"previous_state", state}}};
+}
+
+Explanation ExplainPastUnreadable(const std::string& dag_id) {
+  return {"depends_on_past",
+          "the earlier runs of dag " + dag_id +
+              " could not be read from the store; the scheduler reads them again each turn",
+          {{"previous_run", nullptr}, {"previous_state", nullptr}}};
+}
+
 }  // namespace sluice

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "scheduler/explanation.h"
 #include "sluice/clock.h"
 #include "sluice/state.h"
 
@@ -27,6 +28,18 @@ struct RunOutcomes {
 inline bool PastAllows(std::optional<TaskState> state) {
   return !state || *state == TaskState::kSuccess || *state == TaskState::kSkipped;
 }
+
+// The task in its DAG's previous run: that run's id, and the task's state there (none when the
+// task was not in it).
+struct PastTask {
+  std::string run_id;
+  std::optional<TaskState> state;
+};
+
+// Why depends_on_past holds `task_id` (PastAllows said no): its state in the previous run.
+Explanation ExplainDependsOnPast(const std::string& task_id, const PastTask& past);
+// Why it holds every depends_on_past task of `dag_id`: its earlier runs could not be read.
+Explanation ExplainPastUnreadable(const std::string& dag_id);
 
 // The closed runs that depends_on_past may still ask about, for the DAGs that have such a task.
 // A run created from now on has a logical date after its DAG's newest scheduled one (`floor`),

@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "executor/executor.h"
+#include "scheduler/explanation.h"
 #include "sluice/dag.h"
 
 namespace sluice {
@@ -34,6 +36,11 @@ class DispatchLimit {
   virtual void Release(const AttemptKey& key) = 0;
   // True when no task instance at all may start now.
   virtual bool Saturated() const { return false; }
+  // Why this limit holds `candidate` (Check did not allow it): the limit, how much of it is in
+  // use and by which attempts. `running`: every attempt that holds slots now, in key order; a
+  // limit names those it counts.
+  virtual Explanation Explain(const DispatchCandidate& candidate,
+                              const std::vector<AttemptKey>& running) const = 0;
 };
 
 // `parallelism`: at most `slots` attempts at once, whatever their DAG.

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "scheduler/dispatch_limit.h"
+#include "scheduler/explain_text.h"
 #include "util/check.h"
 
 namespace sluice {
@@ -15,6 +16,24 @@ class MaxActiveTasksLimit final : public DispatchLimit {
     auto it = running_.find(c.dag.id);
     const int running = it == running_.end() ? 0 : it->second;
     return running >= c.dag.max_active_tasks ? LimitVerdict::kHoldTask : LimitVerdict::kAllow;
+  }
+  Explanation Explain(const DispatchCandidate& c,
+                      const std::vector<AttemptKey>& running) const override {
+    auto it = running_.find(c.dag.id);
+    const int used = it == running_.end() ? 0 : it->second;
+    std::vector<AttemptKey> held;
+    std::vector<std::string> names;
+    for (const auto& key : running) {
+      if (key.dag_id != c.dag.id) continue;
+      held.push_back(key);
+      names.push_back(AttemptName(key));
+    }
+    return {"max_active_tasks",
+            std::to_string(used) + " of " + std::to_string(c.dag.max_active_tasks) +
+                " tasks of dag " + c.dag.id + " run, across its runs: " + JoinSome(names),
+            {{"max_active_tasks", c.dag.max_active_tasks},
+             {"used", used},
+             {"held_by", AttemptsJson(held)}}};
   }
   // Counted by the attempt's DAG, so an attempt whose task left the DAG still counts.
   void Acquire(const AttemptKey& key, const DispatchCandidate*) override { ++running_[key.dag_id]; }

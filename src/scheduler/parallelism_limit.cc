@@ -1,5 +1,6 @@
 // `parallelism` (DESIGN.md §3): task processes at once, across every DAG.
 #include "scheduler/dispatch_limit.h"
+#include "scheduler/explain_text.h"
 #include "util/check.h"
 
 namespace sluice {
@@ -17,6 +18,15 @@ class ParallelismLimit final : public DispatchLimit {
     --used_;
   }
   bool Saturated() const override { return used_ >= slots_; }
+  Explanation Explain(const DispatchCandidate&,
+                      const std::vector<AttemptKey>& running) const override {
+    std::vector<std::string> names;
+    for (const auto& key : running) names.push_back(AttemptName(key));
+    return {"parallelism",
+            std::to_string(used_) + " of " + std::to_string(slots_) +
+                " task processes run, across all DAGs: " + JoinSome(names),
+            {{"slots", slots_}, {"used", used_}, {"held_by", AttemptsJson(running)}}};
+  }
 
  private:
   const int slots_;

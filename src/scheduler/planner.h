@@ -22,6 +22,7 @@
 #include "scheduler/decision.h"
 #include "scheduler/depends_on_past.h"
 #include "scheduler/dispatch_limit.h"
+#include "scheduler/explanation.h"
 #include "scheduler/trigger_rule.h"
 #include "sluice/store.h"
 
@@ -155,6 +156,12 @@ class Planner {
     return file_errors_;
   }
   const std::string& logs_dir() const { return options_.logs_dir; }
+  // What holds a task instance of a run the planner holds, as the planner would decide now
+  // (explain.cc): each rule that holds it, in the order the planner asks them. Empty when
+  // nothing does: the task is ready, running or ended, or the run or task is not held here.
+  // Changes nothing.
+  std::vector<Explanation> Explain(const std::string& dag_id, const std::string& run_id,
+                                   const std::string& task_id, TimePoint now) const;
 
  private:
   struct TaskSlot {
@@ -253,6 +260,8 @@ class Planner {
   void MarkRemoved(ActiveRun& run, TaskSlot& slot);
   void RecountUpstream(ActiveRun& run, size_t task);
   std::optional<TaskState> PreviousState(const ActiveRun& run, const std::string& task_id) const;
+  // The task in the run before `run`; none when there is no earlier run.
+  std::optional<PastTask> PreviousTask(const ActiveRun& run, const std::string& task_id) const;
   void RecheckDependsOnPast(const std::string& dag_id);
   void NoteClosed(const std::string& dag_id, RunOutcomes outcomes);
   void ForgetReady(const RunKey& key);

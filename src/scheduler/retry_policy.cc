@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "scheduler/explain_text.h"
+#include "time/time_format.h"
 #include "util/hash.h"
 
 namespace sluice {
@@ -23,6 +25,20 @@ std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt,
   const long double fraction = static_cast<long double>(Fnv1a64(jitter_key) % 10001) / 10000.0L;
   const long double jittered = capped * (1.0L - 0.1L * fraction);
   return Duration(static_cast<Duration::rep>(jittered));
+}
+
+Explanation ExplainRetryWait(const TaskSpec& task, const TaskInstanceRecord& ti, TimePoint now) {
+  const int retry = ti.try_number - ti.retry_base;  // the retry the next try is
+  const TimePoint until = ti.next_try_at.value_or(now);
+  return {"retry_wait",
+          "try " + std::to_string(ti.try_number) + " failed; try " +
+              std::to_string(ti.try_number + 1) + " (retry " + std::to_string(retry) + " of " +
+              std::to_string(task.retries) + ") starts at " + FormatIsoUtc(until) + " (" +
+              FromNow(until, now) + ")",
+          {{"until", FormatIsoUtc(until)},
+           {"next_try", ti.try_number + 1},
+           {"retry", retry},
+           {"retries", task.retries}}};
 }
 
 }  // namespace sluice

@@ -4,8 +4,10 @@
 #include <optional>
 #include <string>
 
+#include "scheduler/explanation.h"
 #include "sluice/clock.h"
 #include "sluice/dag.h"
+#include "sluice/store.h"
 
 namespace sluice {
 
@@ -15,5 +17,9 @@ namespace sluice {
 // `jitter_key` so the same attempt always gets the same delay.
 std::optional<Duration> RetryDelay(const TaskSpec& task, int attempt,
                                    const std::string& jitter_key);
+
+// Why a task instance in up_for_retry waits: until when (its next_try_at), which try comes then,
+// and how many of its retries that uses.
+Explanation ExplainRetryWait(const TaskSpec& task, const TaskInstanceRecord& ti, TimePoint now);
 
 }  // namespace sluice

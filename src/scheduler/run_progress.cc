@@ -330,6 +330,12 @@ void Planner::DropRun(const RunKey& key) {
 // task was not in it.
 std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
                                                 const std::string& task_id) const {
+  std::optional<PastTask> past = PreviousTask(run, task_id);
+  return past ? past->state : std::nullopt;
+}
+
+std::optional<PastTask> Planner::PreviousTask(const ActiveRun& run,
+                                              const std::string& task_id) const {
   const ActiveRun* open = nullptr;
   for (auto it = runs_.lower_bound({run.rec.dag_id, ""});
        it != runs_.end() && it->first.first == run.rec.dag_id; ++it) {
@@ -347,17 +353,25 @@ std::optional<TaskState> Planner::PreviousState(const ActiveRun& run,
   }
   if (open && (!closed || std::pair(open->rec.logical_date, open->rec.run_id) >=
                               std::pair(closed->logical_date, closed->run_id))) {
+    PastTask past{open->rec.run_id, std::nullopt};
     int i = open->graph->IndexOf(task_id);
-    if (i >= 0) return open->tasks[static_cast<size_t>(i)].rec.state;
-    for (const auto& slot : open->removed) {
-      if (slot.rec.task_id == task_id) return slot.rec.state;
+    if (i >= 0) {
+      past.state = open->tasks[static_cast<size_t>(i)].rec.state;
+      return past;
     }
-    return std::nullopt;
+    for (const auto& slot : open->removed) {
+      if (slot.rec.task_id == task_id) {
+        past.state = slot.rec.state;
+        break;
+      }
+    }
+    return past;
   }
   if (!closed) return std::nullopt;
+  PastTask past{closed->run_id, std::nullopt};
   auto it = closed->states.find(task_id);
-  if (it == closed->states.end()) return std::nullopt;
-  return it->second;
+  if (it != closed->states.end()) past.state = it->second;
+  return past;
 }
 
 // A run of `dag_id` closed (or a closed run changed): kept for runs created later, and it is

@@ -1,5 +1,7 @@
 #include "scheduler/trigger_rule.h"
 
+#include "scheduler/explain_text.h"
+
 namespace sluice {
 
 void UpstreamCounts::Add(TaskState state) {
@@ -62,6 +64,26 @@ Readiness EvaluateTriggerRule(TriggerRule rule, const UpstreamCounts& c) {
       return all_done ? Readiness::kRun : Readiness::kWait;
   }
   return Readiness::kWait;
+}
+
+Explanation ExplainTriggerRule(TriggerRule rule, const UpstreamCounts& c,
+                               const std::vector<UpstreamTask>& upstream) {
+  Explanation e;
+  e.rule = "trigger_rule";
+  nlohmann::json waiting = nlohmann::json::array();
+  std::vector<std::string> names;
+  for (const auto& up : upstream) {
+    if (IsTerminal(up.state)) continue;
+    waiting.push_back({{"task", up.task_id}, {"state", TaskStateName(up.state)}});
+    names.push_back(up.task_id + " (" + TaskStateName(up.state) + ")");
+  }
+  e.text = std::string(TriggerRuleName(rule)) + " waits for " + std::to_string(names.size()) +
+           " of " + std::to_string(c.total) + " upstream task(s): " + JoinSome(names);
+  e.fields = {{"trigger_rule", TriggerRuleName(rule)},
+              {"upstream_total", c.total},
+              {"upstream_done", c.done()},
+              {"waiting_for", std::move(waiting)}};
+  return e;
 }
 
 }  // namespace sluice
