@@ -165,7 +165,8 @@ struct WriteBatch {
 struct RunFilter {
   std::optional<std::string> dag_id;
   std::optional<RunState> state;
-  std::vector<RunState> states;  // any of these (when non-empty)
+  std::vector<RunState> states;    // any of these (when non-empty)
+  std::optional<TimePoint> since;  // only runs whose logical date is at or after it
   std::optional<int> limit;
 };
 

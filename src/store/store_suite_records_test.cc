@@ -249,6 +249,10 @@ TEST_P(StoreSuite, ListRunsFilters) {
               ElementsAre("r3", "r2"));
   EXPECT_THAT(ids({.limit = 2}), ElementsAre("r5", "r4"));
   EXPECT_THAT(ids({.dag_id = "b", .state = RunState::kFailed, .limit = 10}), ElementsAre("r5"));
+  // since: logical date at or after it, then the limit (`sluice runs list --since --limit`).
+  EXPECT_THAT(ids({.since = Jan2(3)}), ElementsAre("r5", "r4", "r3"));
+  EXPECT_THAT(ids({.dag_id = "a", .since = Jan2(2), .limit = 1}), ElementsAre("r3"));
+  EXPECT_THAT(ids({.since = Jan2(6)}), ElementsAre());
 }
 
 TEST_P(StoreSuite, TaskInstanceRoundTripsEveryState) {

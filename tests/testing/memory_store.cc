@@ -286,6 +286,7 @@ Result<std::vector<RunRecord>> MemoryStore::ListRuns(const RunFilter& filter) {
   auto consider = [&](const RunKey&, const StoredRun& r) {
     const RunState state = r.record.state;
     if (filter.state && state != *filter.state) return;
+    if (filter.since && r.record.logical_date < *filter.since) return;
     if (!filter.states.empty() &&
         std::find(filter.states.begin(), filter.states.end(), state) == filter.states.end()) {
       return;

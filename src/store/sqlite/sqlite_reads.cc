@@ -187,6 +187,10 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
     }
     add("state IN (" + in + ")");
   }
+  if (filter.since) {
+    args.push_back(std::to_string(filter.since->time_since_epoch().count()));
+    add("logical_date_us >= ?" + std::to_string(args.size()));
+  }
   // LIMIT is bound, not spliced in, so each limit does not cache a statement of its own.
   // SQLite reads the text as an integer; -1 means no limit.
   args.push_back(std::to_string(filter.limit.value_or(-1)));
