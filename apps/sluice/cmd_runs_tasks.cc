@@ -1,32 +1,39 @@
-// sluice runs list | tasks list | tasks logs | tasks clear | tasks mark | tasks kill
+// sluice runs list | tasks list | tasks logs | tasks why | tasks clear | tasks mark | tasks kill
 #include <iostream>
 
 #include "commands.h"
 #include "control/clear.h"
 #include "control/kill.h"
 #include "control/mark.h"
+#include "control/run_list.h"
 #include "control/run_lookup.h"
+#include "control/task_why.h"
+#include "time/duration.h"
 #include "util/file.h"
 
 namespace sluice::cli {
 namespace {
 
-void ListRuns(Invocation& inv, const std::string& dag, const std::string& state) {
-  RunFilter filter;
-  if (!dag.empty()) filter.dag_id = dag;
-  if (!state.empty()) {
-    auto s = ParseRunState(state);
-    if (!s) {
-      return void(inv.exit_code =
-                      ReportError(Status::Invalid("unknown run state '" + state +
-                                                  "' (use queued, running, success or failed)")));
-    }
-    filter.state = *s;
-  }
+// Seconds (to the microsecond) from `start` to `end`, or to now while it goes on; null before
+// it started.
+nlohmann::json JsonDuration(const std::optional<TimePoint>& start,
+                            const std::optional<TimePoint>& end, TimePoint now) {
+  if (!start) return nullptr;
+  return std::chrono::duration<double>(end.value_or(now) - *start).count();
+}
+
+std::string TableDuration(const std::optional<TimePoint>& start,
+                          const std::optional<TimePoint>& end, TimePoint now) {
+  if (!start) return "";
+  return FormatDuration(end.value_or(now) - *start);
+}
+
+void ListRuns(Invocation& inv, const control::RunListQuery& query) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  auto runs = session->store->ListRuns(filter);
+  auto runs = control::ListRuns(session->ctx(), query);
   if (!runs.ok()) return void(inv.exit_code = ReportError(runs.status()));
+  const TimePoint now = SystemClock().Now();
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& r : *runs) {
@@ -35,16 +42,35 @@ void ListRuns(Invocation& inv, const std::string& dag, const std::string& state)
                       {"state", RunStateName(r.state)},
                       {"logical_date", JsonTime(r.logical_date)},
                       {"start", JsonTime(r.start)},
-                      {"end", JsonTime(r.end)}});
+                      {"end", JsonTime(r.end)},
+                      {"duration", JsonDuration(r.start, r.end, now)}});
     }
     return PrintJson(rows);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : *runs) {
     rows.push_back({r.dag_id, r.run_id, RunStateName(r.state), TableTime(r.logical_date),
-                    TableTime(r.start), TableTime(r.end)});
+                    TableTime(r.start), TableTime(r.end), TableDuration(r.start, r.end, now)});
   }
-  PrintTable({"DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END"}, rows);
+  PrintTable({"DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END", "DURATION"}, rows);
+}
+
+nlohmann::json JsonExplanations(const std::vector<Explanation>& explanations) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : explanations) {
+    nlohmann::json item = e.fields;
+    item["rule"] = e.rule;
+    item["text"] = e.text;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+// What the REASON column and `reason` say: why it failed, or what holds it.
+std::string Reason(const control::TaskWhy& why, const std::string& failure) {
+  if (!failure.empty()) return failure;
+  if (why.blocked_by.empty()) return "";
+  return why.blocked_by.front().rule + ": " + why.blocked_by.front().text;
 }
 
 void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) {
@@ -52,26 +78,65 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
   auto rec = control::FindRun(*session->store, dag, run);
   if (!rec.ok()) return void(inv.exit_code = ReportError(rec.status()));
-  auto tis = session->store->ListTaskInstances(dag, run);
-  if (!tis.ok()) return void(inv.exit_code = ReportError(tis.status()));
+  auto whys = control::WhyTasks(session->ctx(), *rec);
+  if (!whys.ok()) return void(inv.exit_code = ReportError(whys.status()));
+  auto attempts = session->store->ListAttempts(dag, run, "");
+  if (!attempts.ok()) return void(inv.exit_code = ReportError(attempts.status()));
+  const TimePoint now = SystemClock().Now();
+  // Why the task's newest try failed, from its recorded result; empty unless it failed.
+  auto failure = [&](const TaskInstanceRecord& t) {
+    const AttemptRecord* last = nullptr;
+    for (const auto& a : *attempts) {
+      if (a.task_id == t.task_id && a.map_index == t.map_index &&
+          (!last || a.try_number > last->try_number)) {
+        last = &a;
+      }
+    }
+    return last ? control::FailureReason(*last) : std::string();
+  };
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& t : *tis) {
+    for (const auto& why : *whys) {
+      const TaskInstanceRecord& t = why.task;
+      const std::string failed = failure(t);
       rows.push_back({{"task", t.task_id},
                       {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
                       {"state", TaskStateName(t.state)},
                       {"tries", t.try_number},
                       {"start", JsonTime(t.start)},
-                      {"end", JsonTime(t.end)}});
+                      {"end", JsonTime(t.end)},
+                      {"duration", JsonDuration(t.start, t.end, now)},
+                      {"failure", failed.empty() ? nlohmann::json() : nlohmann::json(failed)},
+                      {"blocked_by", JsonExplanations(why.blocked_by)}});
     }
     return PrintJson(rows);
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& t : *tis) {
+  for (const auto& why : *whys) {
+    const TaskInstanceRecord& t = why.task;
     rows.push_back({t.task_id, TaskStateName(t.state), std::to_string(t.try_number),
-                    TableTime(t.start), TableTime(t.end)});
+                    TableTime(t.start), TableTime(t.end), TableDuration(t.start, t.end, now),
+                    Reason(why, failure(t))});
   }
-  PrintTable({"TASK", "STATE", "TRIES", "START", "END"}, rows);
+  PrintTable({"TASK", "STATE", "TRIES", "START", "END", "DURATION", "REASON"}, rows);
+}
+
+void Why(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task) {
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto why = control::WhyTask(session->ctx(), dag, run, task);
+  if (!why.ok()) return void(inv.exit_code = ReportError(why.status()));
+  if (inv.flags.output == "json") {
+    return PrintJson({{"dag", dag},
+                      {"run_id", run},
+                      {"task", task},
+                      {"state", TaskStateName(why->task.state)},
+                      {"summary", why->summary},
+                      {"blocked_by", JsonExplanations(why->blocked_by)}});
+  }
+  std::cout << task << " is " << TaskStateName(why->task.state) << ": " << why->summary << "\n";
+  for (const auto& e : why->blocked_by) std::cout << "  " << e.rule << ": " << e.text << "\n";
+  std::cout.flush();
 }
 
 void Logs(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
@@ -119,12 +184,17 @@ void Kill(Invocation& inv, const std::string& dag, const std::string& run,
 void AddRunsCommands(CLI::App& app, Invocation& inv) {
   auto* runs = app.add_subcommand("runs", "DAG runs");
   runs->require_subcommand(1);
-  static std::string dag, state;
+  static control::RunListQuery query;
   auto* list = runs->add_subcommand("list", "Runs, newest first");
-  list->add_option("--dag", dag, "only this DAG");
-  list->add_option("--state", state, "queued, running, success or failed");
+  list->add_option("--dag", query.dag, "only this DAG");
+  list->add_option("--state", query.state, "queued, running, success or failed");
+  list->add_option("--since", query.since,
+                   "logical date at or after: 2025-03-04, 2025-03-04T05:06:07Z (UTC), or back "
+                   "from now: 30m, 2h, 3d");
+  list->add_option("--limit", query.limit, "at most N runs (the newest)")
+      ->check(CLI::PositiveNumber);
   AddOutputFlag(list, inv);
-  list->callback([&inv] { ListRuns(inv, dag, state); });
+  list->callback([&inv] { ListRuns(inv, query); });
 }
 
 void AddTasksCommands(CLI::App& app, Invocation& inv) {
@@ -163,6 +233,13 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
       ->required()
       ->check(CLI::IsMember({"success", "failed"}));
   mark->callback([&inv] { Mark(inv, dag, run, task, state); });
+
+  auto* why = tasks->add_subcommand("why", "What holds a task back, or what it is doing");
+  why->add_option("dag", dag)->required();
+  why->add_option("run", run)->required();
+  why->add_option("task", task)->required();
+  AddOutputFlag(why, inv);
+  why->callback([&inv] { Why(inv, dag, run, task); });
 
   auto* kill = tasks->add_subcommand("kill", "Stop a running task; it ends failed, not retried");
   kill->add_option("dag", dag)->required();
