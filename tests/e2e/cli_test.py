@@ -74,7 +74,9 @@ class DagsTestCommandTest(SluiceTestCase):
         self.assertEqual([(t["task"], t["map_index"], t["state"], t["tries"]) for t in listed.json()],
                          [("a", None, "success", 1), ("b", None, "success", 1),
                           ("c", None, "success", 1)])
-        self.assertEqual(sorted(listed.json()[0]), ["end", "map_index", "start", "state", "task",
+        # The fields DESIGN.md names, and those added since (never renamed).
+        self.assertEqual(sorted(listed.json()[0]), ["blocked_by", "duration", "end", "failure",
+                                                    "map_index", "start", "state", "task",
                                                     "tries"])
         log = self.sluice("tasks", "logs", "chain", out["run_id"], "a")
         self.assertEqual(log.code, 0, log)
