@@ -24,7 +24,10 @@ void Validate(Invocation& inv, const std::vector<std::string>& paths) {
   for (const auto& f : files) {
     for (const auto& d : f.errors) {
       ++errors;
-      json_errors.push_back(d.ToString());
+      json_errors.push_back({{"file", d.location.file},
+                             {"line", d.location.line},
+                             {"col", d.location.column},
+                             {"message", d.message}});
       if (inv.flags.output != "json") std::cerr << d.ToString() << "\n";
     }
     for (const auto& d : f.dags) {
@@ -100,6 +103,7 @@ void SetPaused(Invocation& inv, const std::string& dag_id, bool paused) {
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
   Status st = control::SetPaused(session->ctx(), dag_id, paused);
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
+  if (inv.flags.output == "json") return PrintJson({{"dag", dag_id}, {"paused", paused}});
   std::cout << (paused ? "paused" : "unpaused") << " dag '" << dag_id << "'" << std::endl;
 }
 
@@ -144,9 +148,11 @@ void AddDagsCommands(CLI::App& app, Invocation& inv) {
 
   auto* pause = dags->add_subcommand("pause", "Stop creating scheduled runs");
   pause->add_option("dag", dag_ref, "DAG id")->required();
+  AddOutputFlag(pause, inv);
   pause->callback([&inv] { SetPaused(inv, dag_ref, true); });
   auto* unpause = dags->add_subcommand("unpause", "Resume scheduled runs");
   unpause->add_option("dag", dag_ref, "DAG id")->required();
+  AddOutputFlag(unpause, inv);
   unpause->callback([&inv] { SetPaused(inv, dag_ref, false); });
 
   static std::vector<std::string> params;

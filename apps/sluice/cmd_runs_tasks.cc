@@ -204,31 +204,31 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   static int try_number = 0;
   static bool downstream = false;
   auto* list = tasks->add_subcommand("list", "The tasks of a run and their states");
-  list->add_option("dag", dag)->required();
-  list->add_option("run", run)->required();
+  list->add_option("dag", dag, "DAG id")->required();
+  list->add_option("run", run, "run id (see runs list)")->required();
   AddOutputFlag(list, inv);
   list->callback([&inv] { ListTasks(inv, dag, run); });
 
   auto* logs = tasks->add_subcommand("logs", "The log of a task's attempt (default: the last)");
-  logs->add_option("dag", dag)->required();
-  logs->add_option("run", run)->required();
-  logs->add_option("task", task)->required();
+  logs->add_option("dag", dag, "DAG id")->required();
+  logs->add_option("run", run, "run id (see runs list)")->required();
+  logs->add_option("task", task, "task id")->required();
   logs->add_option("--try", try_number, "attempt number, 1-based")->check(CLI::PositiveNumber);
   logs->callback([&inv] { Logs(inv, dag, run, task, try_number); });
 
   auto* clear = tasks->add_subcommand("clear",
                                       "Run a task (and with --downstream, its "
                                       "downstream tasks) again");
-  clear->add_option("dag", dag)->required();
-  clear->add_option("run", run)->required();
-  clear->add_option("task", task)->required();
+  clear->add_option("dag", dag, "DAG id")->required();
+  clear->add_option("run", run, "run id (see runs list)")->required();
+  clear->add_option("task", task, "task id")->required();
   clear->add_flag("--downstream", downstream, "also clear every task downstream of it");
   clear->callback([&inv] { Clear(inv, dag, run, task, downstream); });
 
   auto* mark = tasks->add_subcommand("mark", "Set a task's state to success or failed by hand");
-  mark->add_option("dag", dag)->required();
-  mark->add_option("run", run)->required();
-  mark->add_option("task", task)->required();
+  mark->add_option("dag", dag, "DAG id")->required();
+  mark->add_option("run", run, "run id (see runs list)")->required();
+  mark->add_option("task", task, "task id")->required();
   mark->add_option("--state", state, "success or failed")
       ->required()
       ->check(CLI::IsMember({"success", "failed"}));
@@ -242,9 +242,9 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   why->callback([&inv] { Why(inv, dag, run, task); });
 
   auto* kill = tasks->add_subcommand("kill", "Stop a running task; it ends failed, not retried");
-  kill->add_option("dag", dag)->required();
-  kill->add_option("run", run)->required();
-  kill->add_option("task", task)->required();
+  kill->add_option("dag", dag, "DAG id")->required();
+  kill->add_option("run", run, "run id (see runs list)")->required();
+  kill->add_option("task", task, "task id")->required();
   kill->callback([&inv] { Kill(inv, dag, run, task); });
 }
 

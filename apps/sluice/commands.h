@@ -19,6 +19,12 @@ void AddTasksCommands(CLI::App& app, Invocation& inv);
 void AddScheduleCommands(CLI::App& app, Invocation& inv);
 void AddSchedulerCommands(CLI::App& app, Invocation& inv);
 void AddDbCommands(CLI::App& app, Invocation& inv);
+void AddImportCrontabCommand(CLI::App& app, Invocation& inv);
+void AddCompletionCommand(CLI::App& app);
+
+// `sluice __complete WORD...`, which the completion scripts call: prints the candidates for the
+// last word, one per line.
+int PrintCompletions(CLI::App& root, const std::vector<std::string>& words);
 
 // Adds --output to a listing command.
 inline void AddOutputFlag(CLI::App* cmd, Invocation& inv) {
