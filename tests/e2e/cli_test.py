@@ -1,16 +1,19 @@
-"""The command line of DESIGN.md §3, end to end: real binary, real processes, real SQLite."""
-import os
-import unittest
+""
+    "The command line of DESIGN.md §3, end to end: real binary, real processes, real SQLite."
+    "" import os import unittest
 
-from sluice_e2e import SluiceTestCase
+        from sluice_e2e import SluiceTestCase
 
-CHAIN = """\
+            CHAIN =
+                ""
+                "\
 dag: chain
-params: {greeting: hello}
-tasks:
-  a: {run: "echo {{ params.greeting }} from {{ task_id }} try {{ try_number }}"}
-  b: {needs: [a], exec: [sh, -c, "echo $SLUICE_DAG_ID/$SLUICE_TASK_ID; echo oops >&2"]}
-  c: {needs: [b], run: "exit 0"}
+    params : {greeting : hello} tasks : a
+    : {run : "echo {{ params.greeting }} from {{ task_id }} try {{ try_number }}"} b
+    : {needs : [a], exec : [ sh, -c, "echo $SLUICE_DAG_ID/$SLUICE_TASK_ID; echo oops >&2" ]} c : {
+needs:
+  [b], run : "exit 0"
+}
 """
 
 
@@ -23,7 +26,9 @@ start: 2025-01-01
 timezone: Mars/Base
 tasks:
   a: {run: "x", retires: 2}
-  b: {run: "x", needs: [nope]}
+  b: {
+run:
+  "x", needs : [nope]}
 """)
         r = self.sluice("dags", "validate")
         self.assertEqual(r.code, 1, r)
@@ -43,7 +48,9 @@ dag: cyc
 tasks:
   a: {run: x, needs: [c]}
   b: {run: x, needs: [a]}
-  c: {run: x, needs: [b]}
+  c: {
+run:
+  x, needs : [b]}
 """)
         r = self.sluice("dags", "validate")
         self.assertEqual(r.code, 1, r)
@@ -70,7 +77,7 @@ class DagsTestCommandTest(SluiceTestCase):
                                         "c": {"state": "success", "tries": 1}})
         listed = self.sluice("tasks", "list", "chain", out["run_id"], "--output", "json")
         self.assertEqual(listed.code, 0, listed)
-        # In the DAG's order; an unmapped task has no map index.
+#In the DAG's order; an unmapped task has no map index.
         self.assertEqual([(t["task"], t["map_index"], t["state"], t["tries"]) for t in listed.json()],
                          [("a", None, "success", 1), ("b", None, "success", 1),
                           ("c", None, "success", 1)])
@@ -90,7 +97,9 @@ tasks:
   flaky: {run: 'test "$SLUICE_TRY_NUMBER" -ge 2', retries: 1, retry_delay: 0s}
   bad: {run: "exit 3", needs: [flaky]}
   after: {run: "true", needs: [bad]}
-  cleanup: {run: "true", needs: [bad], trigger: all_done}
+  cleanup: {
+run:
+  "true", needs : [bad], trigger : all_done}
 """)
         r = self.sluice("dags", "test", "f", "--output", "json")
         self.assertEqual(r.code, 1, r)
@@ -105,7 +114,9 @@ tasks:
 dag: d
 timezone: America/New_York
 tasks:
-  t: {run: 'test "{{ ds }}" = 2025-03-04 && test "$SLUICE_DS_NODASH" = 20250304'}
+  t: {
+run:
+  'test "{{ ds }}" = 2025-03-04 && test "$SLUICE_DS_NODASH" = 20250304'}
 """)
         r = self.sluice("dags", "test", "d", "--date", "2025-03-04", "--output", "json")
         self.assertEqual(r.code, 0, r)
@@ -116,10 +127,27 @@ tasks:
         r = self.sluice("dags", "test", "nope")
         self.assertEqual(r.code, 2, r)
         self.assertEqual(r.err, f"error: no dag 'nope' in {self.dags}\n")
+        for cmd in (["dags", "test"], ["dags", "trigger"], ["dags", "show"], ["dags", "pause"],
+                    ["schedule", "preview"]):
+            r = self.sluice(*cmd, "chan")
+            self.assertEqual(r.code, 2, r)
+            self.assertEqual(r.err, "error: no dag 'chan'; did you mean 'chain'?\n")
         r = self.sluice("dags", "test", "chain", "--param", "greting=x")
         self.assertEqual(r.code, 2, r)
         self.assertEqual(r.err, "error: dag 'chain' has no param 'greting' (did you mean "
                                 "'greeting'?); declared: greeting\n")
+
+
+class SymlinkLoopTest(SluiceTestCase):
+    def test_validate_reports_a_symlink_loop_on_its_path(self):
+        a = os.path.join(self.dags, "a.yaml")
+        b = os.path.join(self.dags, "b.yaml")
+        os.symlink(b, a)
+        os.symlink(a, b)
+        for args in ([], [a]):
+            r = self.sluice("dags", "validate", *args)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(f"{a}:1:1: error: Too many levels of symbolic links\n", r.err)
 
 
 class SchedulePreviewTest(SluiceTestCase):
@@ -129,12 +157,16 @@ dag: p
 schedule: "30 18 * * 1-5"
 timezone: America/New_York
 start: 2025-01-02
-tasks: {t: {run: x}}
+tasks: {
+t : {
+run:
+  x
+}}
 """)
         r = self.sluice("schedule", "preview", "p", "--from", "2025-03-07T00:00:00Z",
                         "--count", "3", "--output", "json")
         self.assertEqual(r.code, 0, r)
-        # Fri Mar 7 is due at Mon Mar 10 (EDT from Mar 9), so the Thursday interval comes first.
+#Fri Mar 7 is due at Mon Mar 10(EDT from Mar 9), so the Thursday interval comes first.
         self.assertEqual(r.json(), [
             {"logical_date": "2025-03-06T23:30:00Z", "data_interval_start": "2025-03-06T23:30:00Z",
              "data_interval_end": "2025-03-07T23:30:00Z", "due": "2025-03-07T23:30:00Z"},
@@ -149,7 +181,11 @@ tasks: {t: {run: x}}
 dag: p
 schedule: {cron: "0 9 * * *", mode: trigger}
 start: 2025-01-01
-tasks: {t: {run: x}}
+tasks: {
+t : {
+run:
+  x
+}}
 """)
         r = self.sluice("schedule", "preview", "p", "--from", "2025-01-05T09:00:00Z",
                         "--count", "1", "--output", "json")
