@@ -1,19 +1,16 @@
-""
-    "The command line of DESIGN.md §3, end to end: real binary, real processes, real SQLite."
-    "" import os import unittest
+"""The command line of DESIGN.md §3, end to end: real binary, real processes, real SQLite."""
+import os
+import unittest
 
-        from sluice_e2e import SluiceTestCase
+from sluice_e2e import SluiceTestCase
 
-            CHAIN =
-                ""
-                "\
+CHAIN = """\
 dag: chain
-    params : {greeting : hello} tasks : a
-    : {run : "echo {{ params.greeting }} from {{ task_id }} try {{ try_number }}"} b
-    : {needs : [a], exec : [ sh, -c, "echo $SLUICE_DAG_ID/$SLUICE_TASK_ID; echo oops >&2" ]} c : {
-needs:
-  [b], run : "exit 0"
-}
+params: {greeting: hello}
+tasks:
+  a: {run: "echo {{ params.greeting }} from {{ task_id }} try {{ try_number }}"}
+  b: {needs: [a], exec: [sh, -c, "echo $SLUICE_DAG_ID/$SLUICE_TASK_ID; echo oops >&2"]}
+  c: {needs: [b], run: "exit 0"}
 """
 
 
@@ -26,9 +23,7 @@ start: 2025-01-01
 timezone: Mars/Base
 tasks:
   a: {run: "x", retires: 2}
-  b: {
-run:
-  "x", needs : [nope]}
+  b: {run: "x", needs: [nope]}
 """)
         r = self.sluice("dags", "validate")
         self.assertEqual(r.code, 1, r)
@@ -48,9 +43,7 @@ dag: cyc
 tasks:
   a: {run: x, needs: [c]}
   b: {run: x, needs: [a]}
-  c: {
-run:
-  x, needs : [b]}
+  c: {run: x, needs: [b]}
 """)
         r = self.sluice("dags", "validate")
         self.assertEqual(r.code, 1, r)
@@ -77,7 +70,7 @@ class DagsTestCommandTest(SluiceTestCase):
                                         "c": {"state": "success", "tries": 1}})
         listed = self.sluice("tasks", "list", "chain", out["run_id"], "--output", "json")
         self.assertEqual(listed.code, 0, listed)
-#In the DAG's order; an unmapped task has no map index.
+        # In the DAG's order; an unmapped task has no map index.
         self.assertEqual([(t["task"], t["map_index"], t["state"], t["tries"]) for t in listed.json()],
                          [("a", None, "success", 1), ("b", None, "success", 1),
                           ("c", None, "success", 1)])
@@ -97,9 +90,7 @@ tasks:
   flaky: {run: 'test "$SLUICE_TRY_NUMBER" -ge 2', retries: 1, retry_delay: 0s}
   bad: {run: "exit 3", needs: [flaky]}
   after: {run: "true", needs: [bad]}
-  cleanup: {
-run:
-  "true", needs : [bad], trigger : all_done}
+  cleanup: {run: "true", needs: [bad], trigger: all_done}
 """)
         r = self.sluice("dags", "test", "f", "--output", "json")
         self.assertEqual(r.code, 1, r)
@@ -114,9 +105,7 @@ run:
 dag: d
 timezone: America/New_York
 tasks:
-  t: {
-run:
-  'test "{{ ds }}" = 2025-03-04 && test "$SLUICE_DS_NODASH" = 20250304'}
+  t: {run: 'test "{{ ds }}" = 2025-03-04 && test "$SLUICE_DS_NODASH" = 20250304'}
 """)
         r = self.sluice("dags", "test", "d", "--date", "2025-03-04", "--output", "json")
         self.assertEqual(r.code, 0, r)
@@ -157,16 +146,12 @@ dag: p
 schedule: "30 18 * * 1-5"
 timezone: America/New_York
 start: 2025-01-02
-tasks: {
-t : {
-run:
-  x
-}}
+tasks: {t: {run: x}}
 """)
         r = self.sluice("schedule", "preview", "p", "--from", "2025-03-07T00:00:00Z",
                         "--count", "3", "--output", "json")
         self.assertEqual(r.code, 0, r)
-#Fri Mar 7 is due at Mon Mar 10(EDT from Mar 9), so the Thursday interval comes first.
+        # Fri Mar 7 is due at Mon Mar 10 (EDT from Mar 9), so the Thursday interval comes first.
         self.assertEqual(r.json(), [
             {"logical_date": "2025-03-06T23:30:00Z", "data_interval_start": "2025-03-06T23:30:00Z",
              "data_interval_end": "2025-03-07T23:30:00Z", "due": "2025-03-07T23:30:00Z"},
@@ -181,11 +166,7 @@ run:
 dag: p
 schedule: {cron: "0 9 * * *", mode: trigger}
 start: 2025-01-01
-tasks: {
-t : {
-run:
-  x
-}}
+tasks: {t: {run: x}}
 """)
         r = self.sluice("schedule", "preview", "p", "--from", "2025-01-05T09:00:00Z",
                         "--count", "1", "--output", "json")
