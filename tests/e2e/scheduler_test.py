@@ -206,10 +206,12 @@ class StandaloneTest(SluiceTestCase):
 
         def rows_with_errors():
             rows = self.sluice("dags", "list", "--output", "json").json()
-            return rows if any(r["errors"] for r in rows) else None
-        rows = self.wait_until(rows_with_errors, what="the duplicate to be seen")
+            return rows if rows and rows[0]["errors"] else None
+        rows = self.wait_until(rows_with_errors, what="the scheduler to see the duplicate")
+        # One row for the DAG (its last good version, with both errors), and b.yaml's row as a
+        # file that yields no DAG.
         self.assertEqual([(r["dag"], os.path.basename(r["file"])) for r in rows],
-                         [("hello", "a.yaml")])
+                         [("hello", "a.yaml"), (None, "b.yaml")])
         self.assertEqual(rows[0]["errors"],
                          [f"{a}:1:6: error: dag 'hello' is also defined in {b}:2:6",
                           f"{b}:2:6: error: dag 'hello' is also defined in {a}:1:6"])
