@@ -72,9 +72,10 @@ class FolderDagSource final : public DagSource {
         Forget(gen->second);
         running_.erase(gen);
       }
-      finished_.erase(std::remove_if(finished_.begin(), finished_.end(),
-                                     [&](const DagFileChange& c) { return c.path == path; }),
-                      finished_.end());
+      finished_.erase(
+          std::remove_if(finished_.begin(), finished_.end(),
+                         [&gone = path](const DagFileChange& c) { return c.path == gone; }),
+          finished_.end());
       DagFileChange change;
       change.path = path;
       change.deleted = true;
