@@ -76,9 +76,9 @@ void List(Invocation& inv) {
 }
 
 void Show(Invocation& inv, const std::string& ref) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto dag = control::FindDag(*config, ref);
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto dag = control::FindDag(session->ctx(), ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
   if (inv.flags.output == "json") return PrintJson(nlohmann::json::parse(DagToJson(*dag)));
   std::cout << "dag:         " << dag->id << "\n"

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "control/dag_lookup.h"
 #include "control/params.h"
+#include "control/pause.h"
 #include "control/store_open.h"
 #include "executor/executor.h"
 #include "scheduler/driver.h"
@@ -46,7 +47,12 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
              const std::vector<std::string>& params) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto dag = control::FindDag(*config, ref);
+  Status st = MakeDirs(config->logs_dir());
+  if (!st.ok()) return void(inv.exit_code = ReportError(st));
+  auto store = control::OpenStore(*config);
+  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
+  // A DAG id: the version the scheduler runs (the store's); a file: as it is now.
+  auto dag = control::FindDag({*config, **store, SystemClock()}, ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
   auto params_json = control::ParamsJson(*dag, params);
   if (!params_json.ok()) return void(inv.exit_code = ReportError(params_json.status()));
@@ -58,15 +64,16 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
     if (!t.ok()) return void(inv.exit_code = ReportError(t.status().WithContext("--date")));
     logical = *t;
   }
-  Status st = MakeDirs(config->logs_dir());
-  if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  auto store = control::OpenStore(*config);
-  if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
   auto loop = EventLoop::Create(SystemClock());
   if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
                                       config->logs_dir());
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
+  // sluice.yaml dags_paused_on_create: a DAG new to the store is left paused after its test run
+  // (the test itself runs: it is a deliberate run, in the foreground).
+  auto known = (*store)->GetDag(dag->id);
+  if (!known.ok()) return void(inv.exit_code = ReportError(known.status()));
+  const bool pause_after = config->dags_paused_on_create && !known->has_value();
   OneDagSource source(*dag);
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
@@ -108,6 +115,10 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
     if (!st.ok()) return void(inv.exit_code = ReportError(st));
   }
   g_test_scheduler = nullptr;
+  if (pause_after) {
+    st = control::SetPaused({*config, **store, SystemClock()}, dag->id, true);
+    if (!st.ok()) return void(inv.exit_code = ReportError(st));
+  }
   auto run = (*store)->GetRun(dag->id, *run_id);
   auto tis = (*store)->ListTaskInstances(dag->id, *run_id);
   if (!run.ok() || !*run || !tis.ok()) {

@@ -10,9 +10,9 @@ namespace sluice::cli {
 namespace {
 
 void Preview(Invocation& inv, const std::string& ref, const std::string& from, int count) {
-  auto config = LoadConfig(inv.flags);
-  if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
-  auto dag = control::FindDag(*config, ref);
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  auto dag = control::FindDag(session->ctx(), ref);
   if (!dag.ok()) return void(inv.exit_code = ReportError(dag.status()));
   if (!dag->schedule || !dag->start) {
     return void(inv.exit_code = ReportError(Status::Invalid(

@@ -42,11 +42,12 @@ void RunScheduler(Invocation& inv, const char* what) {
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,
                                       config->logs_dir());
   if (!executor.ok()) return void(inv.exit_code = ReportError(executor.status()));
-  auto source =
-      CreateFolderDagSource(config->dags_folder, GeneratorOptions(), std::chrono::minutes(1));
+  auto source = CreateFolderDagSource(config->dags_folder, GeneratorOptions(),
+                                      std::chrono::minutes(1), **loop);
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
   options.planner.logs_dir = config->logs_dir();
+  options.planner.dags_paused_on_create = config->dags_paused_on_create;
   options.planner.hostname = Hostname();
   // Its executor's claims carry this name; a restarted scheduler on this host takes them back.
   options.planner.executor = "local@" + options.planner.hostname;

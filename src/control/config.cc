@@ -48,10 +48,17 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
           return Status::Invalid(where + "'durability' must be 'normal' or 'full'");
         }
         config->durability_full = v == "full";
+      } else if (key == "dags_paused_on_create") {
+        bool v = false;
+        if (!YAML::convert<bool>::decode(kv.second, v)) {
+          return Status::Invalid(where + "'dags_paused_on_create' must be true or false");
+        }
+        config->dags_paused_on_create = v;
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
-        const std::string hint = ClosestMatch(key, {"parallelism", "durability", "dags"});
+        const std::string hint =
+            ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -27,6 +27,9 @@ struct Config {
   std::string db_path;
   int parallelism = 0;           // task processes at once; never 0 after LoadConfig
   bool durability_full = false;  // sluice.yaml `durability: full`: fsync every commit
+  // sluice.yaml `dags_paused_on_create: true`: a DAG id the store has never seen is created
+  // paused (by the scheduler, `dags trigger` and `dags test` alike).
+  bool dags_paused_on_create = false;
   std::string logs_dir() const { return home + "/logs"; }
 };
 

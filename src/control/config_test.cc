@@ -75,5 +75,23 @@ TEST_F(ConfigTest, DurabilityFullIsRead) {
   EXPECT_TRUE(config->durability_full);
 }
 
+TEST_F(ConfigTest, DagsPausedOnCreateIsReadAndChecked) {
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->dags_paused_on_create);
+  dir_.Write("home/sluice.yaml", "dags_paused_on_create: true\n");
+  config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_TRUE(config->dags_paused_on_create);
+  dir_.Write("home/sluice.yaml", "dags_paused_on_create: sometimes\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() + "/sluice.yaml:1:1: error: 'dags_paused_on_create' must be true or false");
+  dir_.Write("home/sluice.yaml", "dags_pause_on_create: true\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() +
+                "/sluice.yaml:1:1: error: unknown key 'dags_pause_on_create' (did you mean "
+                "'dags_paused_on_create'?)");
+}
+
 }  // namespace
 }  // namespace sluice::control

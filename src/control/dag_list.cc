@@ -1,9 +1,14 @@
 #include "control/dag_list.h"
 
+#include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "control/dag_lookup.h"
+#include "control/scheduler_lock.h"
 #include "time/timetable.h"
+#include "util/strings.h"
 
 namespace sluice::control {
 namespace {
@@ -22,6 +27,30 @@ std::optional<TimePoint> NextDue(const DagSpec& d, const DagRecord* rec, TimePoi
   return next ? std::optional<TimePoint>(next->due) : std::nullopt;
 }
 
+std::vector<std::string> ErrorsOf(const DagRecord& rec) {
+  try {
+    return nlohmann::json::parse(rec.errors_json).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    return {rec.errors_json};
+  }
+}
+
+// The DAG files of the folder now (names only: nothing is read). A folder that cannot be
+// listed has none.
+std::set<std::string> FolderFiles(const std::string& folder) {
+  std::set<std::string> files;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(folder, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (StartsWith(name, ".")) continue;
+    if (EndsWith(name, ".yaml") || EndsWith(name, ".yml") || EndsWith(name, ".dag")) {
+      files.insert(it->path().string());
+    }
+  }
+  return files;
+}
+
 }  // namespace
 
 std::string ScheduleText(const DagSpec& dag) {
@@ -33,7 +62,12 @@ std::string ScheduleText(const DagSpec& dag) {
 Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
   SLUICE_ASSIGN_OR_RETURN(auto records, ctx.store.ListDags());
   std::map<std::string, DagRecord> by_id;
-  for (auto& r : records) by_id[r.dag_id] = r;
+  // file -> the live DAGs the store has from it (the scheduler's view)
+  std::map<std::string, std::vector<std::string>> stored_by_file;
+  for (auto& r : records) {
+    by_id[r.dag_id] = r;
+    if (!r.deleted && !r.hash.empty()) stored_by_file[r.file].push_back(r.dag_id);
+  }
   const TimePoint now = ctx.clock.Now();
 
   std::vector<DagListRow> rows;
@@ -50,26 +84,65 @@ Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
     row.errors = errors;
     rows.push_back(std::move(row));
   };
-  for (const auto& f : LoadDagsFolder(ctx.config)) {
-    std::vector<std::string> errors;
-    errors.reserve(f.errors.size());
-    for (const auto& e : f.errors) errors.push_back(e.ToString());
-    if (f.ok()) {
-      for (const auto& d : f.dags) add_row(&d, f.path, errors);
+  std::set<std::string> files = FolderFiles(ctx.config.dags_folder);
+  for (const auto& [file, ids] : stored_by_file) files.insert(file);
+  // Files no scheduler has loaded a DAG from are read now; an id two of them define is an
+  // error on both, as the scheduler would say.
+  std::map<std::string, LoadedFile> fresh;
+  std::map<std::string, std::vector<std::string>> fresh_definers;  // id -> files
+  // While a scheduler runs, generators are its to run: `list` never waits for one (the
+  // scheduler logs a broken one; `dags validate` runs it).
+  const bool run_generators = !SchedulerRunning(ctx.config);
+  for (const auto& path : files) {
+    if (stored_by_file.count(path)) continue;
+    if (!run_generators && EndsWith(path, ".dag")) {
+      LoadedFile pending;
+      pending.path = path;
+      fresh[path] = std::move(pending);
       continue;
     }
-    // A broken file keeps the rows of the DAGs it defined, from their last good version.
-    bool any = false;
-    for (const auto& [id, rec] : by_id) {
-      if (rec.file != f.path || rec.deleted || rec.hash.empty()) continue;
-      auto version = ctx.store.GetDagVersion(id, rec.hash);
-      if (!version.ok() || !*version) continue;
-      auto spec = DagFromJson((*version)->spec_json);
-      if (!spec.ok()) continue;
-      add_row(&*spec, f.path, errors);
-      any = true;
+    std::vector<LoadedFile> loaded = LoadDagPaths({path});
+    if (loaded.size() != 1) continue;  // a folder named like a DAG file
+    for (const auto& d : loaded.front().dags) fresh_definers[d.id].push_back(path);
+    fresh[path] = std::move(loaded.front());
+  }
+  for (const auto& path : files) {
+    auto stored = stored_by_file.find(path);
+    if (stored != stored_by_file.end()) {
+      // As the scheduler last loaded them: the version it runs, and its file's errors (a
+      // broken file's DAGs keep their last good version).
+      for (const auto& id : stored->second) {
+        SLUICE_ASSIGN_OR_RETURN(auto spec, StoredDag(ctx.store, id));
+        if (spec) add_row(&*spec, path, ErrorsOf(by_id[id]));
+      }
+      continue;
     }
-    if (!any) add_row(nullptr, f.path, errors);
+    auto loaded = fresh.find(path);
+    if (loaded == fresh.end()) continue;
+    const LoadedFile& f = loaded->second;
+    std::vector<std::string> errors;
+    for (const auto& e : f.errors) errors.push_back(e.ToString());
+    std::vector<const DagSpec*> own;
+    for (size_t i = 0; i < f.dags.size(); ++i) {
+      const DagSpec& d = f.dags[i];
+      const SourceLocation at =
+          i < f.id_locations.size() ? f.id_locations[i] : SourceLocation{path, 1, 1};
+      std::vector<std::string> others;
+      auto rec = by_id.find(d.id);
+      if (rec != by_id.end() && !rec->second.deleted && !rec->second.hash.empty()) {
+        others.push_back(rec->second.file);
+      }
+      for (const auto& g : fresh_definers[d.id]) {
+        if (g != path) others.push_back(g);
+      }
+      // One id, one definition: a DAG defined elsewhere too is an error here.
+      for (const auto& g : others) {
+        errors.push_back(Diagnostic{at, "dag '" + d.id + "' is also defined in " + g}.ToString());
+      }
+      if (others.empty()) own.push_back(&d);
+    }
+    for (const DagSpec* d : own) add_row(d, path, errors);
+    if (own.empty()) add_row(nullptr, path, errors);
   }
   return rows;
 }

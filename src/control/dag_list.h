@@ -19,9 +19,10 @@ struct DagListRow {
   std::vector<std::string> errors;      // "FILE:LINE:COL: error: MSG" of its file
 };
 
-// One row per DAG and one per file that yields no DAG (DESIGN.md §3 `dags list`), in folder
-// order. A DAG whose file is now broken keeps its row, from its last good version in the store,
-// with the file's errors.
+// One row per DAG and one per file that yields no DAG (DESIGN.md §3 `dags list`), by file. DAGs
+// come as the scheduler last loaded them (the store's version and its file's errors), so a DAG
+// whose file is broken, or whose id is defined twice, keeps one row with the errors. Files the
+// store has no DAG from are read now (generators only while no scheduler runs: it runs them).
 Result<std::vector<DagListRow>> ListDags(const Context& ctx);
 
 // A DAG's schedule as `dags list` and `dags show` print it; empty when it has none.

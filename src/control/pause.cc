@@ -11,7 +11,7 @@ Status SetPaused(const Context& ctx, const std::string& dag_id, bool paused) {
   SLUICE_ASSIGN_OR_RETURN(auto rec, ctx.store.GetDag(dag_id));
   WriteBatch batch;
   if (!rec || rec->hash.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(DagSpec dag, FindDag(ctx.config, dag_id));
+    SLUICE_ASSIGN_OR_RETURN(DagSpec dag, FindDag(ctx, dag_id));
     SLUICE_RETURN_IF_ERROR(RecordDag(ctx.store, dag, now, &batch));
   }
   batch.set_paused.emplace_back(dag_id, paused);

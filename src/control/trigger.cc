@@ -10,7 +10,7 @@ namespace sluice::control {
 
 Result<TriggeredRun> Trigger(const Context& ctx, const std::string& dag_id,
                              const std::vector<std::string>& params) {
-  SLUICE_ASSIGN_OR_RETURN(DagSpec dag, FindDag(ctx.config, dag_id));
+  SLUICE_ASSIGN_OR_RETURN(DagSpec dag, FindDag(ctx, dag_id));
   SLUICE_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(dag, params));
   SLUICE_ASSIGN_OR_RETURN(DagGraphPtr graph, DagGraph::Build(dag));
   const TimePoint now = ctx.clock.Now();
@@ -18,7 +18,7 @@ Result<TriggeredRun> Trigger(const Context& ctx, const std::string& dag_id,
   TriggeredRun triggered;
   triggered.dag_id = dag.id;
   triggered.run_id = batch.runs.front().run_id;
-  SLUICE_RETURN_IF_ERROR(RecordDag(ctx.store, dag, now, &batch));
+  SLUICE_RETURN_IF_ERROR(RecordDag(ctx.store, dag, now, &batch, ctx.config.dags_paused_on_create));
   SLUICE_RETURN_IF_ERROR(ctx.store.Apply(batch));
   SLUICE_RETURN_IF_ERROR(
       EnqueueCommand(ctx.store, "trigger", {{"dag", dag.id}, {"run", triggered.run_id}}, now)

@@ -18,6 +18,24 @@ tasks:
 
 using TriggerPauseTest = ControlTest;
 
+TEST_F(TriggerPauseTest, ANewDagIsCreatedPausedWhenTheConfigSaysSo) {
+  config_.dags_paused_on_create = true;
+  WriteDag("hello.yaml", kHello);
+  auto run = Trigger(ctx(), "hello", {});
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  // The run is queued and waits, as for any paused DAG, until `dags unpause`.
+  EXPECT_TRUE(run->dag_paused);
+  auto rec = store_->GetDag("hello");
+  ASSERT_TRUE(rec.ok() && *rec);
+  EXPECT_TRUE((*rec)->paused);
+  // A DAG the store knows keeps its flag.
+  ASSERT_TRUE(SetPaused(ctx(), "hello", false).ok());
+  clock_.Advance(std::chrono::seconds(1));
+  run = Trigger(ctx(), "hello", {});
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_FALSE(run->dag_paused);
+}
+
 TEST_F(TriggerPauseTest, TriggerWritesAQueuedManualRunAndTellsTheScheduler) {
   WriteDag("hello.yaml", kHello);
   auto run = Trigger(ctx(), "hello", {"who=you"});
@@ -104,6 +122,13 @@ tasks:
   // catchup is off: the latest interval due by now, [12-31 06:00, 01-01 06:00), runs next.
   EXPECT_EQ((*rows)[0].next_due, *ParseTimePoint("2026-01-01T06:00:00Z", TimeZone::Utc()));
   WriteDag("daily.yaml", "dag: daily\ntasks:\n  a: {rnu: x}\n");
+  // `list` shows the scheduler's view: the break shows once a scheduler has seen it (it writes
+  // the file's errors on the DAG's row), as this stand-in does.
+  DagRecord rec = **store_->GetDag("daily");
+  rec.errors_json = nlohmann::json({path + ":3:7: error: unknown key 'rnu'"}).dump();
+  WriteBatch seen;
+  seen.dags.push_back(rec);
+  ASSERT_TRUE(store_->Apply(seen).ok());
   rows = ListDags(ctx());
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);

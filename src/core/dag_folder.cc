@@ -47,6 +47,7 @@ LoadedSpecText LoadEntry(const FolderEntry& entry, const GeneratorOptions& optio
 
 std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const GeneratorOptions& options) {
   std::vector<FolderEntry> entries;
+  std::vector<Diagnostic> broken;  // entries that cannot be read
   std::error_code ec;
   fs::directory_iterator it(folder, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
@@ -54,8 +55,15 @@ std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const Generator
     bool generator = false;
     // Hidden files are editors' swap and backup files, not DAGs.
     if (StartsWith(name, ".") || !IsDagFileName(name, &generator)) continue;
+    if (generator && !options.run) continue;
     std::error_code type_ec;
-    if (!fs::is_regular_file(it->path(), type_ec)) continue;  // follows symlinks
+    const fs::file_status status = fs::status(it->path(), type_ec);  // follows symlinks
+    if (type_ec && status.type() != fs::file_type::not_found) {
+      // A symlink loop or an unreadable entry: an error on its path, never an exception.
+      broken.push_back(Diagnostic{SourceLocation{it->path().string(), 1, 1}, type_ec.message()});
+      continue;
+    }
+    if (!fs::is_regular_file(status)) continue;
     entries.push_back(FolderEntry{it->path().string(), generator});
   }
   if (ec) {
@@ -69,24 +77,40 @@ std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const Generator
             [](const FolderEntry& a, const FolderEntry& b) { return a.path < b.path; });
 
   std::vector<LoadedFile> files;
-  std::map<std::string, std::string> owner;  // dag id -> the file that defined it first
-  for (const FolderEntry& entry : entries) {
-    LoadedSpecText loaded = LoadEntry(entry, options);
-    LoadedFile& file = loaded.file;
-    for (size_t i = 0; i < file.dags.size(); ++i) {
-      auto first = owner.find(file.dags[i].id);
-      if (first != owner.end()) {
-        file.errors.push_back(
-            Diagnostic{loaded.id_locations[i],
-                       "dag '" + file.dags[i].id + "' is already defined in " + first->second});
+  for (const FolderEntry& entry : entries) files.push_back(LoadEntry(entry, options).file);
+  std::sort(broken.begin(), broken.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.location.file < b.location.file;
+  });
+  for (const Diagnostic& d : broken) {
+    LoadedFile file;
+    file.path = d.location.file;
+    file.errors.push_back(d);
+    files.push_back(std::move(file));
+  }
+  // Each id's definitions, in files without errors of their own: (file index, DAG index).
+  std::map<std::string, std::vector<std::pair<size_t, size_t>>> definitions;
+  for (size_t f = 0; f < files.size(); ++f) {
+    for (size_t i = 0; i < files[f].dags.size(); ++i) {
+      definitions[files[f].dags[i].id].emplace_back(f, i);
+    }
+  }
+  for (const auto& [id, places] : definitions) {
+    if (places.size() < 2) continue;
+    for (const auto& [f, i] : places) {
+      for (const auto& [g, j] : places) {
+        if (g == f) continue;
+        const SourceLocation& other = files[g].id_locations[j];
+        files[f].errors.push_back(
+            Diagnostic{files[f].id_locations[i], "dag '" + id + "' is also defined in " +
+                                                     other.file + ":" + std::to_string(other.line) +
+                                                     ":" + std::to_string(other.column)});
       }
     }
-    if (file.ok()) {
-      for (const DagSpec& dag : file.dags) owner.emplace(dag.id, file.path);
-    } else {
-      file.dags.clear();  // a file with any error yields no DAG
-    }
-    files.push_back(std::move(file));
+  }
+  for (LoadedFile& file : files) {
+    if (file.ok()) continue;
+    file.dags.clear();  // a file with any error yields no DAG
+    file.id_locations.clear();
   }
   return files;
 }

@@ -42,10 +42,16 @@ LoadedSpecText LoadGeneratedSpecs(const std::string& path, const GeneratorOption
   std::filesystem::path abs = std::filesystem::absolute(path, ec);
   if (ec) return Failed(path, "cannot resolve path: " + ec.message());
   std::string cwd = abs.parent_path().string();
-  Result<GeneratorRun> run = RunGenerator(abs.string(), cwd, options.time_limit);
+  return GeneratedSpecs(path, RunGenerator(abs.string(), cwd, options.time_limit),
+                        options.time_limit);
+}
+
+LoadedSpecText GeneratedSpecs(const std::string& path, const Result<GeneratorRun>& run,
+                              Duration time_limit) {
   if (!run.ok()) return Failed(path, run.status().message());
   if (run->timed_out) {
-    return Failed(path, "generator timed out after " + FormatDuration(options.time_limit));
+    return Failed(path, "generator timed out after " + FormatDuration(time_limit) +
+                            " (its process group was killed)");
   }
   if (run->signal != 0) {
     return Failed(path, WithStderr("generator was killed by signal " + std::to_string(run->signal),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/dag_loader.h"
+#include "core/generator_process.h"
 #include "core/spec_text.h"
 
 namespace sluice {
@@ -12,5 +13,9 @@ namespace sluice {
 // Runs the generator `path` and loads what it printed. Locations in spec errors count lines and
 // columns of its stdout.
 LoadedSpecText LoadGeneratedSpecs(const std::string& path, const GeneratorOptions& options);
+// What a finished generator run (or its failure to start) yields for the file `path`, given the
+// time limit it ran under: its DAGs, or one error on `path` saying why it failed.
+LoadedSpecText GeneratedSpecs(const std::string& path, const Result<GeneratorRun>& run,
+                              Duration time_limit);
 
 }  // namespace sluice

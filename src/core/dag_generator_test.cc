@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -82,7 +83,10 @@ TEST(DagGeneratorTest, TimeLimitKillsTheWholeGroup) {
   auto begin = std::chrono::steady_clock::now();
   LoadedFile f = LoadGeneratedDags(path, options);
   auto took = std::chrono::steady_clock::now() - begin;
-  EXPECT_THAT(Errors(f), ElementsAre(path + ":1:1: error: generator timed out after 200ms"));
+  EXPECT_THAT(
+      Errors(f),
+      ElementsAre(path +
+                  ":1:1: error: generator timed out after 200ms (its process group was killed)"));
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
@@ -129,7 +133,7 @@ TEST(DagFolderTest, LoadsYamlYmlAndExecutableDagFilesSorted) {
   EXPECT_THAT(Errors(files[3]), ElementsAre(plain + ":1:1: error: not executable: chmod +x it"));
 }
 
-TEST(DagFolderTest, DuplicateIdsAreErrorsOnEachLaterFile) {
+TEST(DagFolderTest, DuplicateIdsAreErrorsOnEveryFileThatDefinesThem) {
   TempDir dir;
   std::string first = dir.Write("1.yaml", "dag: x\ntasks: {a: {run: x}}\n");
   std::string second = dir.Write("2.yaml", "# again\ndag: x\ntasks: {a: {run: y}}\n");
@@ -138,13 +142,37 @@ TEST(DagFolderTest, DuplicateIdsAreErrorsOnEachLaterFile) {
                                 "tasks: {a: {run: z}}\n");
   std::vector<LoadedFile> files = LoadDagFolder(dir.path(), GeneratorOptions());
   ASSERT_EQ(files.size(), 3u);
-  EXPECT_TRUE(files[0].ok());
+  // No file wins: whichever the CLI or the scheduler read first, none yields `x`.
+  EXPECT_THAT(Errors(files[0]),
+              ElementsAre(first + ":1:6: error: dag 'x' is also defined in " + second + ":2:6",
+                          first + ":1:6: error: dag 'x' is also defined in " + third + ":4:6"));
+  EXPECT_THAT(files[0].dags, IsEmpty());
   EXPECT_THAT(Errors(files[1]),
-              ElementsAre(second + ":2:6: error: dag 'x' is already defined in " + first));
+              ElementsAre(second + ":2:6: error: dag 'x' is also defined in " + first + ":1:6",
+                          second + ":2:6: error: dag 'x' is also defined in " + third + ":4:6"));
   EXPECT_THAT(files[1].dags, IsEmpty());
   EXPECT_THAT(Errors(files[2]),
-              ElementsAre(third + ":4:6: error: dag 'x' is already defined in " + first));
+              ElementsAre(third + ":4:6: error: dag 'x' is also defined in " + first + ":1:6",
+                          third + ":4:6: error: dag 'x' is also defined in " + second + ":2:6"));
   EXPECT_THAT(files[2].dags, IsEmpty());
+}
+
+TEST(DagFolderTest, SymlinkLoopIsAnErrorOnItsPathNotAnException) {
+  TempDir dir;
+  dir.Write("ok.yaml", "dag: ok\ntasks: {a: {run: x}}\n");
+  const std::string a = dir.path() + "/a.yaml";
+  const std::string b = dir.path() + "/b.yaml";
+  ASSERT_EQ(symlink(b.c_str(), a.c_str()), 0);
+  ASSERT_EQ(symlink(a.c_str(), b.c_str()), 0);
+  std::vector<LoadedFile> files = LoadDagFolder(dir.path(), GeneratorOptions());
+  std::vector<std::string> errors;
+  for (const auto& f : files) {
+    for (const auto& e : Errors(f)) errors.push_back(e);
+  }
+  EXPECT_THAT(errors, ElementsAre(a + ":1:1: error: Too many levels of symbolic links",
+                                  b + ":1:1: error: Too many levels of symbolic links"));
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0].dags.at(0).id, "ok");
 }
 
 TEST(DagFolderTest, MissingFolderIsReported) {

@@ -22,6 +22,9 @@ struct LoadedFile {
   std::string path;
   std::vector<DagSpec> dags;
   std::vector<Diagnostic> errors;
+  // Where each DAG's id is written (its `dag` value), parallel to `dags`: a DAG id defined in
+  // two files is an error at this place in each.
+  std::vector<SourceLocation> id_locations;
   bool ok() const { return errors.empty(); }
 };
 
@@ -32,6 +35,9 @@ LoadedFile LoadDagText(const std::string& path, const std::string& text);
 
 struct GeneratorOptions {
   Duration time_limit = std::chrono::seconds(30);
+  // false: LoadDagFolder skips `*.dag` files (they yield no entry), for a caller that must not
+  // wait for a generator (the CLI while a scheduler runs them).
+  bool run = true;
 };
 // Runs the executable `path` (a `*.dag` file) with its folder as cwd and loads its stdout: YAML
 // documents or JSON (one object or a list of objects). A non-zero exit, a timeout or bad output
@@ -40,7 +46,9 @@ struct GeneratorOptions {
 LoadedFile LoadGeneratedDags(const std::string& path, const GeneratorOptions& options);
 
 // Every `*.yaml`, `*.yml` and executable `*.dag` file directly in `folder`, sorted by path,
-// loaded. DAG ids that appear in more than one file are errors on each later file.
+// loaded. A DAG id defined in more than one file is an error on each of them (at its `dag`
+// value, naming the other file's place), so none of them yields it: one id, one definition.
+// A folder or entry that cannot be read (a symlink loop) is an error on its path.
 std::vector<LoadedFile> LoadDagFolder(const std::string& folder, const GeneratorOptions& options);
 
 // The canonical JSON of a spec (stable key order; what DagSpec::hash is computed over), and

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,30 +22,23 @@ namespace {
 
 constexpr size_t kMaxOutput = 64u << 20;
 
-// Closes a descriptor once, at scope exit or on demand.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Close(); }
-  int get() const { return fd_; }
-  void Close() { Reset(-1); }
-  void Reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
+// Closes both ends of a pipe unless released.
+struct Pipe {
+  int read = -1;
+  int write = -1;
+  ~Pipe() {
+    if (read >= 0) ::close(read);
+    if (write >= 0) ::close(write);
   }
-
- private:
-  int fd_ = -1;
 };
 
-Status MakePipe(Fd& read_end, Fd& write_end) {
+Status MakePipe(Pipe& p) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Status::Errno("pipe2()");
-  read_end.Reset(fds[0]);
-  write_end.Reset(fds[1]);
+  p.read = fds[0];
+  p.write = fds[1];
+  // The read end never blocks: a scheduler reads what is there and goes back to its loop.
+  if (fcntl(p.read, F_SETFL, O_NONBLOCK) != 0) return Status::Errno("fcntl(O_NONBLOCK)");
   return Status::Ok();
 }
 
@@ -56,16 +50,16 @@ int RemainingMs(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-Result<GeneratorRun> RunGenerator(const std::string& path, const std::string& cwd,
-                                  Duration time_limit) {
-  Fd out_r, out_w, err_r, err_w;
-  SLUICE_RETURN_IF_ERROR(MakePipe(out_r, out_w));
-  SLUICE_RETURN_IF_ERROR(MakePipe(err_r, err_w));
+Result<std::unique_ptr<GeneratorProcess>> GeneratorProcess::Start(const std::string& path,
+                                                                  const std::string& cwd) {
+  Pipe out, err;
+  SLUICE_RETURN_IF_ERROR(MakePipe(out));
+  SLUICE_RETURN_IF_ERROR(MakePipe(err));
 
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&setup.actions, err_w.get(), 2);
+  posix_spawn_file_actions_adddup2(&setup.actions, out.write, 1);
+  posix_spawn_file_actions_adddup2(&setup.actions, err.write, 2);
   posix_spawn_file_actions_addchdir_np(&setup.actions, cwd.c_str());
   // Its own process group, so a timeout kills everything it started; default signal handling
   // and an empty mask, whatever the scheduler uses for itself.
@@ -84,61 +78,100 @@ Result<GeneratorRun> RunGenerator(const std::string& path, const std::string& cw
   if (rc != 0) {
     return Status::Io("posix_spawn(\"" + path + "\"): " + std::strerror(rc));
   }
-  out_w.Close();
-  err_w.Close();
+  std::unique_ptr<GeneratorProcess> p(new GeneratorProcess());
+  p->pid_ = pid;
+  // Not reaped yet, so the pid cannot have been reused: the pidfd names this process.
+  // The syscall itself: glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
+  p->exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (p->exit_fd_ < 0) {
+    Status st = Status::Errno("pidfd_open()");
+    p->Kill();
+    return st;
+  }
+  p->out_fd_ = std::exchange(out.read, -1);
+  p->err_fd_ = std::exchange(err.read, -1);
+  return p;
+}
 
-  GeneratorRun run;
+GeneratorProcess::~GeneratorProcess() {
+  if (!done()) Kill();
+}
+
+void GeneratorProcess::CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+Status GeneratorProcess::Read(int fd) {
+  if (fd < 0 || (fd != out_fd_ && fd != err_fd_)) return Status::Ok();
+  std::string& sink = fd == out_fd_ ? run_.out : run_.err;
+  char buf[65536];
+  for (;;) {
+    ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got > 0) {
+      sink.append(buf, static_cast<size_t>(got));
+      if (sink.size() > kMaxOutput) {
+        Kill();
+        run_.timed_out = false;
+        return Status::Invalid("generator printed more than 64 MiB");
+      }
+      continue;
+    }
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return Status::Ok();
+    CloseFd(fd == out_fd_ ? &out_fd_ : &err_fd_);  // its end, or an error reading it
+    return Status::Ok();
+  }
+}
+
+void GeneratorProcess::Reap() {
+  if (exit_fd_ < 0) return;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return;
+  // Whatever it left running in its group would hold our pipes open: end it now.
+  ::kill(-pid_, SIGKILL);
+  CloseFd(&exit_fd_);
+  if (WIFEXITED(status)) {
+    run_.exit_status = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    run_.signal = WTERMSIG(status);
+  }
+}
+
+void GeneratorProcess::Kill() {
+  ::kill(-pid_, SIGKILL);
+  if (exit_fd_ >= 0) {
+    ::waitpid(pid_, nullptr, 0);
+    CloseFd(&exit_fd_);
+  }
+  CloseFd(&out_fd_);
+  CloseFd(&err_fd_);
+  run_.timed_out = true;
+}
+
+Result<GeneratorRun> RunGenerator(const std::string& path, const std::string& cwd,
+                                  Duration time_limit) {
+  SLUICE_ASSIGN_OR_RETURN(auto process, GeneratorProcess::Start(path, cwd));
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(time_limit);
-  bool exited = false;
-  int wait_status = 0;
-  bool too_big = false;
-  char buf[65536];
-  while (out_r.get() >= 0 || err_r.get() >= 0 || !exited) {
-    if (!exited) {
-      pid_t w = waitpid(pid, &wait_status, WNOHANG);
-      if (w == pid) {
-        exited = true;
-        // Whatever it left running in its group would hold our pipes open: end it now.
-        kill(-pid, SIGKILL);
-      }
-    }
+  while (!process->done()) {
     int left = RemainingMs(deadline);
-    if (left == 0 || too_big) {
-      kill(-pid, SIGKILL);
-      if (!exited) waitpid(pid, &wait_status, 0);
-      run.timed_out = !too_big;
-      if (too_big) return Status::Invalid("generator printed more than 64 MiB");
-      return run;
+    if (left == 0) {
+      process->Kill();
+      break;
     }
-    pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
-    // Short waits while the child runs, so its exit is seen even if its pipes stay quiet.
-    int n = poll(fds, 2, std::min(left, 20));
-    if (n < 0 && errno != EINTR) {
-      Status st = Status::Errno("poll()");
-      kill(-pid, SIGKILL);
-      if (!exited) waitpid(pid, &wait_status, 0);
-      return st;
+    pollfd fds[3] = {{process->stdout_fd(), POLLIN, 0},
+                     {process->stderr_fd(), POLLIN, 0},
+                     {process->exit_fd(), POLLIN, 0}};
+    int n = poll(fds, 3, left);
+    if (n < 0 && errno != EINTR) return Status::Errno("poll()");
+    if (n <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && fds[i].revents != 0) SLUICE_RETURN_IF_ERROR(process->Read(fds[i].fd));
     }
-    for (int i = 0; i < 2 && n > 0; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      Fd& fd = i == 0 ? out_r : err_r;
-      std::string& sink = i == 0 ? run.out : run.err;
-      ssize_t got = read(fd.get(), buf, sizeof buf);
-      if (got > 0) {
-        sink.append(buf, static_cast<size_t>(got));
-        too_big = sink.size() > kMaxOutput;
-      } else if (got == 0 || errno != EINTR) {
-        fd.Close();
-      }
-    }
+    if (fds[2].fd >= 0 && fds[2].revents != 0) process->Reap();
   }
-  if (WIFEXITED(wait_status)) {
-    run.exit_status = WEXITSTATUS(wait_status);
-  } else if (WIFSIGNALED(wait_status)) {
-    run.signal = WTERMSIG(wait_status);
-  }
-  return run;
+  return process->result();
 }
 
 }  // namespace sluice

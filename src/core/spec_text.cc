@@ -103,6 +103,7 @@ LoadedSpecText LoadSpecText(const std::string& path, const std::string& text,
     return out;
   }
   for (DagSpec& dag : out.file.dags) dag.hash = DagHash(dag);
+  out.file.id_locations = out.id_locations;
   return out;
 }
 

@@ -24,56 +24,174 @@ std::string ErrorsJson(const std::vector<std::string>& errors) {
 
 void Planner::OnDagFileChanged(const DagFileChange& change,
                                const std::set<std::string>& stored_versions, TimePoint now) {
+  OnDagFilesChanged({change}, stored_versions, now);
+}
+
+// Each file keeps its last good load (a broken file keeps its DAGs' last good versions running);
+// then every DAG id those files define or defined is decided again: defined by one file, that
+// file's version applies; by several, none does (the DAG keeps its last good version and each
+// file gets an error naming the other); by none, the DAG is deleted. All changes of one poll are
+// applied first, so a restart sees a duplicate whichever file comes first.
+void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
+                                const std::set<std::string>& stored_versions, TimePoint now) {
   now_ = now;
-  const std::string& path = change.path;
-  std::vector<std::string> previous = file_dags_[path];
-  std::vector<std::string> errors;
-  for (const auto& d : change.loaded.errors) errors.push_back(d.ToString());
-  std::vector<std::string> now_defined;
-  if (!change.deleted && change.loaded.ok()) {
-    for (const auto& spec : change.loaded.dags) {
-      auto it = dags_.find(spec.id);
-      if (it != dags_.end() && it->second.graph && !it->second.rec.deleted &&
-          it->second.rec.file != path) {
-        errors.push_back(path + ":1:1: error: dag '" + spec.id + "' is already defined in " +
-                         it->second.rec.file);
+  std::set<std::string> affected;
+  std::set<std::string> touched_files;
+  for (const auto& change : changes) {
+    const std::string& path = change.path;
+    touched_files.insert(path);
+    auto old = files_.find(path);
+    if (old != files_.end()) {
+      for (const auto& spec : old->second.dags) affected.insert(spec.id);
+    }
+    // A DAG whose row still names this file (after a restart, before any good load of it).
+    for (const auto& [id, dag] : dags_) {
+      if (dag.rec.file == path && !dag.rec.deleted) affected.insert(id);
+    }
+    if (change.deleted) {
+      if (old != files_.end()) {
+        for (const auto& spec : old->second.dags) id_files_[spec.id].erase(path);
+        files_.erase(old);
+      }
+      file_errors_.erase(path);
+      continue;
+    }
+    FileDags& file = files_[path];
+    file.errors.clear();
+    for (const auto& d : change.loaded.errors) file.errors.push_back(d.ToString());
+    if (!change.loaded.ok()) continue;  // keeps its last good load
+    for (const auto& spec : file.dags) id_files_[spec.id].erase(path);
+    file.dags = change.loaded.dags;
+    file.id_locations = change.loaded.id_locations;
+    file.id_locations.resize(file.dags.size(), SourceLocation{path, 1, 1});
+    for (const auto& spec : file.dags) {
+      id_files_[spec.id].insert(path);
+      affected.insert(spec.id);
+    }
+  }
+  // Duplicate-id errors, by file, for every file that defines an affected id.
+  std::map<std::string, std::vector<std::string>> duplicates;
+  for (const auto& id : affected) {
+    const std::set<std::string>& definers = id_files_[id];
+    for (const auto& f : definers) touched_files.insert(f);
+    if (definers.size() < 2) continue;
+    for (const auto& f : definers) {
+      for (const auto& g : definers) {
+        if (f == g) continue;
+        const SourceLocation here = IdLocation(f, id);
+        const SourceLocation there = IdLocation(g, id);
+        duplicates[f].push_back(here.file + ":" + std::to_string(here.line) + ":" +
+                                std::to_string(here.column) + ": error: dag '" + id +
+                                "' is also defined in " + there.file + ":" +
+                                std::to_string(there.line) + ":" + std::to_string(there.column));
+      }
+    }
+  }
+  // The other duplicates of the touched files stay as they were.
+  for (const auto& f : touched_files) {
+    auto file = files_.find(f);
+    if (file == files_.end()) continue;
+    for (const auto& spec : file->second.dags) {
+      if (affected.count(spec.id) || id_files_[spec.id].size() < 2) continue;
+      for (const auto& g : id_files_[spec.id]) {
+        if (g == f) continue;
+        const SourceLocation here = IdLocation(f, spec.id);
+        const SourceLocation there = IdLocation(g, spec.id);
+        duplicates[f].push_back(here.file + ":" + std::to_string(here.line) + ":" +
+                                std::to_string(here.column) + ": error: dag '" + spec.id +
+                                "' is also defined in " + there.file + ":" +
+                                std::to_string(there.line) + ":" + std::to_string(there.column));
+      }
+    }
+  }
+  for (const auto& f : touched_files) {
+    auto file = files_.find(f);
+    if (file == files_.end()) continue;
+    std::vector<std::string> errors = file->second.errors;
+    for (const auto& e : duplicates[f]) errors.push_back(e);
+    file_errors_[f] = std::move(errors);
+  }
+  for (const auto& id : affected) {
+    std::set<std::string> definers = id_files_[id];
+    auto entry = dags_.find(id);
+    if (definers.empty()) {
+      if (entry == dags_.end() || entry->second.rec.deleted) continue;
+      const std::string& owner = entry->second.rec.file;
+      auto file = files_.find(owner);
+      if (file != files_.end() && !file->second.errors.empty()) {
+        definers.insert(owner);  // its file is broken (since before a restart): it stays
+      } else if (touched_files.count(owner) || file == files_.end()) {
+        // Its file is gone (or no longer defines it): no new runs; open runs finish.
+        entry->second.rec.deleted = true;
+        dirty_dags_.insert(id);
+        OnDagScheduleChanged(id);
+        continue;
+      } else {
         continue;
       }
-      now_defined.push_back(spec.id);
+    }
+    if (definers.size() == 1) {
+      const std::string& f = *definers.begin();
+      const FileDags& file = files_[f];
+      if (file.errors.empty()) {
+        for (const auto& spec : file.dags) {
+          if (spec.id == id) {
+            ApplyDagVersion(spec, f, stored_versions.count(spec.id + "@" + spec.hash) > 0);
+          }
+        }
+        continue;
+      }
+    }
+    // Broken or defined twice: the last good version keeps running; its row shows why.
+    std::vector<std::string> errors;
+    for (const auto& f : definers) {
+      for (const auto& e : file_errors_[f]) errors.push_back(e);
+    }
+    if (entry == dags_.end()) continue;  // never loaded: only its files' rows show it
+    DagEntry& dag = entry->second;
+    // After a restart its last good version is in the store only: the driver reads it.
+    if (!dag.graph && !dag.rec.hash.empty() && !dag.rec.deleted) wanted_versions_.insert(id);
+    const std::string json = ErrorsJson(errors);
+    if (dag.rec.errors_json != json) {
+      dag.rec.errors_json = json;
+      // Only a DAG the store knows gets its errors written (a row needs a file and a version).
+      if (!dag.rec.hash.empty()) dirty_dags_.insert(id);
     }
   }
-  if (change.deleted) {
-    file_errors_.erase(path);
-    file_dags_.erase(path);
-  } else {
-    file_errors_[path] = errors;
+}
+
+std::vector<std::pair<std::string, std::string>> Planner::TakeWantedVersions() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& id : wanted_versions_) {
+    auto it = dags_.find(id);
+    if (it != dags_.end() && !it->second.graph) out.emplace_back(id, it->second.rec.hash);
   }
-  if (!change.deleted && !change.loaded.ok()) {
-    // A broken file keeps its DAGs' last good versions running; the errors are recorded.
-    for (const auto& id : previous) {
-      dags_[id].rec.errors_json = ErrorsJson(errors);
-      dirty_dags_.insert(id);
+  wanted_versions_.clear();
+  return out;
+}
+
+void Planner::RestoreLastGood(const std::string& dag_id, DagGraphPtr graph, TimePoint now) {
+  now_ = now;
+  auto it = dags_.find(dag_id);
+  if (it == dags_.end() || it->second.graph || it->second.rec.deleted) return;
+  it->second.graph = std::move(graph);
+  OnDagScheduleChanged(dag_id);
+  AdmitRuns(dag_id);
+}
+
+SourceLocation Planner::IdLocation(const std::string& file, const std::string& dag_id) const {
+  auto it = files_.find(file);
+  if (it != files_.end()) {
+    for (size_t i = 0; i < it->second.dags.size(); ++i) {
+      if (it->second.dags[i].id == dag_id) return it->second.id_locations[i];
     }
-    return;
   }
-  for (const auto& spec : change.loaded.dags) {
-    if (std::find(now_defined.begin(), now_defined.end(), spec.id) != now_defined.end()) {
-      ApplyDagVersion(spec, path, stored_versions.count(spec.id + "@" + spec.hash) > 0);
-    }
-  }
-  for (const auto& id : previous) {
-    if (std::find(now_defined.begin(), now_defined.end(), id) != now_defined.end()) continue;
-    auto& dag = dags_[id];
-    if (dag.rec.file != path) continue;
-    // Its file is gone (or no longer defines it): no new runs; open runs finish.
-    dag.rec.deleted = true;
-    dirty_dags_.insert(id);
-    OnDagScheduleChanged(id);
-  }
-  if (!change.deleted) file_dags_[path] = now_defined;
+  return SourceLocation{file, 1, 1};
 }
 
 void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool stored) {
+  // Every id the store has was loaded at start (LoadDag): one not in memory is new.
+  const bool created = dags_.count(spec.id) == 0;
   DagEntry& dag = dags_[spec.id];
   const bool same = dag.graph && dag.graph->spec().hash == spec.hash && dag.rec.file == file &&
                     !dag.rec.deleted && dag.rec.errors_json == "[]";
@@ -86,6 +204,7 @@ void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool
     if (!built.ok()) {
       // The loader validated the schedule already; should the two disagree, the file's row
       // says so rather than the DAG silently keeping its old version.
+      files_[file].errors.push_back(file + ":1:1: error: " + built.status().message());
       file_errors_[file].push_back(file + ":1:1: error: " + built.status().message());
       return;
     }
@@ -102,6 +221,18 @@ void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool
   dag.rec.deleted = false;
   dag.rec.errors_json = "[]";
   dirty_dags_.insert(spec.id);
+  if (created && options_.dags_paused_on_create) {
+    dag.rec.paused = true;
+    decision_.writes.set_paused.emplace_back(spec.id, true);
+    EventRecord e;
+    e.time = now_;
+    e.dag_id = spec.id;
+    e.kind = "dag_paused";
+    e.from = "active";
+    e.to = "paused";
+    e.detail = "new dag (dags_paused_on_create)";
+    decision_.writes.events.push_back(e);
+  }
   // Open runs move to the new version: removed tasks end `removed`, new tasks join.
   for (auto it = runs_.lower_bound({spec.id, ""}); it != runs_.end() && it->first.first == spec.id;
        ++it) {

@@ -6,6 +6,7 @@
 #include "scheduler/command_args.h"
 #include "scheduler/run_builder.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace sluice {
 
@@ -101,6 +102,8 @@ Status Driver::Turn(Duration max_wait) {
   std::vector<AttemptOutcome> failed = std::move(launch_failures_);
   launch_failures_.clear();
   for (const auto& o : failed) planner_->OnAttemptEnded(o, now);
+  // Generators run beside the loop; what they printed is handed over as soon as they end.
+  HandleDagChanges(source_.TakeFinished(), now);
   if (now >= next_dag_poll_) {
     PollDags(now);
     next_dag_poll_ = now + options_.dag_poll_interval;
@@ -207,9 +210,14 @@ void Driver::Arm(EventLoop::TimerId* timer, TimePoint when) {
   *timer = loop_.AddTimer(when, [timer] { *timer = 0; });
 }
 
-void Driver::PollDags(TimePoint now) {
-  for (auto& change : source_.Poll()) {
-    std::set<std::string> stored;
+void Driver::PollDags(TimePoint now) { HandleDagChanges(source_.Poll(), now); }
+
+void Driver::HandleDagChanges(std::vector<DagFileChange> changes, TimePoint now) {
+  if (changes.empty()) return;
+  std::vector<bool> known;
+  std::set<std::string> stored;
+  for (auto& change : changes) {
+    known.push_back(planner_->file_errors().count(change.path) > 0);
     for (const auto& spec : change.loaded.dags) {
       DagGraphPtr current = planner_->CurrentGraph(spec.id);
       if (current && current->spec().hash == spec.hash) continue;
@@ -223,12 +231,37 @@ void Driver::PollDags(TimePoint now) {
                                                [](const TaskSpec& t) { return t.depends_on_past; });
       if (depends_on_past) TrackClosedRunsOrRetry(spec.id, spec.schedule.has_value());
     }
-    planner_->OnDagFileChanged(change, stored, now);
-    auto errors = planner_->file_errors().find(change.path);
-    if (errors != planner_->file_errors().end()) {
-      for (const auto& e : errors->second) SLUICE_LOG_ERROR("{}", e);
+  }
+  // One poll's changes together: a DAG id defined in two files is seen whichever comes first.
+  planner_->OnDagFilesChanged(changes, stored, now);
+  for (const auto& [dag_id, hash] : planner_->TakeWantedVersions()) {
+    auto graph = GraphFor(dag_id, hash);
+    if (graph.ok()) {
+      planner_->RestoreLastGood(dag_id, *graph, now);
+    } else {
+      SLUICE_LOG_WARN("dags: {}: cannot read its last good version: {}", dag_id,
+                      graph.status().message());
     }
   }
+  for (size_t i = 0; i < changes.size(); ++i) LogDagFileChange(changes[i], known[i]);
+}
+
+// One line per file that changed: loaded, changed, broken (its first error), removed.
+void Driver::LogDagFileChange(const DagFileChange& change, bool known) {
+  if (change.deleted) {
+    SLUICE_LOG_INFO("dags: {} removed", change.path);
+    return;
+  }
+  auto errors = planner_->file_errors().find(change.path);
+  if (errors != planner_->file_errors().end() && !errors->second.empty()) {
+    SLUICE_LOG_INFO("dags: {} is broken ({} error(s); its DAGs keep their last good version): {}",
+                    change.path, errors->second.size(), errors->second.front());
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& d : change.loaded.dags) ids.push_back(d.id);
+  SLUICE_LOG_INFO("dags: {} {}: {}", change.path, known ? "changed" : "loaded",
+                  ids.empty() ? std::string("no DAG") : Join(ids, ", "));
 }
 
 Status Driver::PollCommands(TimePoint now) {

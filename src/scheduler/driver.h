@@ -68,6 +68,9 @@ class Driver {
 
  private:
   void PollDags(TimePoint now);
+  void HandleDagChanges(std::vector<DagFileChange> changes, TimePoint now);
+  // `known`: the planner had seen the file before this change.
+  void LogDagFileChange(const DagFileChange& change, bool known);
   Status PollCommands(TimePoint now);
   void CheckLeases(TimePoint now);
   CommandInput ReadCommandInput(const CommandRecord& command);

@@ -37,7 +37,9 @@ struct PlannerOptions {
   std::string executor = "local@localhost";
   Duration lease = std::chrono::seconds(60);
   Duration kill_grace = std::chrono::seconds(10);
-  bool schedules_enabled = true;         // false: only runs created by Trigger (dags test)
+  bool schedules_enabled = true;  // false: only runs created by Trigger (dags test)
+  // A DAG id the store has never seen is created paused (sluice.yaml dags_paused_on_create).
+  bool dags_paused_on_create = false;
   int max_runs_created_per_turn = 1000;  // bounds a turn when catchup has a long backlog
 };
 
@@ -108,6 +110,15 @@ class Planner {
   // the store already has (their specs need not be written again).
   void OnDagFileChanged(const DagFileChange& change, const std::set<std::string>& stored_versions,
                         TimePoint now);
+  // The changes of one poll of the DAG files, taken together: a DAG id that two files define is
+  // an error on both (FILE:LINE:COL naming the other), and the DAG keeps its last good version.
+  void OnDagFilesChanged(const std::vector<DagFileChange>& changes,
+                         const std::set<std::string>& stored_versions, TimePoint now);
+  // DAGs whose files are broken or in conflict and whose last good version the planner has not
+  // built (after a restart): (dag id, hash) pairs for the driver to read from the store and
+  // hand back with RestoreLastGood, so they keep running on it.
+  std::vector<std::pair<std::string, std::string>> TakeWantedVersions();
+  void RestoreLastGood(const std::string& dag_id, DagGraphPtr graph, TimePoint now);
   void OnCommand(const CommandRecord& command, const CommandInput& input, TimePoint now);
   // Time passed: fires due timers (retries, scheduled runs), then queues and launches what is
   // ready and fits the limits.
@@ -281,9 +292,19 @@ class Planner {
   bool resumed_ = false;
 
   std::map<std::string, DagEntry> dags_;
-  std::map<std::string, std::vector<std::string>> file_dags_;    // file -> dag ids it defines
-  std::map<std::string, std::vector<std::string>> file_errors_;  // file -> diagnostics
-  std::map<std::string, DagGraphPtr> versions_;                  // "dag@hash" -> graph
+  // A DAG file as last loaded: its last good DAGs (kept while it is broken) and its own errors.
+  struct FileDags {
+    std::vector<DagSpec> dags;
+    std::vector<SourceLocation> id_locations;  // parallel to dags
+    std::vector<std::string> errors;
+  };
+  SourceLocation IdLocation(const std::string& file, const std::string& dag_id) const;
+  std::map<std::string, FileDags> files_;
+  std::map<std::string, std::set<std::string>> id_files_;  // dag id -> files that define it
+  std::set<std::string> wanted_versions_;                  // see TakeWantedVersions
+  // file -> its diagnostics: its own, then the duplicate ids it shares with other files
+  std::map<std::string, std::vector<std::string>> file_errors_;
+  std::map<std::string, DagGraphPtr> versions_;  // "dag@hash" -> graph
   std::map<RunKey, std::unique_ptr<ActiveRun>> runs_;
   std::set<ReadyKey> ready_;
   bool ready_changed_ = false;  // ready_ gained a task since the last Dispatch

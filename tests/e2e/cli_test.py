@@ -118,10 +118,27 @@ tasks:
         r = self.sluice("dags", "test", "nope")
         self.assertEqual(r.code, 2, r)
         self.assertEqual(r.err, f"error: no dag 'nope' in {self.dags}\n")
+        for cmd in (["dags", "test"], ["dags", "trigger"], ["dags", "show"], ["dags", "pause"],
+                    ["schedule", "preview"]):
+            r = self.sluice(*cmd, "chan")
+            self.assertEqual(r.code, 2, r)
+            self.assertEqual(r.err, "error: no dag 'chan'; did you mean 'chain'?\n")
         r = self.sluice("dags", "test", "chain", "--param", "greting=x")
         self.assertEqual(r.code, 2, r)
         self.assertEqual(r.err, "error: dag 'chain' has no param 'greting' (did you mean "
                                 "'greeting'?); declared: greeting\n")
+
+
+class SymlinkLoopTest(SluiceTestCase):
+    def test_validate_reports_a_symlink_loop_on_its_path(self):
+        a = os.path.join(self.dags, "a.yaml")
+        b = os.path.join(self.dags, "b.yaml")
+        os.symlink(b, a)
+        os.symlink(a, b)
+        for args in ([], [a]):
+            r = self.sluice("dags", "validate", *args)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(f"{a}:1:1: error: Too many levels of symbolic links\n", r.err)
 
 
 class SchedulePreviewTest(SluiceTestCase):

@@ -156,6 +156,67 @@ class StandaloneTest(SluiceTestCase):
                          [os.path.join(self.dags, "broken.dag") + ":1:1: error: generator exited "
                           "with status 3: cannot reach the inventory"])
 
+    def test_hung_generator_delays_no_task_and_no_command(self):
+        # A generator that hangs: before, it froze the loop (dispatch, outcomes, commands) for
+        # its whole 30 s limit, and `dags trigger` re-ran it.
+        self.write_dag("hang.dag", "#!/bin/sh\nsleep 1000\n", mode=0o755)
+        self.write_dag("hello.yaml", HELLO)
+        p = self.start_scheduler()
+        t0 = time.monotonic()
+        r = self.sluice("dags", "trigger", "hello", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        run_id = r.json()["run_id"]
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", timeout=20,
+                        what="the run while the generator hangs")
+        rows = self.sluice("dags", "list", "--output", "json").json()
+        self.assertLess(time.monotonic() - t0, 20)
+        self.assertEqual([r["dag"] for r in rows if r["file"].endswith("hello.yaml")], ["hello"])
+        with open(p.log_path) as f:
+            log = f.read()
+        self.assertIn(f"dags: {self.dags}/hello.yaml loaded: hello", log)
+        self.assertNotIn("hang.dag", log)  # still running, not yet killed at its limit
+
+    def test_broken_file_keeps_its_dag_usable_from_the_cli(self):
+        self.write_dag("hello.yaml", HELLO)
+        p = self.start_scheduler()
+        self.write_dag("hello.yaml", HELLO.replace("run:", "rnu:", 1) + "\n")
+        path = os.path.join(self.dags, "hello.yaml")
+
+        def broken_row():
+            rows = self.sluice("dags", "list", "--output", "json").json()
+            return rows if rows and rows[0]["errors"] else None
+        rows = self.wait_until(broken_row, what="the scheduler to see the broken file")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["dag"], "hello")
+        r = self.sluice("dags", "show", "hello", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        r = self.sluice("dags", "trigger", "hello", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        run_id = r.json()["run_id"]
+        self.wait_until(lambda: self.run_state("hello", run_id) == "success", what="run success")
+        with open(p.log_path) as f:
+            self.assertIn(f"dags: {path} is broken (", f.read())
+
+    def test_duplicate_id_is_an_error_on_both_files(self):
+        self.write_dag("a.yaml", HELLO)
+        p = self.start_scheduler()
+        self.write_dag("b.yaml", "# the same id\n" + HELLO)
+        a = os.path.join(self.dags, "a.yaml")
+        b = os.path.join(self.dags, "b.yaml")
+
+        def rows_with_errors():
+            rows = self.sluice("dags", "list", "--output", "json").json()
+            return rows if rows and rows[0]["errors"] else None
+        rows = self.wait_until(rows_with_errors, what="the scheduler to see the duplicate")
+        # One row for the DAG (its last good version, with both errors), and b.yaml's row as a
+        # file that yields no DAG.
+        self.assertEqual([(r["dag"], os.path.basename(r["file"])) for r in rows],
+                         [("hello", "a.yaml"), (None, "b.yaml")])
+        self.assertEqual(rows[0]["errors"],
+                         [f"{a}:1:6: error: dag 'hello' is also defined in {b}:2:6",
+                          f"{b}:2:6: error: dag 'hello' is also defined in {a}:1:6"])
+        self.stop_scheduler(p)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
