@@ -49,7 +49,7 @@ Result<std::vector<RunRecord>> ListRuns(const Context& ctx, const RunListQuery& 
     // deleted DAG's row stays in the store, so its runs can still be listed.
     SLUICE_ASSIGN_OR_RETURN(auto dag, ctx.store.GetDag(query.dag));
     if (!dag) {
-      SLUICE_RETURN_IF_ERROR(FindDag(ctx.config, query.dag).status());
+      SLUICE_RETURN_IF_ERROR(FindDag(ctx, query.dag).status());
     }
     filter.dag_id = query.dag;
   }

@@ -47,7 +47,10 @@ TEST_F(ControlTest, RunsOfAnUnknownDagAreAnErrorNotAnEmptyList) {
   auto unknown = ListRuns(ctx(), {.dag = "helo"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(unknown.status().message(), "no dag 'helo' in " + config_.dags_folder);
+  EXPECT_EQ(unknown.status().message(), "no dag 'helo'; did you mean 'hello'?");
+  unknown = ListRuns(ctx(), {.dag = "nightly"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "no dag 'nightly' in " + config_.dags_folder);
 }
 
 TEST_F(ControlTest, ADagOfTheFolderWithNoRunsYetListsNone) {
