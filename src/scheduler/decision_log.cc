@@ -52,6 +52,9 @@ std::vector<std::string> DecisionLogLines(const WriteBatch& writes) {
     if (e.kind == "run_state") {
       if (e.from.empty()) {
         lines.push_back("run " + e.dag_id + "/" + e.run_id + " created (" + e.detail + ")");
+      } else if (e.from == "queued" && e.to == "running") {
+        // A run `dags trigger` wrote is created outside the scheduler: this is its first line.
+        lines.push_back("run " + e.dag_id + "/" + e.run_id + " started");
       } else if (e.to == "success" || e.to == "failed") {
         lines.push_back("run " + e.dag_id + "/" + e.run_id + " ended " + e.to);
       }

@@ -60,6 +60,7 @@ TEST(DecisionLogTest, RunsCreatedAndEndedFailuresRetriesAndLostAttempts) {
   EXPECT_THAT(
       DecisionLogLines(w),
       ElementsAre("run etl/manual__2025-01-02T00:00:00Z created (manual)",
+                  "run etl/manual__2025-01-02T00:00:00Z started",
                   "task etl/manual__2025-01-02T00:00:00Z/a try 1 failed (exit code 3); retry at "
                   "2025-01-02T00:05:05Z",
                   "task etl/manual__2025-01-02T00:00:00Z/b try 2 failed (killed by signal 9); "
@@ -74,7 +75,7 @@ TEST(DecisionLogTest, NothingForRoutineProgress) {
   WriteBatch w;
   TaskInstanceRecord a = Ti("a", TaskState::kRunning, 1);
   w.events.push_back(TaskStateEvent(now, a, TaskState::kQueued, "claimed"));
-  w.events.push_back(RunStateEvent(now, EtlRun(RunState::kRunning), "queued"));
+  w.events.push_back(RunStateEvent(now, EtlRun(RunState::kQueued), "running", "cleared"));
   EXPECT_THAT(DecisionLogLines(w), IsEmpty());
 }
 
