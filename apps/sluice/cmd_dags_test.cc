@@ -11,6 +11,7 @@
 #include "control/pause.h"
 #include "control/store_open.h"
 #include "executor/executor.h"
+#include "scheduler/abandoned_run.h"
 #include "scheduler/driver.h"
 #include "time/time_format.h"
 #include "util/file.h"
@@ -83,10 +84,11 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   options.planner.hostname = host[0] ? host : "localhost";
-  options.planner.executor =
-      "dags-test@" + options.planner.hostname + "/" + std::to_string(::getpid());
+  // A scheduler ends the run once this process is gone (scheduler/abandoned_run.h).
+  options.planner.executor = DagsTestExecutor(options.planner.hostname, ::getpid());
   options.recover_open_runs = false;
   options.handle_commands = false;
+  options.log_progress = false;  // it prints the run's outcome itself
   options.dag_poll_interval = std::chrono::hours(24 * 365);
   Driver scheduler(options, **store, **executor, **loop, source);
   st = scheduler.Start();

@@ -32,7 +32,7 @@ void RunScheduler(Invocation& inv, const char* what) {
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
   Status st = MakeDirs(config->logs_dir());
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
-  // One scheduler per home: the lock also tells CLI commands that someone will apply them.
+  // One scheduler per database: the lock also tells CLI commands that someone will apply them.
   auto lock = control::SchedulerLock::Acquire(*config);
   if (!lock.ok()) return void(inv.exit_code = ReportError(lock.status()));
   auto store = control::OpenStore(*config);

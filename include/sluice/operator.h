@@ -86,6 +86,12 @@ class TemplateRenderer {
   // problem (a bad expression, an unknown variable), which validation rules out for every
   // string the operator declared a template.
   virtual Result<std::string> Render(std::string_view text) const = 0;
+  // As Render, for text a shell will parse (`/bin/sh -c`): each value is quoted for where it
+  // goes (a word of its own, inside '...' or "..."), so a value (a `--param`) never runs as
+  // code; `{{ name | raw }}` inserts a value from the DAG file unquoted (one given at trigger
+  // time is quoted anyway). Also an error for a value where no quoting holds (a comment, a
+  // here-document, backquotes).
+  virtual Result<std::string> RenderForShell(std::string_view text) const = 0;
 };
 
 // What the executor starts for one attempt: a process. A plain value.

@@ -1,6 +1,9 @@
 #pragma once
-// One scheduler per home: it holds an exclusive flock on $SLUICE_HOME/scheduler.lock for as long
-// as it runs, which also tells commands that someone will carry out what they queue.
+// One scheduler per database: it holds an exclusive flock on a lock file beside the SQLite file
+// (`DB-scheduler.lock`, the database's path resolved through symlinks, so two homes or two
+// spellings of one database share it) for as long as it runs. The lock also tells commands that
+// someone will carry out what they queue. The kernel drops a flock when its holder dies, even by
+// kill -9, so the next scheduler can start at once (docs/guarantees.md).
 
 #include <string>
 
@@ -8,16 +11,21 @@
 
 namespace sluice::control {
 
+// The lock file of the configured database: its real path (symlinks resolved, "." and ".."
+// gone) with "-scheduler.lock" appended.
 std::string SchedulerLockPath(const Config& config);
 
-// True when a scheduler holds the lock on this home.
+// True when a scheduler holds the lock on this database. Every command that asks whether a
+// scheduler is running asks this.
 bool SchedulerRunning(const Config& config);
 
 // The lock, held from Acquire until destruction (or the process's end: kill -9 releases it).
 class SchedulerLock {
  public:
-  // Errors: kFailedPrecondition "another scheduler is running on HOME"; kIoError when the lock
-  // file cannot be opened.
+  // Takes the lock and records in it who holds it (`pid PID on HOST, home HOME`), creating the
+  // database's folder if needed. Errors: kFailedPrecondition "another scheduler (pid 12 on
+  // host1, home /srv/a) is running on database /srv/db/sluice.db"; kIoError when the lock file
+  // cannot be opened.
   static Result<SchedulerLock> Acquire(const Config& config);
 
   SchedulerLock(SchedulerLock&& other) noexcept;

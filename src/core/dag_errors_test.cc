@@ -187,6 +187,31 @@ TEST(DagErrorsTest, IdsAndRequiredKeys) {
                           "' (use letters, digits, '_', '.' and '-', at most 200 characters)"));
 }
 
+// Issue 13: a DAG id '..' put its logs outside the logs folder.
+// Issue 13: a cron that never fires is an error where it is written.
+TEST(DagErrorsTest, ACronThatNeverFires) {
+  EXPECT_THAT(Errors("dag: t\nschedule: \"0 0 31 2 *\"\nstart: 2025-01-01\ntasks: {a: {run: x}}\n"),
+              ElementsAre("d.yaml:2:11: error: invalid cron expression '0 0 31 2 *': it never "
+                          "fires (no date has a day-of-month, month and day-of-week it allows)"));
+  EXPECT_THAT(Errors("dag: t\nschedule: \"0 0 29 2 *\"\nstart: 2025-01-01\ntasks: {a: {run: x}}\n"),
+              ElementsAre());
+}
+
+TEST(DagErrorsTest, DotAndDotDotAreNotIds) {
+  EXPECT_THAT(Errors("dag: ..\ntasks:\n  .: {run: x}\n  ...: {run: x}\n  a.b: {run: x}\n"),
+              ElementsAre("d.yaml:1:6: error: invalid dag id '..' ('.' and '..' name folders, not "
+                          "ids; use letters, digits, '_', '.' and '-')",
+                          "d.yaml:3:3: error: invalid task id '.' ('.' and '..' name folders, not "
+                          "ids; use letters, digits, '_', '.' and '-')"));
+  EXPECT_THAT(Errors("dag: \".\"\ntasks: {\"..\": {run: x}, \"a/b\": {run: x}}\n"),
+              ElementsAre("d.yaml:1:6: error: invalid dag id '.' ('.' and '..' name folders, not "
+                          "ids; use letters, digits, '_', '.' and '-')",
+                          "d.yaml:2:9: error: invalid task id '..' ('.' and '..' name folders, not "
+                          "ids; use letters, digits, '_', '.' and '-')",
+                          "d.yaml:2:25: error: invalid task id 'a/b' (use letters, digits, '_', "
+                          "'.' and '-', at most 200 characters)"));
+}
+
 TEST(DagErrorsTest, NeedsRules) {
   EXPECT_THAT(Errors("dag: t\n"
                      "tasks:\n"

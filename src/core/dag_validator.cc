@@ -16,6 +16,15 @@ namespace {
 
 constexpr const char* kIdRule = "use letters, digits, '_', '.' and '-', at most 200 characters";
 
+// Ids name folders (logs/DAG/RUN/TASK/): "." and ".." would name the folder itself or its parent.
+std::string IdError(const char* what, const std::string& id) {
+  if (id == "." || id == "..") {
+    return std::string("invalid ") + what + " id '" + id +
+           "' ('.' and '..' name folders, not ids; use letters, digits, '_', '.' and '-')";
+  }
+  return std::string("invalid ") + what + " id '" + id + "' (" + kIdRule + ")";
+}
+
 void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
   const DagSpec& spec = parsed.spec;
   const DagSourceNodes& src = parsed.source;
@@ -23,7 +32,7 @@ void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
     diags.Error(src.document,
                 "missing required key 'dag' (the DAG's id, e.g. dag: nightly_prices)");
   } else if (src.id->IsScalar() && !IsValidId(spec.id)) {
-    diags.Error(*src.id, "invalid dag id '" + spec.id + "' (" + kIdRule + ")");
+    diags.Error(*src.id, IdError("dag", spec.id));
   }
   if (!src.tasks_key) {
     diags.Error(src.document, "missing required key 'tasks' (a mapping of task ids to tasks)");
@@ -33,8 +42,7 @@ void CheckIds(const ParsedDag& parsed, DiagnosticSink& diags) {
   }
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
     if (!IsValidId(spec.tasks[i].id)) {
-      diags.Error(src.tasks_source[i].key,
-                  "invalid task id '" + spec.tasks[i].id + "' (" + kIdRule + ")");
+      diags.Error(src.tasks_source[i].key, IdError("task", spec.tasks[i].id));
     }
   }
 }
@@ -177,7 +185,7 @@ void CheckTemplates(const ParsedDag& parsed, DiagnosticSink& diags) {
 }  // namespace
 
 bool IsValidId(const std::string& id) {
-  if (id.empty() || id.size() > 200) return false;
+  if (id.empty() || id.size() > 200 || id == "." || id == "..") return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   });

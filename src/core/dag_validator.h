@@ -11,7 +11,8 @@ namespace sluice {
 // `end`). The spec is only meaningful when nothing was reported.
 void ValidateDag(ParsedDag& parsed, DiagnosticSink& diags);
 
-// [A-Za-z0-9_.-]{1,200}: the form of DAG and task ids.
+// [A-Za-z0-9_.-]{1,200}, except "." and "..": the form of DAG and task ids. Ids become folder
+// names (logs/DAG/RUN/TASK/), so no id may be "/" or step out of its folder.
 bool IsValidId(const std::string& id);
 
 }  // namespace sluice

@@ -13,6 +13,9 @@ class ContextRenderer final : public TemplateRenderer {
   Result<std::string> Render(std::string_view text) const override {
     return RenderTemplate(text, ctx_);
   }
+  Result<std::string> RenderForShell(std::string_view text) const override {
+    return RenderShellTemplate(text, ctx_);
+  }
 
  private:
   const TemplateContext& ctx_;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <functional>
 
+#include "core/shell_quote.h"
 #include "time/time_format.h"
 #include "time/time_zone.h"
 #include "util/strings.h"
@@ -18,11 +19,15 @@ bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
 }
 
-// Calls `literal` for text between expressions and `variable` for each `{{ name }}` (with the
-// offset of its `{{`). Returns the first syntax problem; scanning stops there.
+// The one filter: `{{ params.region | raw }}` puts the value into a shell command unquoted.
+constexpr std::string_view kRawFilter = "raw";
+
+// Calls `literal` for text between expressions and `variable` for each `{{ name }}` or
+// `{{ name | raw }}` (with the offset of its `{{` and whether it asked for `raw`). Returns the
+// first syntax problem; scanning stops there.
 std::optional<TemplateProblem> Scan(
     std::string_view text, const std::function<void(std::string_view)>& literal,
-    const std::function<void(size_t, const std::string&)>& variable) {
+    const std::function<void(size_t, const std::string&, bool)>& variable) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t open = text.find("{{", pos);
@@ -41,11 +46,22 @@ std::optional<TemplateProblem> Scan(
       return TemplateProblem{
           open, "empty template expression '" + expr + "' (write {{ name }}, e.g. {{ ds }})"};
     }
-    if (!std::all_of(inner.begin(), inner.end(), IsNameChar)) {
-      return TemplateProblem{open, "invalid template expression '" + expr +
-                                       "' (only {{ name }} is supported, e.g. {{ ds }})"};
+    bool raw = false;
+    if (size_t bar = inner.find('|'); bar != std::string_view::npos) {
+      std::string_view filter = Trim(inner.substr(bar + 1));
+      inner = Trim(inner.substr(0, bar));
+      if (filter != kRawFilter) {
+        return TemplateProblem{open, "unknown template filter in '" + expr +
+                                         "' (the only filter is 'raw': {{ name | raw }})"};
+      }
+      raw = true;
     }
-    variable(open, std::string(inner));
+    if (inner.empty() || !std::all_of(inner.begin(), inner.end(), IsNameChar)) {
+      return TemplateProblem{open, "invalid template expression '" + expr +
+                                       "' (only {{ name }} and {{ name | raw }} are supported, "
+                                       "e.g. {{ ds }})"};
+    }
+    variable(open, std::string(inner), raw);
     pos = close + 2;
   }
   return std::nullopt;
@@ -95,7 +111,7 @@ std::vector<TemplateProblem> CheckTemplate(std::string_view text, const DagSpec&
   std::vector<TemplateProblem> problems;
   auto syntax = Scan(
       text, [](std::string_view) {},
-      [&](size_t offset, const std::string& name) {
+      [&](size_t offset, const std::string& name, bool /*raw*/) {
         if (std::find(known.begin(), known.end(), name) == known.end()) {
           problems.push_back({offset, UnknownVariable(name, known)});
         }
@@ -128,7 +144,12 @@ Result<RunTemplate> RunTemplate::Make(const DagSpec& dag, const RunContextInput&
     // Only declared params exist; an override of a param the DAG no longer declares (its file
     // changed after the trigger) is dropped rather than failing the run.
     auto o = run.param_overrides.find(name);
-    v["params." + name] = o != run.param_overrides.end() ? o->second : value;
+    if (o != run.param_overrides.end()) {
+      v["params." + name] = o->second;
+      out.run_values_.from_trigger.insert("params." + name);
+    } else {
+      v["params." + name] = value;
+    }
   }
   out.run_env_ = TemplateEnvironment(out.run_values_);
   return out;
@@ -150,18 +171,54 @@ std::map<std::string, std::string> RunTemplate::EnvironmentFor(const std::string
   return env;
 }
 
-Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx) {
+namespace {
+
+std::string Expression(const std::string& name, bool raw) {
+  return "{{ " + name + (raw ? " | raw }}" : " }}");
+}
+
+std::string UnsafeContext(const std::string& name, bool raw, const ShellLexer& lexer) {
+  return Expression(name, raw) + " is inside " + lexer.unsafe_reason() +
+         ", where no quoting keeps a value from running as code (move it out, or read it from "
+         "the environment: \"$" +
+         EnvironmentName(name) + "\")";
+}
+
+// `for_shell`: the text is a shell command, and ShellLexer follows its quoting.
+Result<std::string> Render(std::string_view text, const TemplateContext& ctx, bool for_shell) {
   std::string out;
   std::optional<std::string> unknown;
+  std::optional<std::string> unsafe;
+  ShellLexer lexer;
   auto syntax = Scan(
-      text, [&](std::string_view lit) { out.append(lit); },
-      [&](size_t, const std::string& name) {
+      text,
+      [&](std::string_view lit) {
+        out.append(lit);
+        if (for_shell) lexer.Feed(lit);
+      },
+      [&](size_t, const std::string& name, bool raw) {
         auto it = ctx.values.find(name);
-        if (it != ctx.values.end()) {
-          out += it->second;
-        } else if (!unknown) {
-          unknown = name;
+        if (it == ctx.values.end()) {
+          if (!unknown) unknown = name;
+          return;
         }
+        if (!for_shell) {
+          out += it->second;
+          return;
+        }
+        // `raw` is honoured only for values written in the DAG file: one typed on a command
+        // line (`--param`) is quoted anyway, so whoever may trigger cannot run commands.
+        if (raw && ctx.from_trigger.count(name) == 0) {
+          out += it->second;
+          lexer.Feed(it->second);  // shell syntax of the DAG's own: it may open or close quotes
+          return;
+        }
+        const ShellContext where = lexer.context();
+        if (where == ShellContext::kUnsafe) {
+          if (!unsafe) unsafe = UnsafeContext(name, raw, lexer);
+          return;
+        }
+        out += QuoteForShell(it->second, where);
       });
   if (syntax) return Status::Invalid(syntax->message);
   if (unknown) {
@@ -169,7 +226,32 @@ Result<std::string> RenderTemplate(std::string_view text, const TemplateContext&
     for (const auto& [name, value] : ctx.values) known.push_back(name);
     return Status::Invalid(UnknownVariable(*unknown, known));
   }
+  if (unsafe) return Status::Invalid(*unsafe);
   return out;
+}
+
+}  // namespace
+
+std::vector<TemplateProblem> CheckShellTemplate(std::string_view text) {
+  std::vector<TemplateProblem> problems;
+  ShellLexer lexer;
+  // Syntax and names are CheckTemplate's; only where each value would go is looked at here.
+  static_cast<void>(Scan(
+      text, [&](std::string_view lit) { lexer.Feed(lit); },
+      [&](size_t offset, const std::string& name, bool raw) {
+        if (!raw && lexer.context() == ShellContext::kUnsafe) {
+          problems.push_back({offset, UnsafeContext(name, raw, lexer)});
+        }
+      }));
+  return problems;
+}
+
+Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx) {
+  return Render(text, ctx, /*for_shell=*/false);
+}
+
+Result<std::string> RenderShellTemplate(std::string_view text, const TemplateContext& ctx) {
+  return Render(text, ctx, /*for_shell=*/true);
 }
 
 std::map<std::string, std::string> TemplateEnvironment(const TemplateContext& ctx) {

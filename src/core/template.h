@@ -2,10 +2,12 @@
 // `{{ name }}` templates (DESIGN.md §2 "Templates"). An unknown name is an error, never "".
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/shell_quote.h"
 #include "sluice/clock.h"
 #include "sluice/dag.h"
 #include "sluice/status.h"
@@ -26,6 +28,9 @@ std::vector<TemplateProblem> CheckTemplate(std::string_view text, const DagSpec&
 // The values for one attempt of one task.
 struct TemplateContext {
   std::map<std::string, std::string> values;  // "ds" -> "2025-01-02", "params.root" -> "/data"
+  // The names whose values came from a trigger (`--param`), not from the DAG file: the shell
+  // renderer quotes them even where the template says `raw`.
+  std::set<std::string> from_trigger;
 };
 
 struct RunContextInput {
@@ -57,7 +62,21 @@ class RunTemplate {
   std::map<std::string, std::string> run_env_;  // TemplateEnvironment of run_values_
 };
 
+// `text` with each `{{ name }}` replaced by its value as is (for argv elements, `env`, `cwd`:
+// no shell reads them); `{{ name | raw }}` is the same there.
 Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& ctx);
+
+// For a shell command (`run`): each value is inserted as data, never code, quoted for where it
+// goes (core/shell_quote.h): a word of its own is single-quoted (`{{ ds }}` -> `'2025-01-02'`),
+// inside '...' or "..." the value is escaped for those quotes (`"{{ ds }}"` -> `"2025-01-02"`).
+// `{{ name | raw }}` inserts the value as is, for trusted DAG-level values that hold shell
+// syntax; a value in `ctx.from_trigger` is quoted even then. Errors as RenderTemplate's, and
+// a value in a place no quoting makes safe (a comment, a here-document, backquotes, $'...').
+Result<std::string> RenderShellTemplate(std::string_view text, const TemplateContext& ctx);
+
+// The places in shell command `text` where a value could not be quoted (RenderShellTemplate's
+// last error), each at its expression's offset; for validation. Assumes CheckTemplate passed.
+std::vector<TemplateProblem> CheckShellTemplate(std::string_view text);
 
 // SLUICE_DS, SLUICE_DS_NODASH, SLUICE_TS, SLUICE_LOGICAL_DATE, SLUICE_DATA_INTERVAL_START,
 // SLUICE_DATA_INTERVAL_END, SLUICE_RUN_ID, SLUICE_DAG_ID, SLUICE_TASK_ID, SLUICE_TRY_NUMBER and

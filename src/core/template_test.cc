@@ -62,8 +62,46 @@ TEST(TemplateTest, CheckReportsSyntaxErrors) {
                   P{0, "empty template expression '{{ }}' (write {{ name }}, e.g. {{ ds }})"}));
   EXPECT_THAT(Problems("x{{ ds | upper }}"),
               ::testing::ElementsAre(P{1,
-                                       "invalid template expression '{{ ds | upper }}' (only "
-                                       "{{ name }} is supported, e.g. {{ ds }})"}));
+                                       "unknown template filter in '{{ ds | upper }}' (the only "
+                                       "filter is 'raw': {{ name | raw }})"}));
+  EXPECT_THAT(Problems("{{ | raw }}"),
+              ::testing::ElementsAre(P{0,
+                                       "invalid template expression '{{ | raw }}' (only "
+                                       "{{ name }} and {{ name | raw }} are supported, e.g. "
+                                       "{{ ds }})"}));
+  EXPECT_THAT(Problems("{{ params.root | raw }} {{ds|raw}}"), IsEmpty());
+  EXPECT_THAT(Problems("{{ params.rot | raw }}"),
+              ::testing::ElementsAre(
+                  P{0, "unknown template variable 'params.rot' (did you mean 'params.root'?)"}));
+}
+
+TEST(TemplateTest, ShellQuoteMakesOneWord) {  // core/shell_quote.h
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("2025-01-02"), "'2025-01-02'");
+  EXPECT_EQ(ShellQuote("x; touch pwned"), "'x; touch pwned'");
+  EXPECT_EQ(ShellQuote(R"(it's $(id) `id` \ "q")"), R"('it'\''s $(id) `id` \ "q"')");
+}
+
+// Issue 13: a value in a `run` command is data, never code; `raw` trusts only the DAG file.
+TEST(TemplateTest, ShellRenderingQuotesEachValueUnlessRawAndFromTheDagFile) {
+  RunContextInput run = NewYorkRun();
+  run.param_overrides = {{"day", "$(touch pwned)"}};
+  auto ctx = MakeTemplateContext(Dag(), run, "fetch", 1);
+  ASSERT_TRUE(ctx.ok());
+  EXPECT_EQ(ctx->from_trigger, (std::set<std::string>{"params.day"}));
+  EXPECT_EQ(*RenderShellTemplate("ls {{ params.root }}/{{ds}} {{ params.day }}", *ctx),
+            "ls '/data'/'2025-01-02' '$(touch pwned)'");
+  EXPECT_EQ(*RenderShellTemplate("ls {{ params.root | raw }} {{ params.day | raw }}", *ctx),
+            "ls /data '$(touch pwned)'");
+  // Inside the command's own quotes the value is escaped for them instead (shell_quote.h).
+  EXPECT_EQ(*RenderShellTemplate(R"(echo "{{ ds }}" '{{ params.day }}')", *ctx),
+            R"(echo "2025-01-02" '$(touch pwned)')");
+  EXPECT_EQ(*RenderShellTemplate(R"(echo "{{ params.day }}")", *ctx),
+            R"x(echo "\$(touch pwned)")x");
+  EXPECT_EQ(*RenderTemplate("ls {{ params.root }} {{ params.day | raw }}", *ctx),
+            "ls /data $(touch pwned)");
+  EXPECT_EQ(RenderShellTemplate("{{ dss }}", *ctx).status().message(),
+            "unknown template variable 'dss' (did you mean 'ds'?)");
 }
 
 TEST(TemplateTest, ContextHasEveryVariableInTheDagZone) {

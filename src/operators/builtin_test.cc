@@ -51,7 +51,7 @@ TEST(BuiltinOperatorsTest, RunIsAShellCommand) {
   DagSpec dag = Load("dag: d\ntasks:\n  a: {run: 'echo {{ ds }} try {{ try_number }} | wc'}\n");
   Result<ProcessCommand> c = Command(dag, {{"SLUICE_DS", "2025-01-02"}});
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_THAT(c->argv, ElementsAre("/bin/sh", "-c", "echo 2025-01-02 try 2 | wc"));
+  EXPECT_THAT(c->argv, ElementsAre("/bin/sh", "-c", "echo '2025-01-02' try '2' | wc"));
   EXPECT_THAT(c->env, ElementsAre(Pair("SLUICE_DS", "2025-01-02")));
   EXPECT_EQ(c->cwd, "/dags");
   EXPECT_EQ(FindOperator("run")->Describe(dag.tasks[0].config),
@@ -74,6 +74,42 @@ TEST(BuiltinOperatorsTest, ExecIsAnArgvWithoutShell) {
   EXPECT_EQ(c->cwd, "/dags/work/2025-01-02");
   EXPECT_EQ(FindOperator("exec")->Describe(dag.tasks[0].config),
             "./fetch {{ params.root }}/{{ ds_nodash }} a b");
+}
+
+// Issue 13: `--param 'region=x; touch pwned'` ran `touch`. A value is data in `run`;
+// `raw` opts out for the DAG's own values but not for one given at trigger time.
+TEST(BuiltinOperatorsTest, RunQuotesEachValueAndRawOnlyTrustsTheDagFile) {
+  DagSpec dag = Load(
+      "dag: d\nparams: {region: eu, filter: 'a | b'}\ntasks:\n"
+      "  a: {run: 'fetch {{ params.region }} && grep {{ params.filter | raw }}'}\n");
+  EXPECT_THAT(Command(dag)->argv, ElementsAre("/bin/sh", "-c", "fetch 'eu' && grep a | b"));
+
+  RunContextInput run;
+  run.run_id = "manual__2025-01-02T00:00:00Z";
+  run.param_overrides = {{"region", "x; touch pwned"}, {"filter", "y'; touch pwned; '"}};
+  Result<TemplateContext> ctx = MakeTemplateContext(dag, run, "a", 1);
+  ASSERT_TRUE(ctx.ok());
+  Result<ProcessCommand> c = BuildTaskCommand(dag, dag.tasks[0], *ctx, {});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_THAT(c->argv, ElementsAre("/bin/sh", "-c",
+                                   R"(fetch 'x; touch pwned' && grep 'y'\''; touch pwned; '\''')"));
+}
+
+// exec stays an argv: a value is one element, never quoted; `raw` changes nothing there.
+TEST(BuiltinOperatorsTest, ExecAndEnvAreNotQuoted) {
+  DagSpec dag = Load(
+      "dag: d\nparams: {region: eu}\ntasks:\n"
+      "  a: {exec: [echo, '{{ params.region }}', '{{ params.region | raw }}'], "
+      "env: {R: '{{ params.region }}'}}\n");
+  RunContextInput run;
+  run.run_id = "manual__2025-01-02T00:00:00Z";
+  run.param_overrides = {{"region", "x; y"}};
+  Result<TemplateContext> ctx = MakeTemplateContext(dag, run, "a", 1);
+  ASSERT_TRUE(ctx.ok());
+  Result<ProcessCommand> c = BuildTaskCommand(dag, dag.tasks[0], *ctx, {});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_THAT(c->argv, ElementsAre("echo", "x; y", "x; y"));
+  EXPECT_THAT(c->env, ElementsAre(Pair("R", "x; y")));
 }
 
 TEST(BuiltinOperatorsTest, AbsoluteCwdAndAFileWithoutFolder) {

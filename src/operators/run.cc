@@ -1,5 +1,8 @@
-// `run: COMMAND`: a shell command, `/bin/sh -c COMMAND` with COMMAND rendered for the attempt.
+// `run: COMMAND`: a shell command, `/bin/sh -c COMMAND` with COMMAND rendered for the attempt,
+// each template value quoted for where it goes in the command (`{{ name | raw }}` opts out for
+// values from the DAG file).
 
+#include "core/template.h"
 #include "operators/builtin.h"
 #include "util/strings.h"
 
@@ -16,6 +19,10 @@ class RunOperator final : public Operator {
       return std::nullopt;
     }
     diags.Template(entry.value);
+    // A value must be quotable where it goes (core/shell_quote.h): not in a comment, a
+    // here-document, backquotes or $'...'.
+    for (const TemplateProblem& p : CheckShellTemplate(*command))
+      diags.Error(entry.value, p.message);
     return Value(std::move(*command));
   }
 
@@ -23,7 +30,7 @@ class RunOperator final : public Operator {
                                       const TemplateRenderer& templates) const override {
     const std::string* command = config.AsString();
     if (command == nullptr) return Status::Invalid("a 'run' task's config must be a string");
-    SLUICE_ASSIGN_OR_RETURN(std::string rendered, templates.Render(*command));
+    SLUICE_ASSIGN_OR_RETURN(std::string rendered, templates.RenderForShell(*command));
     ProcessCommand out;
     out.argv = {"/bin/sh", "-c", std::move(rendered)};
     return out;

@@ -1,9 +1,15 @@
 #include "scheduler/driver.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <set>
 
 #include "core/dag_json.h"
+#include "scheduler/abandoned_run.h"
 #include "scheduler/command_args.h"
+#include "scheduler/decision_log.h"
 #include "scheduler/run_builder.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -18,7 +24,13 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       loop_(loop),
       clock_(loop.clock()),
       source_(dags),
-      planner_(std::make_unique<Planner>(options_.planner)) {}
+      planner_(std::make_unique<Planner>(options_.planner)) {
+  if (!options_.pid_gone) {
+    options_.pid_gone = [](int64_t pid) {
+      return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    };
+  }
+}
 
 Driver::~Driver() {
   for (EventLoop::TimerId id :
@@ -43,17 +55,26 @@ Status Driver::Start() {
 
   TimePoint now = clock_.Now();
   if (options_.recover_open_runs) {
+    EndAbandonedTestRuns(now);
+    next_abandoned_check_ = now + options_.abandoned_check_interval;
     RunFilter open;
     open.states = {RunState::kQueued, RunState::kRunning};
     SLUICE_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(open));
     std::reverse(runs.begin(), runs.end());  // oldest first, so admission keeps date order
     RunListings listings;  // each DAG's runs listed once, however many of its runs are open
+    std::set<std::pair<std::string, std::string>> tests_runs;  // left to a live `dags test`
     for (const auto& run : runs) {
       SLUICE_ASSIGN_OR_RETURN(StoredRun stored, ReadRun(run, &listings));
+      // A live `dags test` drives its own run; if it dies, EndAbandonedTestRuns ends the run.
+      if (DagsTestOwnerOf(stored.task_instances)) {
+        tests_runs.emplace(run.dag_id, run.run_id);
+        continue;
+      }
       planner_->LoadRun(std::move(stored));
     }
     SLUICE_ASSIGN_OR_RETURN(auto running, store_.ListRunningAttempts());
     for (const auto& rec : running) {
+      if (tests_runs.count({rec.dag_id, rec.run_id})) continue;  // the test's own attempts
       if (planner_->HeldElsewhere(rec)) continue;  // not ours to adopt: its executor reports it
       AttemptKey key{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
       Status adopted = executor_.Adopt(AdoptRequest{key, AttemptPath(planner_->logs_dir(), key)});
@@ -108,6 +129,10 @@ Status Driver::Turn(Duration max_wait) {
     PollDags(now);
     next_dag_poll_ = now + options_.dag_poll_interval;
     Arm(&dag_poll_timer_, next_dag_poll_);
+    if (options_.recover_open_runs && now >= next_abandoned_check_) {
+      EndAbandonedTestRuns(now);
+      next_abandoned_check_ = now + options_.abandoned_check_interval;
+    }
   }
   RetryClosedRuns();
   // Leases are checked only while something holds one, so an idle scheduler (or a simulated
@@ -157,6 +182,41 @@ void Driver::CheckLeases(TimePoint now) {
   }
 }
 
+void Driver::EndAbandonedTestRuns(TimePoint now) {
+  RunFilter open;
+  open.states = {RunState::kQueued, RunState::kRunning};
+  auto runs = store_.ListRuns(open);
+  if (!runs.ok()) {
+    SLUICE_LOG_WARN("looking for runs of a dead dags test: {}", runs.status().message());
+    return;
+  }
+  for (const auto& run : *runs) {
+    if (planner_->HoldsRun(run.dag_id, run.run_id)) continue;
+    auto tis = store_.ListTaskInstances(run.dag_id, run.run_id);
+    if (!tis.ok()) continue;  // tried again at the next check
+    const std::optional<std::string> owner = DagsTestOwnerOf(*tis);
+    if (!owner) continue;
+    const std::optional<DagsTestOwner> test = ParseDagsTestOwner(*owner);
+    const bool gone = test->host == options_.planner.hostname && options_.pid_gone(test->pid);
+    const std::optional<std::string> reason =
+        AbandonedBecause(*owner, *tis, options_.planner.hostname, gone, now);
+    if (!reason) continue;
+    auto attempts = store_.ListAttempts(run.dag_id, run.run_id, "");
+    if (!attempts.ok()) continue;
+    const WriteBatch batch = AbandonRun(run, *tis, *attempts, *reason, now);
+    // A conflict means the test moved the run meanwhile: it was alive after all, or ended it.
+    Status st = store_.Apply(batch);
+    if (!st.ok()) {
+      SLUICE_LOG_WARN("ending run {}/{} of a dead dags test: {}", run.dag_id, run.run_id,
+                      st.message());
+      continue;
+    }
+    if (options_.log_progress) {
+      for (const std::string& line : DecisionLogLines(batch)) SLUICE_LOG_INFO("{}", line);
+    }
+  }
+}
+
 Status Driver::Commit() {
   Decision decision = planner_->TakeDecision();
   if (!decision.writes.empty()) {
@@ -164,6 +224,12 @@ Status Driver::Commit() {
     Status st = store_.Apply(decision.writes);
     if (st.code() == StatusCode::kConflict) return Reload(st);
     SLUICE_RETURN_IF_ERROR(st.WithContext("store"));
+    // Said once committed, from what was written: the log never reports an uncommitted change.
+    if (options_.log_progress) {
+      for (const std::string& line : DecisionLogLines(decision.writes)) {
+        SLUICE_LOG_INFO("{}", line);
+      }
+    }
   }
   for (auto& action : decision.actions) {
     if (auto* launch = std::get_if<LaunchAction>(&action)) {

@@ -11,6 +11,7 @@
 // from a signal handler.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,13 @@ struct DriverOptions {
   Duration command_poll_interval = std::chrono::milliseconds(200);
   bool recover_open_runs = true;  // false: leave other runs alone (dags test)
   bool handle_commands = true;    // false: leave commands to the real scheduler
+  // Logs (info) each committed run creation and end, failed and lost attempt (decision_log.h).
+  bool log_progress = true;
+  // How often open runs of a `dags test` are checked for a dead test process (abandoned_run.h);
+  // done at a DAG poll, so it adds no wake-ups. Only with recover_open_runs.
+  Duration abandoned_check_interval = std::chrono::seconds(5);
+  // Whether `pid` is known to be gone on this host; default: kill(pid, 0) fails with ESRCH.
+  std::function<bool(int64_t pid)> pid_gone;
 };
 
 class Driver {
@@ -73,6 +81,9 @@ class Driver {
   void LogDagFileChange(const DagFileChange& change, bool known);
   Status PollCommands(TimePoint now);
   void CheckLeases(TimePoint now);
+  // Ends the open runs of `dags test` processes that died (abandoned_run.h). A store error is
+  // logged and the check tried again later.
+  void EndAbandonedTestRuns(TimePoint now);
   CommandInput ReadCommandInput(const CommandRecord& command);
   // A run as the store holds it, with its graph and (for depends_on_past) its previous run,
   // found in its DAG's runs (newest first), listed once into `listings` when given.
@@ -108,6 +119,7 @@ class Driver {
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};
   TimePoint next_lease_check_{};
+  TimePoint next_abandoned_check_{};
   // Loop timers: they only wake the loop; what is due is decided from the times above and the
   // planner's own timer queue.
   EventLoop::TimerId dag_poll_timer_ = 0;

@@ -112,7 +112,7 @@ tasks:
   ASSERT_EQ(d.writes.attempts.size(), 1u);
   EXPECT_EQ(d.writes.attempts[0].log_path, "/logs/d/" + run_id_ + "/a.1.log");
   const auto& launch = std::get<LaunchAction>(d.actions[0]).request;
-  EXPECT_EQ(launch.argv, (std::vector<std::string>{"/bin/sh", "-c", "echo 2025-01-06"}));
+  EXPECT_EQ(launch.argv, (std::vector<std::string>{"/bin/sh", "-c", "echo '2025-01-06'"}));
   EXPECT_EQ(launch.attempt_path, "/logs/d/" + run_id_ + "/a.1");
 }
 

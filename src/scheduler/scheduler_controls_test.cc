@@ -131,7 +131,7 @@ tasks:
   EXPECT_EQ(Launches(),
             (std::vector<std::string>{"t@2025-01-06T14:00:00Z", "t@2025-01-07T14:00:00Z"}));
   EXPECT_EQ(executor_.launched()[0].argv[2],
-            "echo 2025-01-06 2025-01-06T14:00:00Z 2025-01-06T14:00:00Z");
+            "echo '2025-01-06' '2025-01-06T14:00:00Z' '2025-01-06T14:00:00Z'");
 }
 
 TEST_F(SchedulerTest, NoRunHasALogicalDateAfterEnd) {

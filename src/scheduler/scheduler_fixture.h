@@ -51,6 +51,7 @@ class SchedulerTest : public ::testing::Test {
     // Simulated time: poll rarely so a year of schedules takes few turns.
     options.dag_poll_interval = std::chrono::hours(1);
     options.command_poll_interval = command_poll_interval_;
+    if (pid_gone_) options.pid_gone = pid_gone_;
     scheduler_ = std::make_unique<Driver>(options, *store_, executor_, *loop_, source_);
     Status st = scheduler_->Start();
     ASSERT_TRUE(st.ok()) << st.message();
@@ -132,6 +133,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   Duration command_poll_interval_ = std::chrono::hours(1);
+  std::function<bool(int64_t)> pid_gone_;  // the driver's pid check; unset: the real one
   TempDir dir_;
   FakeClock clock_{T("2025-01-06T12:00:00Z")};
   std::unique_ptr<EventLoop> loop_ =

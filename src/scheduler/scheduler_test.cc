@@ -26,7 +26,7 @@ tasks:
             (std::vector<std::string>{"a@2025-01-06T12:00:00Z", "b@2025-01-06T12:00:01Z",
                                       "c@2025-01-06T12:00:02Z"}));
   EXPECT_EQ(executor_.launched()[2].argv,
-            (std::vector<std::string>{"/bin/sh", "-c", "echo 2025-01-06"}));
+            (std::vector<std::string>{"/bin/sh", "-c", "echo '2025-01-06'"}));
   RunRecord run = OnlyRun("chain");
   EXPECT_EQ(RunStateName(run.state), std::string("success"));
   EXPECT_EQ(Iso(*run.end), "2025-01-06T12:00:03Z");

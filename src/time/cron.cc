@@ -97,6 +97,9 @@ class CronParser {
     cron.dom_star_ = fields[2][0] == '*';
     cron.dow_star_ = fields[4][0] == '*';
     cron.fixed_time_ = fields[0][0] != '*' && fields[1][0] != '*';
+    if (!cron.FiresOnSomeDay()) {
+      return Error("it never fires (no date has a day-of-month, month and day-of-week it allows)");
+    }
     return cron;
   }
 
@@ -199,6 +202,23 @@ bool CronExpression::DayMatches(int day_of_month, int day_of_week) const {
   bool dom = days_of_month_[size_t(day_of_month)];
   bool dow = days_of_week_[size_t(day_of_week)];
   return (dom_star_ || dow_star_) ? (dom && dow) : (dom || dow);
+}
+
+bool CronExpression::FiresOnSomeDay() const {
+  // The Gregorian calendar repeats every 400 years, weekdays included (146097 days, a whole
+  // number of weeks): a day that matches exists iff one exists in any 400-year span. Every
+  // minute and hour field allows some value, so the day decides. An expression that fires at all
+  // finds its day within a few years (a leap day within 8, across a skipped century year), so
+  // only one that never fires walks the whole span: 146097 bit tests, well under a millisecond.
+  const date::sys_days first = date::sys_days(date::year(2000) / 1 / 1);
+  for (date::sys_days day = first; day < first + date::days(146097); day += date::days(1)) {
+    const date::year_month_day ymd(day);
+    if (months_[unsigned(ymd.month())] &&
+        DayMatches(int(unsigned(ymd.day())), int(date::weekday(day).c_encoding()))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<minutes> CronExpression::NextLocalMatch(minutes from, minutes limit) const {

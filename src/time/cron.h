@@ -19,15 +19,16 @@ class CronExpression {
  public:
   // Errors name the field and the problem after the prefix
   // "invalid cron expression '<expr>': ", e.g. "minute 61 is out of range 0-59",
-  // "expected 5 fields, got 4", "unknown name 'foo' in day-of-week".
+  // "expected 5 fields, got 4", "unknown name 'foo' in day-of-week", and "it never fires (...)"
+  // for one that no date matches (`0 0 31 2 *`; `0 0 29 2 *` fires in leap years).
   static Result<CronExpression> Parse(std::string_view expr);
 
   // The first fire time strictly after `after`, with wall times read in `zone`. DST: a
   // fixed-time expression (neither minute nor hour begins with `*`) fires once per matching
   // wall time: at the first instant after a spring-forward gap, at the first occurrence of a
   // repeated wall time. Any other expression fires at every real instant whose wall time
-  // matches. None if it does not fire within 400 years (the Gregorian calendar's cycle, so
-  // then it never does, e.g. `0 0 30 2 *`).
+  // matches. None if it does not fire within 400 years (the Gregorian calendar's cycle); Parse
+  // refuses an expression that never fires, so that is only after `after` is near year 9999.
   std::optional<TimePoint> NextAfter(TimePoint after, const TimeZone& zone) const;
 
   bool fixed_time() const { return fixed_time_; }
@@ -38,6 +39,8 @@ class CronExpression {
   friend class CronParser;
 
   bool DayMatches(int day_of_month, int day_of_week) const;
+  // Whether some date matches the day fields and the month (then some minute does too).
+  bool FiresOnSomeDay() const;
   // The first matching wall minute in [from, limit), or none. Wall times are counted in
   // minutes since 1970-01-01T00:00 local: cron names whole minutes.
   std::optional<std::chrono::minutes> NextLocalMatch(std::chrono::minutes from,

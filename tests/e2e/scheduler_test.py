@@ -1,10 +1,13 @@
 """`sluice standalone` end to end: triggers, the DAGs folder being watched, pause, clear, kill,
 mark."""
 import os
+import signal
+import socket
+import subprocess
 import time
 import unittest
 
-from sluice_e2e import SluiceTestCase
+from sluice_e2e import SLUICE, SluiceTestCase
 
 HELLO = """\
 dag: hello
@@ -133,12 +136,109 @@ class StandaloneTest(SluiceTestCase):
         self.assertEqual({k: (v["state"], v["tries"]) for k, v in self.tasks("slow", run_id).items()},
                          {"a": ("success", 1), "b": ("success", 1)})
 
+    def test_a_param_cannot_inject_a_command(self):
+        # Issue 13: `--param 'region=x; touch pwned'` ran `touch`. Each value is one shell word,
+        # and `raw` does not unquote a value given at trigger time.
+        out = os.path.join(self.root, "out.txt")
+        self.write_dag("inj.yaml", "dag: inj\nparams: {region: eu}\ntasks:\n"
+                                   f"  a: {{run: 'echo {{{{ params.region }}}} > {out}; "
+                                   f"echo {{{{ params.region | raw }}}} >> {out}'}}\n")
+        self.start_scheduler()
+        r = self.sluice("dags", "trigger", "inj", "--param", "region=x; touch pwned $(id)",
+                        "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        run_id = r.json()["run_id"]
+        self.wait_until(lambda: self.run_state("inj", run_id) == "success", what="run success")
+        self.assertEqual(os.listdir(self.dags), ["inj.yaml"])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "pwned")))
+        with open(out) as f:
+            self.assertEqual(f.read(), "x; touch pwned $(id)\nx; touch pwned $(id)\n")
+
+    def test_the_log_says_what_runs_and_tasks_did(self):
+        # Issue 13: one info line per run created and ended, per failure (exit code or signal)
+        # and retry.
+        self.write_dag("noisy.yaml", "dag: noisy\ntasks:\n"
+                                     "  a: {run: 'exit 3', retries: 1, retry_delay: 1}\n"
+                                     "  b: {run: 'kill -9 $$'}\n")
+        p = self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "noisy", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.run_state("noisy", run_id) == "failed", what="run failed")
+        name = f"noisy/{run_id}"
+
+        def lines():
+            with open(p.log_path) as f:
+                return [line.split(" ", 1)[1].rstrip("\n") for line in f
+                        if " INFO  run " in line or " INFO  task " in line]
+        self.wait_until(lambda: f"INFO  run {name} ended failed" in lines(), what="the end line")
+        got = lines()
+        # `dags trigger` creates the run in the database; the scheduler's first word is its start.
+        self.assertEqual(got[0], f"INFO  run {name} started")
+        self.assertEqual(got[-1], f"INFO  run {name} ended failed")
+        self.assertRegex("\n".join(got), rf"INFO  task {name}/a try 1 failed \(exit code 3\); "
+                                         r"retry at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+        self.assertIn(f"INFO  task {name}/a try 2 failed (exit code 3); task failed", got)
+        self.assertIn(f"INFO  task {name}/b try 1 failed (killed by signal 9); task failed", got)
+        self.assertEqual(len(got), 5, got)
+
+    def test_a_killed_dags_test_has_its_run_ended_by_the_scheduler(self):
+        # Issue 13: kill -9 of `sluice dags test` left its run `running` for ever beside a live
+        # scheduler. Its pid is gone on this host: the scheduler ends the run within seconds.
+        self.write_dag("slow.yaml", "dag: slow\ntasks:\n  a: {run: 'sleep 60'}\n"
+                                    "  b: {needs: [a], run: 'true'}\n  c: {run: 'true'}\n")
+        scheduler = self.start_scheduler()
+        log = open(os.path.join(self.root, "dags-test.log"), "w")
+        self.logs.append(log)
+        test = subprocess.Popen([SLUICE, "dags", "test", "slow"], env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        self.procs.append(test)
+        run_id = self.wait_until(lambda: [r["run_id"] for r in self.runs("slow")],
+                                 what="the test's run")[0]
+        self.wait_until(lambda: self.tasks("slow", run_id)["a"]["state"] == "running" and
+                        self.tasks("slow", run_id)["c"]["state"] == "success",
+                        what="task a to run")
+        test.kill()
+        test.wait()
+        self.wait_until(lambda: self.run_state("slow", run_id) == "failed", timeout=20,
+                        what="the scheduler to end the run")
+        self.assertEqual({k: (v["state"], v["tries"]) for k, v in self.tasks("slow", run_id).items()},
+                         {"a": ("failed", 1), "b": ("skipped", 0), "c": ("success", 1)})
+        with open(scheduler.log_path) as f:
+            self.assertIn(f"INFO  task slow/{run_id}/a try 1 lost (lost: the dags test process "
+                          f"{test.pid} on {socket.gethostname()} ended); task failed", f.read())
+
     def test_second_scheduler_refuses_to_start(self):
         self.start_scheduler()  # returns once it holds the lock
         second = self.start_scheduler(ready=False)
         self.assertEqual(second.wait(timeout=10), 1)
         with open(second.log_path) as f:
-            self.assertEqual(f.read(), f"error: another scheduler is running on {self.home}\n")
+            self.assertEqual(f.read(), f"error: another scheduler (pid {self.procs[0].pid} on "
+                                       f"{socket.gethostname()}, home {self.home}) is running on "
+                                       f"database {os.path.realpath(self.home)}/sluice.db\n")
+
+    def test_one_scheduler_per_database_across_homes(self):
+        # Issue 13: a second home whose database is the first one's (here through a symlink)
+        # must not start a second scheduler on it; commands from that home see the first one.
+        self.write_dag("hello.yaml", "dag: hello\ntasks:\n  a: {run: \"true\"}\n")
+        first = self.start_scheduler()
+        other_home = os.path.join(self.root, "other-home")
+        os.makedirs(other_home)
+        os.symlink(self.home, os.path.join(self.root, "link"))
+        env = dict(self.env, SLUICE_HOME=other_home,
+                   SLUICE_DB=os.path.join(self.root, "link", "sluice.db"))
+        second = subprocess.run([SLUICE, "standalone"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(second.returncode, 1, second)
+        self.assertEqual(second.stderr, f"error: another scheduler (pid {first.pid} on "
+                                        f"{socket.gethostname()}, home {self.home}) is running "
+                                        f"on database {os.path.realpath(self.home)}/sluice.db\n")
+        trigger = subprocess.run([SLUICE, "dags", "trigger", "hello"], env=env,
+                                 capture_output=True, text=True, timeout=60)
+        self.assertEqual(trigger.returncode, 0, trigger)
+        self.assertNotIn("no scheduler is running", trigger.stdout)
+        # kill -9 of the first: the lock goes with it, a scheduler of the other home starts now.
+        self.stop_scheduler(first, signal.SIGKILL)
+        self.env = env
+        self.start_scheduler()
 
     def test_generated_dag_file(self):
         self.write_dag("gen.dag", "#!/bin/sh\nprintf 'dag: gen_a\\ntasks: {t: {run: \"true\"}}\\n"

@@ -21,5 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ctx.values["params.root"] = "/data";
   auto rendered = sluice::RenderTemplate(text, ctx);
   SLUICE_CHECK(rendered.ok() == problems.empty(), "checking and rendering agree");
+  auto for_shell = sluice::RenderShellTemplate(text, ctx);
+  SLUICE_CHECK(for_shell.ok() == problems.empty(), "checking and shell rendering agree");
   return 0;
 }

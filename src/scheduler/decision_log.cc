@@ -1,0 +1,69 @@
+#include "scheduler/decision_log.h"
+
+#include "time/time_format.h"
+#include "util/strings.h"
+
+namespace sluice {
+namespace {
+
+std::string TaskName(const EventRecord& e) {
+  std::string name = e.dag_id + "/" + e.run_id + "/" + e.task_id;
+  if (e.map_index) name += "[" + std::to_string(*e.map_index) + "]";
+  return name;
+}
+
+// The task instance an event is about, as this batch writes it (nullptr if it does not).
+const TaskInstanceRecord* Written(const WriteBatch& writes, const EventRecord& e) {
+  auto same = [&](const TaskInstanceRecord& ti) {
+    return ti.dag_id == e.dag_id && ti.run_id == e.run_id && ti.task_id == e.task_id &&
+           ti.map_index == e.map_index;
+  };
+  // The last write of a row is what is stored.
+  for (auto it = writes.task_transitions.rbegin(); it != writes.task_transitions.rend(); ++it) {
+    if (same(it->to)) return &it->to;
+  }
+  for (auto it = writes.task_instances.rbegin(); it != writes.task_instances.rend(); ++it) {
+    if (same(*it)) return &*it;
+  }
+  return nullptr;
+}
+
+std::string TaskLine(const WriteBatch& writes, const EventRecord& e) {
+  const TaskInstanceRecord* ti = Written(writes, e);
+  std::string line = "task " + TaskName(e);
+  if (ti != nullptr && ti->try_number > 0) line += " try " + std::to_string(ti->try_number);
+  // A lost attempt's detail is its error, "lost: ...": it says what happened by itself.
+  const bool lost = StartsWith(e.detail, "lost");
+  line += lost ? " lost (" + e.detail + ")" : " failed (" + e.detail + ")";
+  if (e.to == "up_for_retry") {
+    line += "; retry";
+    if (ti != nullptr && ti->next_try_at) line += " at " + FormatIsoUtc(*ti->next_try_at);
+  } else {
+    line += "; task failed";
+  }
+  return line;
+}
+
+}  // namespace
+
+std::vector<std::string> DecisionLogLines(const WriteBatch& writes) {
+  std::vector<std::string> lines;
+  for (const EventRecord& e : writes.events) {
+    if (e.kind == "run_state") {
+      if (e.from.empty()) {
+        lines.push_back("run " + e.dag_id + "/" + e.run_id + " created (" + e.detail + ")");
+      } else if (e.from == "queued" && e.to == "running") {
+        // A run `dags trigger` wrote is created outside the scheduler: this is its first line.
+        lines.push_back("run " + e.dag_id + "/" + e.run_id + " started");
+      } else if (e.to == "success" || e.to == "failed") {
+        lines.push_back("run " + e.dag_id + "/" + e.run_id + " ended " + e.to);
+      }
+    } else if (e.kind == "task_state" && e.from == "running" &&
+               (e.to == "failed" || e.to == "up_for_retry")) {
+      lines.push_back(TaskLine(writes, e));
+    }
+  }
+  return lines;
+}
+
+}  // namespace sluice

@@ -1,0 +1,17 @@
+#pragma once
+// What the scheduler tells its log about a committed decision (docs/cli.md "Processes"): one
+// info line per run created or ended, per failed attempt (its exit code, signal or error, and
+// whether it is retried) and per lost attempt. Derived from the decision's writes after they
+// are committed, never from the planner's intentions, so the log says only what the store holds.
+
+#include <string>
+#include <vector>
+
+#include "sluice/store.h"
+
+namespace sluice {
+
+// The lines for `writes`, in the order of its events. Pure; the driver logs them.
+std::vector<std::string> DecisionLogLines(const WriteBatch& writes);
+
+}  // namespace sluice
