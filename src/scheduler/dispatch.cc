@@ -235,24 +235,25 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   }
 
   if (success) {
-    FinishTask(*run, task, TaskState::kSuccess);
+    FinishTask(*run, task, TaskState::kSuccess, "", rec.end);
     return;
   }
   if (skipped) {
-    FinishTask(*run, task, TaskState::kSkipped, "exit code " + std::to_string(*o.exit_code));
+    FinishTask(*run, task, TaskState::kSkipped, "exit code " + std::to_string(*o.exit_code),
+               rec.end);
     return;
   }
   const std::string why = DescribeOutcome(o);
   if (killed) {
     // Stopped by hand (`tasks kill`): it is not retried.
-    FinishTask(*run, task, TaskState::kFailed, "killed by hand (" + why + ")");
+    FinishTask(*run, task, TaskState::kFailed, "killed by hand (" + why + ")", rec.end);
     return;
   }
   const std::string jitter_key =
       ti.dag_id + "/" + ti.run_id + "/" + ti.task_id + "/" + std::to_string(ti.try_number);
   auto delay = RetryDelay(*spec, ti.try_number - ti.retry_base, jitter_key);
   if (!delay) {
-    FinishTask(*run, task, TaskState::kFailed, why);
+    FinishTask(*run, task, TaskState::kFailed, why, rec.end);
     return;
   }
   ti.next_try_at = now_ + *delay;

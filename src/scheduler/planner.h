@@ -264,7 +264,9 @@ class Planner {
   void AdmitRuns(const std::string& dag_id);
   void Evaluate(ActiveRun& run, int task);
   void SetTaskState(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
-  void FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail = "");
+  // `end`: when it ended, if before now (an attempt that ended while no scheduler watched it).
+  void FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail = "",
+                  std::optional<TimePoint> end = std::nullopt);
   void MaybeFinishRun(ActiveRun& run);
   RunState LeafState(const ActiveRun& run) const;
   void RebindRun(ActiveRun& run, DagGraphPtr graph);

@@ -257,10 +257,11 @@ void Planner::Evaluate(ActiveRun& run, int task) {
 }
 
 // Puts a task in a terminal state and lets its downstream tasks react.
-void Planner::FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail) {
+void Planner::FinishTask(ActiveRun& run, int task, TaskState state, const std::string& detail,
+                         std::optional<TimePoint> end) {
   auto& slot = run.tasks[static_cast<size_t>(task)];
   if (IsTerminal(slot.rec.state)) return;
-  slot.rec.end = now_;
+  slot.rec.end = end ? std::min(*end, now_) : now_;
   slot.rec.next_try_at.reset();
   SetTaskState(run, task, state, detail);
   --run.unfinished;
@@ -298,7 +299,13 @@ void Planner::MaybeFinishRun(ActiveRun& run) {
     return;
   }
   run.rec.state = LeafState(run);
-  run.rec.end = now_;
+  // When its last task ended, which is before now when that task's attempt ended while no
+  // scheduler watched it (adopted after a restart).
+  run.rec.end = std::optional<TimePoint>();
+  for (const auto& slot : run.tasks) {
+    if (slot.rec.end && (!run.rec.end || *slot.rec.end > *run.rec.end)) run.rec.end = slot.rec.end;
+  }
+  if (!run.rec.end || *run.rec.end > now_) run.rec.end = now_;
   decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "running"));
   MarkRunDirty(run);
   finished_runs_.emplace_back(run.rec.dag_id, run.rec.run_id);

@@ -236,6 +236,34 @@ tasks:
   auto a = *store_->ListAttempts("r", run_id, "a");
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(Iso(*a[0].end), "2025-01-06T12:10:00Z");
+  // The task instance, too, ended when its attempt did, not when the scheduler learnt of it.
+  for (const auto& ti : *store_->ListTaskInstances("r", run_id)) {
+    if (ti.task_id == "a") {
+      EXPECT_EQ(Iso(*ti.end), "2025-01-06T12:10:00Z");
+    }
+  }
+}
+
+TEST_F(SchedulerTest, ARunWhoseLastTaskEndedWhileDownEndsWhenThatTaskDid) {
+  source_.Set("/dags/r.yaml", R"(
+dag: r
+tasks:
+  a: {run: "x"}
+)");
+  executor_.Script("a", {{minutes(10), 3}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("r", "{}");
+  RunUntil(T("2025-01-06T12:01:00Z"));
+  scheduler_.reset();
+  clock_.Set(T("2025-01-06T13:00:00Z"));  // a failed at 12:10 while nobody watched
+  StartScheduler();
+  RunUntil(T("2025-01-06T13:30:00Z"));
+  RunRecord run = OnlyRun("r");
+  EXPECT_EQ(RunStateName(run.state), std::string("failed"));
+  EXPECT_EQ(Iso(*run.end), "2025-01-06T12:10:00Z");
+  auto tis = *store_->ListTaskInstances("r", run_id);
+  ASSERT_EQ(tis.size(), 1u);
+  EXPECT_EQ(Iso(*tis[0].end), "2025-01-06T12:10:00Z");
 }
 
 TEST_F(SchedulerTest, RestartFindsALostAttemptAndAppliesTheRetryPolicy) {
