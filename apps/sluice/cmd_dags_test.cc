@@ -79,6 +79,7 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
   options.planner.logs_dir = config->logs_dir();
+  options.planner.log_max_bytes = config->log_max_bytes;
   options.planner.schedules_enabled = false;
   // Its own name, so a running scheduler never takes its claims for its own.
   char host[256] = {};

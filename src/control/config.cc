@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "util/file.h"
@@ -22,6 +24,28 @@ std::string Absolute(const std::string& path) {
   std::error_code ec;
   auto abs = std::filesystem::absolute(path, ec);
   return ec ? path : abs.lexically_normal().string();
+}
+
+// "100MB", "512KiB", "1GB", "0", "12345" (bytes): decimal units (kB = 1000) and binary ones
+// (KiB = 1024). nullopt when malformed or over 1 PiB.
+std::optional<int64_t> ParseByteSize(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  const int64_t n = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"", 1},          {"B", 1},         {"kB", 1000},
+      {"KB", 1000},     {"MB", 1000000},  {"GB", 1000000000},
+      {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit == name) {
+      if (n > (int64_t{1} << 50) / scale) return std::nullopt;
+      return n * scale;
+    }
+  }
+  return std::nullopt;
 }
 
 // Reads sluice.yaml into `config`; `dags` receives its `dags:` value.
@@ -54,11 +78,21 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
           return Status::Invalid(where + "'dags_paused_on_create' must be true or false");
         }
         config->dags_paused_on_create = v;
+      } else if (key == "log_max_bytes") {
+        const std::string v = kv.second.IsScalar() ? kv.second.Scalar() : "";
+        auto bytes = ParseByteSize(v);
+        if (!bytes) {
+          return Status::Invalid(where +
+                                 "'log_max_bytes' must be a size such as 100MB, 1GiB or 0 (no "
+                                 "cap), got '" +
+                                 v + "'");
+        }
+        config->log_max_bytes = *bytes;
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
-        const std::string hint =
-            ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create"});
+        const std::string hint = ClosestMatch(
+            key, {"parallelism", "durability", "dags", "dags_paused_on_create", "log_max_bytes"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -30,6 +30,9 @@ struct Config {
   // sluice.yaml `dags_paused_on_create: true`: a DAG id the store has never seen is created
   // paused (by the scheduler, `dags trigger` and `dags test` alike).
   bool dags_paused_on_create = false;
+  // sluice.yaml `log_max_bytes`: each attempt's output in its log is cut there (0: no cap).
+  int64_t log_max_bytes = kDefaultLogMaxBytes;
+  static constexpr int64_t kDefaultLogMaxBytes = 100'000'000;  // 100 MB
   std::string logs_dir() const { return home + "/logs"; }
 };
 

@@ -93,5 +93,33 @@ TEST_F(ConfigTest, DagsPausedOnCreateIsReadAndChecked) {
                 "'dags_paused_on_create'?)");
 }
 
+TEST_F(ConfigTest, LogMaxBytesTakesDecimalAndBinaryUnitsAndDefaultsTo100MB) {
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->log_max_bytes, 100000000);
+  for (const auto& [text, bytes] :
+       std::vector<std::pair<std::string, int64_t>>{{"0", 0},
+                                                    {"4096", 4096},
+                                                    {"2kB", 2000},
+                                                    {"5MB", 5000000},
+                                                    {"1 GiB", 1073741824},
+                                                    {"3KiB", 3072},
+                                                    {"2MiB", 2097152},
+                                                    {"1GB", 1000000000}}) {
+    dir_.Write("home/sluice.yaml", "log_max_bytes: " + text + "\n");
+    config = LoadConfig({home(), ""}, {});
+    ASSERT_TRUE(config.ok()) << text << ": " << config.status().message();
+    EXPECT_EQ(config->log_max_bytes, bytes) << text;
+  }
+  for (const std::string bad : {"-1", "10 MBs", "lots", "1.5GB", "99999999999999999"}) {
+    dir_.Write("home/sluice.yaml", "log_max_bytes: " + bad + "\n");
+    EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+              home() +
+                  "/sluice.yaml:1:1: error: 'log_max_bytes' must be a size such as 100MB, 1GiB "
+                  "or 0 (no cap), got '" +
+                  bad + "'");
+  }
+}
+
 }  // namespace
 }  // namespace sluice::control

@@ -53,6 +53,11 @@ std::string FormatAttemptResult(const AttemptResult& r) {
   out += std::string(" timed_out=") + (r.timed_out ? "1" : "0");
   out += std::string(" killed=") + (r.killed ? "1" : "0");
   if (!r.error.empty()) out += " error=" + Escape(r.error);
+  if (r.log_dropped > 0 || r.log_capped || !r.log_error.empty()) {
+    out += " log_dropped=" + std::to_string(r.log_dropped);
+    out += std::string(" log_capped=") + (r.log_capped ? "1" : "0");
+    if (!r.log_error.empty()) out += " log_error=" + Escape(r.log_error);
+  }
   out += " done=1";
   return out;
 }
@@ -85,11 +90,13 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view text, std::stri
       int n = 0;
       ok = ParseNumber(value, &n);
       (key == "exit_code" ? r.exit_code : r.signal) = n;
-    } else if (key == "timed_out" || key == "killed") {
+    } else if (key == "timed_out" || key == "killed" || key == "log_capped") {
       ok = value == "0" || value == "1";
-      (key == "timed_out" ? r.timed_out : r.killed) = value == "1";
-    } else if (key == "error") {
-      r.error = Unescape(value);
+      (key == "timed_out" ? r.timed_out : key == "killed" ? r.killed : r.log_capped) = value == "1";
+    } else if (key == "log_dropped") {
+      ok = ParseNumber(value, &r.log_dropped) && r.log_dropped >= 0;
+    } else if (key == "error" || key == "log_error") {
+      (key == "error" ? r.error : r.log_error) = Unescape(value);
     } else if (key == "done") {
       ok = value == "1";
       done = ok;

@@ -28,13 +28,19 @@ struct AttemptResult {
   bool timed_out = false;        // the supervisor stopped it at its timeout
   bool killed = false;           // the supervisor was asked to stop it (SIGTERM)
   std::string error;             // non-empty when the task could not run, e.g. exec failed
+  // The log was cut: bytes of its lines the supervisor did not keep, because the log reached
+  // its cap (log_capped) or because a write failed (log_error, e.g. "No space left on device").
+  int64_t log_dropped = 0;
+  bool log_capped = false;
+  std::string log_error;
   bool operator==(const AttemptResult&) const = default;
 };
 
 // `key=value` fields separated by spaces, e.g. "start_us=1764000000000000 end_us=...
-// exit_code=3 timed_out=0 killed=0 done=1". Spaces, newlines and backslashes in `error` are
-// escaped (\s, \n, \\), so the result is one line. `done=1` comes last: a reader that misses
-// it has a torn line.
+// exit_code=3 timed_out=0 killed=0 done=1", with `log_dropped=N log_capped=0|1 log_error=...`
+// before `done` when the log was cut. Spaces, newlines and backslashes in `error` and
+// `log_error` are escaped (\s, \n, \\), so the result is one line. `done=1` comes last: a reader
+// that misses it has a torn line.
 std::string FormatAttemptResult(const AttemptResult& result);
 
 // The inverse of FormatAttemptResult. Unknown keys are ignored (a newer supervisor may add

@@ -23,12 +23,33 @@ TEST(AttemptResultTest, RoundTripsEveryField) {
   r.timed_out = true;
   r.killed = true;
   r.error = "exec(\"./a\\b\"): No such\nfile";
+  r.log_dropped = 12345;
+  r.log_error = "No space left on device";
   EXPECT_EQ(FormatAttemptResult(r).find('\n'), std::string::npos);
   std::string error;
   auto parsed = ParseAttemptResult(FormatAttemptResult(r), &error);
   ASSERT_TRUE(parsed) << error;
   EXPECT_EQ(*parsed, r);
   EXPECT_FALSE(parsed->exit_code);
+}
+
+TEST(AttemptResultTest, SaysWhenTheLogWasCut) {
+  AttemptResult r;
+  r.end_us = 2;
+  r.exit_code = 0;
+  r.log_dropped = 70;
+  r.log_capped = true;
+  EXPECT_EQ(FormatAttemptResult(r),
+            "start_us=0 end_us=2 exit_code=0 timed_out=0 killed=0 log_dropped=70 log_capped=1 "
+            "done=1");
+  r.log_capped = false;
+  r.log_error = "No space left on device";
+  EXPECT_EQ(FormatAttemptResult(r),
+            "start_us=0 end_us=2 exit_code=0 timed_out=0 killed=0 log_dropped=70 log_capped=0 "
+            "log_error=No\\sspace\\sleft\\son\\sdevice done=1");
+  std::string error;
+  EXPECT_FALSE(ParseAttemptResult("end_us=5 log_dropped=-1 done=1", &error));
+  EXPECT_EQ(error, "field 2: bad value for log_dropped: '-1'");
 }
 
 TEST(AttemptResultTest, IgnoresUnknownKeys) {

@@ -41,6 +41,8 @@ struct LaunchRequest {
   std::string cwd;                         // empty: the scheduler's cwd
   std::optional<Duration> timeout;
   Duration kill_grace = std::chrono::seconds(10);  // SIGTERM -> SIGKILL
+  // The cap on the task's output in its log; 0: none. Output past it is dropped and counted.
+  int64_t log_max_bytes = 0;
   // Names the attempt's log, PATH.log (attempt_result.h); its folder is created if absent.
   std::string attempt_path;
 };
@@ -58,8 +60,12 @@ struct AttemptOutcome {
   bool timed_out = false;
   bool lost = false;  // the supervisor died without a result
   std::string error;  // e.g. "exec(\"./x\"): No such file or directory"
-  TimePoint start;    // when the task process started
-  TimePoint end;      // when it ended (or was found lost)
+  // The log was cut (AttemptResult): bytes not kept, and why (its cap, or a write error).
+  int64_t log_dropped = 0;
+  bool log_capped = false;
+  std::string log_error;
+  TimePoint start;  // when the task process started
+  TimePoint end;    // when it ended (or was found lost)
 };
 
 // Where an earlier scheduler left a running attempt (from the store) to adopt.

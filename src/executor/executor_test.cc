@@ -21,6 +21,7 @@
 
 #include "executor/attempt_result.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/small_disk.h"
 #include "tests/testing/temp_dir.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -310,6 +311,89 @@ TEST_F(ExecutorTest, LongOutputIsNotLost) {
   ASSERT_EQ(numbers.size(), 2000u);
   EXPECT_EQ(numbers.front(), "1");
   EXPECT_EQ(numbers.back(), "2000");
+}
+
+TEST_F(ExecutorTest, TheLogIsCutAtItsCapOnAWholeLineAndWhatIsDroppedIsCounted) {
+  LaunchRequest req = Sh("capped", "seq 1 10000");
+  req.log_max_bytes = 3000;
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_TRUE(o.log_capped);
+  EXPECT_EQ(o.log_error, "");
+  // Line n is "TIMESTAMP out| n\n": 27 + 6 + its digits + 1 bytes. The log keeps the longest
+  // run of whole lines within the cap.
+  int64_t total = 0, kept = 0;
+  std::vector<std::string> expected;
+  for (int n = 1; n <= 10000; ++n) {
+    const auto size = static_cast<int64_t>(34 + std::to_string(n).size());
+    total += size;
+    if (kept + size <= 3000 && expected.size() == static_cast<size_t>(n - 1)) {
+      kept += size;
+      expected.push_back("out| " + std::to_string(n));
+    }
+  }
+  EXPECT_EQ(o.log_dropped, total - kept);
+  std::vector<std::string> out, notes;
+  for (const auto& b : LogBodies(req)) (StartsWith(b, "out| ") ? out : notes).push_back(b);
+  EXPECT_EQ(out, expected);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[1],
+            "sluice| the log reached log_max_bytes (3000 bytes of output): the rest of the "
+            "task's output is not kept");
+  EXPECT_EQ(notes[2], "sluice| exit code 0");
+}
+
+// A disk that fills while the task writes cuts the log, not the result: the outcome is the
+// task's, and a later scheduler (a new executor adopting the attempt) reads the same from the
+// log's last line, so a finished task is not taken for lost and run again.
+TEST_F(ExecutorTest, AFullLogDiskCutsTheLogButNotTheResult) {
+  const std::string logs = tmp_.path() + "/logs";
+  ASSERT_TRUE(MakeDirs(logs).ok());
+  Status mounted = testing::MountSmallDisk(logs, 256 * 1024);
+  ASSERT_TRUE(mounted.ok()) << mounted.message();
+  LaunchRequest req = Sh("full", "seq 1 100000; echo done >&2");
+  AttemptOutcome o = Run(req);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_TRUE(o.error.empty()) << o.error;
+  EXPECT_EQ(o.log_error, "No space left on device");
+  EXPECT_FALSE(o.log_capped);
+  EXPECT_GT(o.log_dropped, 3000000);  // of some 4.3 MB of lines
+  WaitForLog(req, "Z sluice| result: ");
+  auto bodies = LogBodies(req);
+  ASSERT_GE(bodies.size(), 3u);
+  EXPECT_EQ(bodies[bodies.size() - 2], "sluice| the log is cut: No space left on device; " +
+                                           std::to_string(o.log_dropped) +
+                                           " bytes of it were not kept");
+  EXPECT_EQ(bodies.back(), "sluice| exit code 0");
+  // Output kept is whole lines, from the first on.
+  EXPECT_EQ(bodies[1], "out| 1");
+  for (size_t i = 1; i + 2 < bodies.size(); ++i) {
+    EXPECT_EQ(bodies[i], "out| " + std::to_string(i)) << "line " << i;
+  }
+
+  auto later = NewExecutor();
+  ASSERT_TRUE(later->Adopt(AdoptRequest{req.key, req.attempt_path}).ok());
+  AttemptOutcome adopted = WaitFor(req.key, later.get());
+  EXPECT_FALSE(adopted.lost) << adopted.error;
+  EXPECT_EQ(adopted.exit_code, 0);
+  EXPECT_EQ(adopted.log_dropped, o.log_dropped);
+  EXPECT_EQ(adopted.end, o.end);
+  testing::UnmountSmallDisk(logs);
+}
+
+TEST_F(ExecutorTest, ADiskTooFullForTheLogDoesNotStartTheTask) {
+  const std::string logs = tmp_.path() + "/logs";
+  ASSERT_TRUE(MakeDirs(logs + "/run").ok());
+  Status mounted = testing::MountSmallDisk(logs, 64 * 1024);
+  ASSERT_TRUE(mounted.ok()) << mounted.message();
+  ASSERT_TRUE(testing::FillDisk(logs).ok());
+  LaunchRequest req = Sh("nostart", "touch " + tmp_.path() + "/ran");
+  AttemptOutcome o = Run(req);
+  EXPECT_FALSE(o.exit_code);
+  EXPECT_EQ(o.error, "not started: no room for its log: fallocate(\"" + req.attempt_path +
+                         ".log\"): No space left on device");
+  EXPECT_FALSE(PathExists(tmp_.path() + "/ran"));
+  testing::UnmountSmallDisk(logs);
 }
 
 TEST_F(ExecutorTest, AppliesEnvOverlayAndCwd) {

@@ -165,6 +165,7 @@ class LocalExecutor final : public Executor {
                                     req.attempt_path,
                                     req.timeout ? std::to_string(ToMillisCeil(*req.timeout)) : "",
                                     std::to_string(ToMillisCeil(req.kill_grace)),
+                                    std::to_string(req.log_max_bytes),
                                     req.cwd,
                                     std::to_string(req.argv.size())};
     msg.insert(msg.end(), req.argv.begin(), req.argv.end());
@@ -478,6 +479,9 @@ class LocalExecutor final : public Executor {
     o.error = r.error;
     o.start = TimePoint(Duration(r.start_us));
     o.end = TimePoint(Duration(r.end_us));
+    o.log_dropped = r.log_dropped;
+    o.log_capped = r.log_capped;
+    o.log_error = r.log_error;
     return o;
   }
 

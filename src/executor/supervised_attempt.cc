@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -39,15 +40,25 @@ int64_t WallUs() {
 
 std::string SysError(const std::string& call, int err) { return call + ": " + std::strerror(err); }
 
-void WriteAll(int fd, const std::string& data) {
+// Writes all of `data`; 0, or the errno of the write that failed with `*written` bytes done.
+int WriteAll(int fd, std::string_view data, size_t* written) {
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a full disk loses log lines; the result is still reported
+    if (n <= 0) {
+      *written = off;
+      return n < 0 ? errno : ENOSPC;
+    }
     off += static_cast<size_t>(n);
   }
+  *written = off;
+  return 0;
 }
+
+// Room kept at the log's end for its last lines (the notes and the result line) once a write
+// has failed: they are under 1 KiB.
+constexpr int64_t kEndRoom = 1024;
 
 // mkdir -p. The supervisor links nothing of Sluice's util library, hence its own.
 bool MakeDirs(const std::string& path, std::string* error) {
@@ -127,7 +138,8 @@ bool SupervisedAttempt::OpenLog() {
   result_.start_us = WallUs();
   const std::string log_path = AttemptLogPath(spec_.path);
   auto open_log = [&log_path] {
-    return ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // Read too: MakeRoomForTheEnd looks for the last whole line.
+    return ::open(log_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   };
   log_fd_ = open_log();
   if (log_fd_ < 0 && errno == ENOENT) {  // the run's first attempt: its folder is new
@@ -155,6 +167,21 @@ bool SupervisedAttempt::OpenLog() {
   }
   struct stat st {};
   new_log_ = ::fstat(log_fd_, &st) == 0 && st.st_size == 0;
+  if (st.st_blksize >= kEndRoom) block_size_ = st.st_blksize;
+  // The result must not depend on room on the log's disk: with its first block allocated, the
+  // log always has a block to end in (MakeRoomForTheEnd). A disk too full for that block is
+  // too full to record the result, so the task is not started. File systems that cannot
+  // reserve (EOPNOTSUPP) do without.
+  if (::fallocate(log_fd_, FALLOC_FL_KEEP_SIZE, 0, block_size_) == 0) {
+    reserved_ = true;
+  } else if (errno == ENOSPC || errno == EDQUOT) {
+    const int err = errno;
+    if (new_log_) ::unlink(log_path.c_str());
+    ::close(log_fd_);
+    log_fd_ = -1;
+    Fail("not started: no room for its log: " + SysError("fallocate(\"" + log_path + "\")", err));
+    return false;
+  }
   // Whatever an earlier supervisor of this attempt left must not end the log as if it were
   // this one's result.
   if (!new_log_) Note("started again: the lines above are an earlier start of this attempt");
@@ -236,7 +263,7 @@ void SupervisedAttempt::OnReadable(int stream) {
   if (n > 0) {
     std::string lines;
     s.splitter.Feed(std::string_view(buf, static_cast<size_t>(n)), WallUs(), &lines);
-    WriteAll(log_fd_, lines);
+    WriteOutput(lines);
     return;
   }
   CloseStream(s);
@@ -310,16 +337,25 @@ bool SupervisedAttempt::Finishable(int64_t now_mono_us) const {
 }
 
 std::string SupervisedAttempt::Conclude() {
+  std::string how;
   if (ended_early_) {
-    Note(result_.error);
+    how = result_.error;
   } else if (WIFEXITED(status_)) {
     result_.exit_code = WEXITSTATUS(status_);
-    Note("exit code " + std::to_string(*result_.exit_code));
+    how = "exit code " + std::to_string(*result_.exit_code);
   } else if (WIFSIGNALED(status_)) {
     result_.signal = WTERMSIG(status_);
     const char* name = sigabbrev_np(*result_.signal);
-    Note("killed by signal " + std::to_string(*result_.signal) +
-         (name ? std::string(" (SIG") + name + ")" : std::string()));
+    how = "killed by signal " + std::to_string(*result_.signal) +
+          (name ? std::string(" (SIG") + name + ")" : std::string());
+  }
+  if (!write_failed_ && !how.empty()) Note(how);
+  if (write_failed_ && log_fd_ >= 0) {
+    // A write failed (a full disk): the last lines go where the log already has room.
+    MakeRoomForTheEnd();
+    Note("the log is cut: " + result_.log_error + "; " + std::to_string(result_.log_dropped) +
+         " bytes of it were not kept");
+    if (!how.empty()) Note(how);
   }
   return FormatAttemptResult(result_);
 }
@@ -335,7 +371,7 @@ void SupervisedAttempt::CloseStream(Stream& s) {
   if (s.fd < 0) return;
   std::string lines;
   s.splitter.Finish(WallUs(), &lines);
-  WriteAll(log_fd_, lines);
+  WriteOutput(lines);
   ::close(s.fd);
   s.fd = -1;
 }
@@ -344,7 +380,74 @@ void SupervisedAttempt::Note(const std::string& text) {
   if (log_fd_ < 0) return;
   std::string line;
   AppendLogLine(WallUs(), "sluice", text, &line);
-  WriteAll(log_fd_, line);
+  Append(line);
+}
+
+void SupervisedAttempt::WriteOutput(const std::string& lines) {
+  if (lines.empty() || log_fd_ < 0) return;
+  if (output_cut_) {
+    result_.log_dropped += static_cast<int64_t>(lines.size());
+    return;
+  }
+  std::string_view keep = lines;
+  bool capped = false;
+  if (spec_.log_max_bytes > 0 &&
+      output_bytes_ + static_cast<int64_t>(lines.size()) > spec_.log_max_bytes) {
+    // Whole lines only, up to the cap.
+    const auto room = static_cast<size_t>(spec_.log_max_bytes - output_bytes_);
+    const size_t last = room == 0 ? std::string_view::npos : keep.substr(0, room).rfind('\n');
+    keep = last == std::string_view::npos ? std::string_view() : keep.substr(0, last + 1);
+    result_.log_dropped += static_cast<int64_t>(lines.size() - keep.size());
+    result_.log_capped = capped = true;
+  }
+  if (!Append(keep)) return;
+  output_bytes_ += static_cast<int64_t>(keep.size());
+  if (capped) {
+    output_cut_ = true;
+    Note("the log reached log_max_bytes (" + std::to_string(spec_.log_max_bytes) +
+         " bytes of output): the rest of the task's output is not kept");
+  }
+}
+
+bool SupervisedAttempt::Append(std::string_view data) {
+  if (log_fd_ < 0 || data.empty()) return log_fd_ >= 0;
+  if (write_failed_) {
+    result_.log_dropped += static_cast<int64_t>(data.size());
+    return false;
+  }
+  size_t written = 0;
+  const int err = WriteAll(log_fd_, data, &written);
+  if (err == 0) return true;
+  output_cut_ = write_failed_ = true;
+  if (result_.log_error.empty()) result_.log_error = std::strerror(err);
+  result_.log_dropped += static_cast<int64_t>(data.size() - written);
+  return false;
+}
+
+void SupervisedAttempt::MakeRoomForTheEnd() {
+  struct stat st {};
+  if (::fstat(log_fd_, &st) != 0) return;
+  // The block holding the log's last byte is allocated to the end, and so is its first when
+  // reserved: writing below `allocated` needs no free space. The log is cut back so that its
+  // last lines fit there.
+  const int64_t size = st.st_size;
+  int64_t allocated = (size + block_size_ - 1) / block_size_ * block_size_;
+  if (reserved_) allocated = std::max(allocated, block_size_);
+  int64_t cut_at = std::max<int64_t>(0, allocated - kEndRoom);
+  if (cut_at < size) {
+    // At the end of a whole line when there is one not too far back.
+    std::string back(static_cast<size_t>(std::min<int64_t>(cut_at, 128 * 1024)), '\0');
+    const ssize_t n = ::pread(log_fd_, back.data(), back.size(), cut_at - back.size());
+    const size_t nl = n == static_cast<ssize_t>(back.size()) ? back.rfind('\n') : back.npos;
+    if (nl != back.npos) cut_at -= static_cast<int64_t>(back.size() - nl - 1);
+    if (::ftruncate(log_fd_, cut_at) == 0) result_.log_dropped += size - cut_at;
+  }
+  // The last lines may be written now: they fit. A torn line before them is ended first.
+  write_failed_ = false;
+  const int64_t end = std::min(size, cut_at);
+  char last = '\n';
+  if (end > 0 && ::pread(log_fd_, &last, 1, end - 1) != 1) last = '\n';
+  if (last != '\n') Append("\n");
 }
 
 }  // namespace sluice

@@ -23,6 +23,7 @@ struct AttemptSpec {
   std::string cwd;                // empty: the supervisor's
   std::vector<std::string> argv;  // argv[0] looked up in PATH if it has no '/'
   std::vector<std::string> env;   // the task's whole environment, NAME=value
+  int64_t log_max_bytes = 0;      // of the task's output lines in the log; 0: no cap
 };
 
 // Once, before any attempt: notes the supervisor's pid, opens /dev/null for the tasks' stdin,
@@ -82,6 +83,14 @@ class SupervisedAttempt {
   void StopGroup(const std::string& why, int64_t now_mono_us);
   void CloseStream(Stream& s);
   void Note(const std::string& text);
+  // Appends the task's output lines while the log takes them: up to its cap, and not after a
+  // write failed (a full disk); what is not kept is counted in the result.
+  void WriteOutput(const std::string& lines);
+  // Appends to the log; false (and the log marked cut) when the write failed.
+  bool Append(std::string_view data);
+  // After a failed write: frees room for the log's last lines (the notes and the result line)
+  // inside blocks the log already has, dropping output from its end if need be.
+  void MakeRoomForTheEnd();
 
   AttemptSpec spec_;
   int log_fd_ = -1;       // also the attempt's lock
@@ -90,7 +99,12 @@ class SupervisedAttempt {
   int status_ = 0;  // wait status, once task_done_
   bool task_done_ = false;
   bool term_sent_ = false;
-  bool ended_early_ = false;  // it never ran: its folder, log, lock or exec failed
+  bool ended_early_ = false;   // it never ran: its folder, log, lock or exec failed
+  bool output_cut_ = false;    // the log takes no more output: its cap, or a failed write
+  bool write_failed_ = false;  // a write to the log failed: nothing more is written to it
+  int64_t output_bytes_ = 0;   // output lines written to the log
+  int64_t block_size_ = 4096;  // the log's file system's, for MakeRoomForTheEnd
+  bool reserved_ = false;      // the log's first block is allocated (fallocate)
   int64_t start_mono_us_ = 0;
   std::optional<int64_t> sigkill_at_;
   std::optional<int64_t> drain_until_;  // output of escaped processes is not awaited past it

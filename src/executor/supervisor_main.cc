@@ -146,25 +146,26 @@ class SupervisorServer {
     }
   }
 
-  // launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
+  // launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS LOG_MAX_BYTES CWD N ARGV[N]... ENV...
   void Launch(const std::vector<std::string>& msg) {
     AttemptSpec spec;
     spec.path = msg[1];
     int64_t argc = 0;
     int64_t timeout = 0;
     std::string error;
-    if (msg.size() < 6 || !ParseCount(msg[5], &argc) || argc < 1 ||
-        msg.size() < 6 + static_cast<size_t>(argc) ||
-        (!msg[2].empty() && !ParseCount(msg[2], &timeout)) || !ParseCount(msg[3], &spec.grace_ms)) {
+    if (msg.size() < 7 || !ParseCount(msg[6], &argc) || argc < 1 ||
+        msg.size() < 7 + static_cast<size_t>(argc) ||
+        (!msg[2].empty() && !ParseCount(msg[2], &timeout)) || !ParseCount(msg[3], &spec.grace_ms) ||
+        !ParseCount(msg[4], &spec.log_max_bytes)) {
       error = "malformed launch request";
     } else if (stopping_) {
       error = "the supervisor is stopping (it received SIGTERM)";
     }
     if (!msg[2].empty()) spec.timeout_ms = timeout;
     if (error.empty()) {
-      spec.cwd = msg[4];
-      spec.argv.assign(msg.begin() + 6, msg.begin() + 6 + argc);
-      spec.env = MergedEnv(msg.begin() + 6 + argc, msg.end());
+      spec.cwd = msg[5];
+      spec.argv.assign(msg.begin() + 7, msg.begin() + 7 + argc);
+      spec.env = MergedEnv(msg.begin() + 7 + argc, msg.end());
     }
     const uint64_t id = next_id_++;
     auto attempt = std::make_unique<SupervisedAttempt>(std::move(spec));

@@ -9,9 +9,10 @@
 //   supervisor -> executor   hello PID                  once, when it is ready
 //                            ended ATTEMPT_PATH RESULT   the attempt's `result` text, sent after
 //                                                       the file is written and the lock freed
-//   executor -> supervisor   launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS CWD N ARGV[N]... ENV...
-//                                                       TIMEOUT_MS empty: none; ENV entries are
-//                                                       NAME=value over the supervisor's own
+//   executor -> supervisor   launch ATTEMPT_PATH TIMEOUT_MS GRACE_MS LOG_MAX_BYTES CWD N
+//                                   ARGV[N]... ENV...   TIMEOUT_MS empty: none; LOG_MAX_BYTES 0:
+//                                                       no cap; ENV entries are NAME=value over
+//                                                       the supervisor's own
 //                            kill ATTEMPT_PATH           SIGTERM to its group, SIGKILL after grace
 //
 // A later executor (after the scheduler restarted) has no socket to an earlier supervisor. It

@@ -127,6 +127,7 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
   req.attempt_path = AttemptPath(options_.logs_dir, req.key);
   req.timeout = spec.timeout;
   req.kill_grace = options_.kill_grace;
+  req.log_max_bytes = options_.log_max_bytes;
 
   // The run's dates and params are the same for all its attempts: formatted once per run.
   if (!run.launch_template || run.launch_template_graph != run.graph) {

@@ -29,8 +29,9 @@
 namespace sluice {
 
 struct PlannerOptions {
-  int parallelism = 2;   // task processes at once
-  std::string logs_dir;  // attempt logs go under it (DAG/RUN/TASK.TRY.log)
+  int parallelism = 2;        // task processes at once
+  std::string logs_dir;       // attempt logs go under it (DAG/RUN/TASK.TRY.log)
+  int64_t log_max_bytes = 0;  // a cap on each attempt's output in its log; 0: none
   std::string hostname = "localhost";
   // The name under which the scheduler's own executor claims task instances, and how long a
   // claim holds without renewal (the driver renews every lease / 3).
