@@ -66,11 +66,14 @@ nlohmann::json JsonExplanations(const std::vector<Explanation>& explanations) {
   return out;
 }
 
-// What the REASON column and `reason` say: why it failed, or what holds it.
-std::string Reason(const control::TaskWhy& why, const std::string& failure) {
+// What the REASON column says: why it failed, or what holds it, or that its log was cut.
+std::string Reason(const control::TaskWhy& why, const std::string& failure,
+                   const std::string& log_note) {
   if (!failure.empty()) return failure;
-  if (why.blocked_by.empty()) return "";
-  return why.blocked_by.front().rule + ": " + why.blocked_by.front().text;
+  if (!why.blocked_by.empty()) {
+    return why.blocked_by.front().rule + ": " + why.blocked_by.front().text;
+  }
+  return log_note;
 }
 
 void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) {
@@ -83,8 +86,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
   auto attempts = session->store->ListAttempts(dag, run, "");
   if (!attempts.ok()) return void(inv.exit_code = ReportError(attempts.status()));
   const TimePoint now = SystemClock().Now();
-  // Why the task's newest try failed, from its recorded result; empty unless it failed.
-  auto failure = [&](const TaskInstanceRecord& t) {
+  auto newest = [&](const TaskInstanceRecord& t) {
     const AttemptRecord* last = nullptr;
     for (const auto& a : *attempts) {
       if (a.task_id == t.task_id && a.map_index == t.map_index &&
@@ -92,13 +94,24 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
         last = &a;
       }
     }
+    return last;
+  };
+  // Why the task's newest try failed, from its recorded result; empty unless it failed.
+  auto failure = [&](const TaskInstanceRecord& t) {
+    const AttemptRecord* last = newest(t);
     return last ? control::FailureReason(*last) : std::string();
+  };
+  // Whether the newest try's log was cut (its cap, a full disk); empty when whole.
+  auto log_note = [&](const TaskInstanceRecord& t) {
+    const AttemptRecord* last = newest(t);
+    return last ? last->log_note : std::string();
   };
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& why : *whys) {
       const TaskInstanceRecord& t = why.task;
       const std::string failed = failure(t);
+      const std::string note = log_note(t);
       rows.push_back({{"task", t.task_id},
                       {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
                       {"state", TaskStateName(t.state)},
@@ -107,6 +120,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
                       {"end", JsonTime(t.end)},
                       {"duration", JsonDuration(t.start, t.end, now)},
                       {"failure", failed.empty() ? nlohmann::json() : nlohmann::json(failed)},
+                      {"log_note", note.empty() ? nlohmann::json() : nlohmann::json(note)},
                       {"blocked_by", JsonExplanations(why.blocked_by)}});
     }
     return PrintJson(rows);
@@ -116,7 +130,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
     const TaskInstanceRecord& t = why.task;
     rows.push_back({t.task_id, TaskStateName(t.state), std::to_string(t.try_number),
                     TableTime(t.start), TableTime(t.end), TableDuration(t.start, t.end, now),
-                    Reason(why, failure(t))});
+                    Reason(why, failure(t), log_note(t))});
   }
   PrintTable({"TASK", "STATE", "TRIES", "START", "END", "DURATION", "REASON"}, rows);
 }

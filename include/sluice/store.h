@@ -94,6 +94,7 @@ struct AttemptRecord {
   std::string log_path;
   std::string error;            // why it failed when there is no exit code ("lost: ...")
   bool kill_requested = false;  // a user asked it to stop (`tasks kill`): it fails, no retry
+  std::string log_note;  // its log was cut: how much was not kept and why; empty: it is whole
   bool operator==(const AttemptRecord&) const = default;
 };
 

@@ -66,4 +66,15 @@ std::vector<std::string> DecisionLogLines(const WriteBatch& writes) {
   return lines;
 }
 
+std::vector<std::string> DecisionWarnings(const WriteBatch& writes) {
+  std::vector<std::string> lines;
+  for (const AttemptRecord& a : writes.attempts) {
+    if (a.log_note.empty() || a.state == AttemptState::kRunning) continue;
+    std::string name = a.dag_id + "/" + a.run_id + "/" + a.task_id;
+    if (a.map_index) name += "[" + std::to_string(*a.map_index) + "]";
+    lines.push_back("task " + name + " try " + std::to_string(a.try_number) + ": " + a.log_note);
+  }
+  return lines;
+}
+
 }  // namespace sluice

@@ -14,4 +14,8 @@ namespace sluice {
 // The lines for `writes`, in the order of its events. Pure; the driver logs them.
 std::vector<std::string> DecisionLogLines(const WriteBatch& writes);
 
+// Warnings for `writes`: one per ended attempt whose log was cut (its log_note), e.g. "task
+// etl/RUN/load try 1: log cut: No space left on device: 5230 bytes not kept". Pure.
+std::vector<std::string> DecisionWarnings(const WriteBatch& writes);
+
 }  // namespace sluice

@@ -28,6 +28,14 @@ std::string DescribeOutcome(const AttemptOutcome& o) {
   return "ended";
 }
 
+// What an attempt's record says of a log that was cut; empty when the log is whole.
+std::string LogCutNote(const AttemptOutcome& o) {
+  if (o.log_dropped == 0 && o.log_error.empty() && !o.log_capped) return "";
+  const std::string dropped = std::to_string(o.log_dropped) + " bytes not kept";
+  if (!o.log_error.empty()) return "log cut: " + o.log_error + ": " + dropped;
+  return "log cut at log_max_bytes: " + dropped;
+}
+
 }  // namespace
 
 // Takes ready task instances, highest priority and oldest run first, while every limit allows.
@@ -213,6 +221,7 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   rec.signal = o.signal;
   rec.timed_out = o.timed_out;
   rec.error = o.lost && o.error.empty() ? "lost: supervisor exited without a result" : o.error;
+  rec.log_note = LogCutNote(o);
 
   auto run_it = runs_.find({o.key.dag_id, o.key.run_id});
   ActiveRun* run = run_it == runs_.end() ? nullptr : run_it->second.get();

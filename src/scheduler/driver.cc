@@ -229,6 +229,9 @@ Status Driver::Commit() {
       for (const std::string& line : DecisionLogLines(decision.writes)) {
         SLUICE_LOG_INFO("{}", line);
       }
+      for (const std::string& line : DecisionWarnings(decision.writes)) {
+        SLUICE_LOG_WARN("{}", line);
+      }
     }
   }
   for (auto& action : decision.actions) {

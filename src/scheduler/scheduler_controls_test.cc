@@ -1,6 +1,7 @@
 // Scheduler controls and recovery in simulated time: max_active_tasks, pause/unpause, back-off,
 // trigger rules inside a run, `mode: trigger`, `end`, depends_on_past, clear, a deleted DAG
 // file, and a restart that adopts what the previous scheduler left running.
+#include "scheduler/decision_log.h"
 #include "scheduler/scheduler_fixture.h"
 
 namespace sluice::testing {
@@ -286,6 +287,28 @@ tasks:
   EXPECT_EQ(attempts[0].error, "lost: supervisor exited without a result");
   EXPECT_EQ(AttemptStateName(attempts[1].state), std::string("success"));
   EXPECT_EQ(TaskStates("l", run_id)["a"], (State{"success", 2}));
+}
+
+TEST_F(SchedulerTest, AnAttemptWhoseLogWasCutSaysSoInItsRecordAndAWarning) {
+  source_.Set("/dags/c.yaml", R"(
+dag: c
+tasks:
+  a: {run: "x"}
+)");
+  executor_.Script("a", {{minutes(1), 0, 5230, "No space left on device"}});
+  StartScheduler();
+  auto run_id = *scheduler_->TriggerRun("c", "{}");
+  RunUntil(T("2025-01-06T12:10:00Z"));
+  EXPECT_EQ(TaskStates("c", run_id)["a"], (State{"success", 1}));
+  auto a = *store_->ListAttempts("c", run_id, "a");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].log_note, "log cut: No space left on device: 5230 bytes not kept");
+  WriteBatch ended;
+  ended.attempts = {a[0]};
+  EXPECT_EQ(DecisionWarnings(ended),
+            (std::vector<std::string>{"task c/" + run_id +
+                                      "/a try 1: log cut: No space left on device: 5230 bytes "
+                                      "not kept"}));
 }
 
 }  // namespace

@@ -73,6 +73,7 @@ AttemptRecord FullAttempt(const std::string& dag_id, const std::string& run_id,
   a.log_path = "/logs/" + task_id + "/" + std::to_string(try_number) + ".log";
   a.error = "lost: supervisor gone";
   a.kill_requested = true;
+  a.log_note = "log cut: No space left on device: 12 bytes not kept";
   return a;
 }
 

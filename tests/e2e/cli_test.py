@@ -76,8 +76,8 @@ class DagsTestCommandTest(SluiceTestCase):
                           ("c", None, "success", 1)])
         # The fields DESIGN.md names, and those added since (never renamed).
         self.assertEqual(sorted(listed.json()[0]), ["blocked_by", "duration", "end", "failure",
-                                                    "map_index", "start", "state", "task",
-                                                    "tries"])
+                                                    "log_note", "map_index", "start", "state",
+                                                    "task", "tries"])
         log = self.sluice("tasks", "logs", "chain", out["run_id"], "a")
         self.assertEqual(log.code, 0, log)
         self.assertRegex(log.out, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z out\| hi from a try 1\n")

@@ -116,7 +116,7 @@ class FailureAndDurationTest(SluiceTestCase):
         # Every field that was there before is kept.
         for t in tasks.values():
             self.assertEqual(set(t), {"task", "map_index", "state", "tries", "start", "end",
-                                      "duration", "failure", "blocked_by"})
+                                      "duration", "failure", "log_note", "blocked_by"})
         table = self.sluice("tasks", "list", "failing", run_id)
         self.assertEqual(table.code, 0, table)
         lines = table.out.splitlines()

@@ -45,6 +45,8 @@ Result<LaunchedAttempt> FakeExecutor::Launch(const LaunchRequest& request) {
     o.exit_code = script.exit_code;
     o.end = now + script.duration;
   }
+  o.log_dropped = script.log_dropped;
+  o.log_error = script.log_error;
   const TimePoint end = o.end;
   EndAt(std::move(o), end);
   max_concurrent_ = std::max(max_concurrent_, static_cast<int>(running_.size()));

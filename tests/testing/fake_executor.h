@@ -17,6 +17,9 @@ namespace sluice {
 struct FakeAttemptScript {
   Duration duration = std::chrono::seconds(1);
   int exit_code = 0;
+  // The log the supervisor would have cut: bytes not kept and the failed write's error.
+  int64_t log_dropped = 0;
+  std::string log_error;
 };
 
 class FakeExecutor final : public Executor {

@@ -65,15 +65,15 @@ const std::string& UpsertTaskInstanceSql() {
 // pick a new rowid.) The WHERE is required before ON CONFLICT in an INSERT ... SELECT.
 constexpr const char* kUpsertAttempt =
     "INSERT INTO attempts (id, dag_id, run_id, task_id, map_index, try_number, state, start_us, "
-    "end_us, exit_code, signal, timed_out, host, pid, log_path, error, kill_requested) "
+    "end_us, exit_code, signal, timed_out, host, pid, log_path, error, kill_requested, log_note) "
     "SELECT seq * 1048576 + ?5, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16 "
+    "?16, ?17 "
     "FROM task_instances WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND map_index = ?4 "
     "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
     "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
     "signal = excluded.signal, timed_out = excluded.timed_out, host = excluded.host, "
     "pid = excluded.pid, log_path = excluded.log_path, error = excluded.error, "
-    "kill_requested = excluded.kill_requested";
+    "kill_requested = excluded.kill_requested, log_note = excluded.log_note";
 
 constexpr const char* kFinishCommand = "UPDATE commands SET state = ?1, result = ?2 WHERE id = ?3";
 
@@ -120,6 +120,7 @@ void BindAttempt(Statement& s, const AttemptRecord& a) {
   s.Bind(14, a.log_path);
   s.Bind(15, a.error);
   s.Bind(16, a.kill_requested);
+  s.Bind(17, a.log_note);
 }
 
 std::string AttemptName(const AttemptRecord& a) {

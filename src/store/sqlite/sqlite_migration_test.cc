@@ -21,7 +21,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
                           "3 0003_running_attempts_through_open_runs.sql",
                           "4 0004_attempts_in_task_instance_order.sql",
                           "5 0005_mapped_task_instances_and_claims.sql",
-                          "6 0006_attempt_kill_requested.sql"));
+                          "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows
@@ -122,6 +122,7 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
   failed.log_path = "/logs/t1/1.log";
   failed.kill_requested = false;  // from before version 6: no kill was ever requested
+  failed.log_note.clear();        // from before version 7: logs were never cut
   AttemptRecord running{.dag_id = "d",
                         .run_id = "r",
                         .task_id = "t1",

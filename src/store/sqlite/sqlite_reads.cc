@@ -59,7 +59,7 @@ Result<RunRecord> ReadRun(const Statement& s) {
 constexpr const char* kAttemptColumns =
     "SELECT a.dag_id, a.run_id, a.task_id, a.map_index, a.try_number, a.state, a.start_us, "
     "a.end_us, a.exit_code, a.signal, a.timed_out, a.host, a.pid, a.log_path, a.error, "
-    "a.kill_requested "
+    "a.kill_requested, a.log_note "
     "FROM task_instances t "
     "JOIN attempts a ON a.id BETWEEN t.seq * 1048576 + 1 AND t.seq * 1048576 + 1048575";
 
@@ -85,6 +85,7 @@ Result<AttemptRecord> ReadAttempt(const Statement& s) {
   a.log_path = s.Text(13);
   a.error = s.Text(14);
   a.kill_requested = s.Bool(15);
+  a.log_note = s.Text(16);
   return a;
 }
 
