@@ -148,6 +148,13 @@ class CorruptDatabaseTest(SluiceTestCase):
         self.assertEqual(report["problems"][0]["fix"],
                          f"stop the scheduler, then run: {recover_command(self.db)}")
 
+        # A command that reads the damaged page refuses with the same repair.
+        for args in (["runs", "list"], ["dags", "trigger", "hello"]):
+            r = self.sluice(*args)
+            self.assertEqual((r.code, r.err), (4, f"error: the database {self.db} is corrupt "
+                             "(database disk image is malformed): stop the scheduler, then run: "
+                             f"{recover_command(self.db)}\n"), f"{args}: {r}")
+
         p = subprocess.run([self.sluice_bin(), "standalone"], env=self.env, capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 4, p.stderr)
