@@ -125,7 +125,9 @@ Status SqliteStore::ApplyMigration(const Migration& m) {
   return q->Run(std::string("record migration ") + m.name);
 }
 
-Result<StoreReport> SqliteStore::Inspect() {
+Result<StoreReport> SqliteStore::Inspect() { return InspectSchemaThenFile(false); }
+
+Result<StoreReport> SqliteStore::InspectSchemaThenFile(bool stop_at_schema) {
   StoreReport report;
   report.latest_version = LatestSchemaVersion();
   SLUICE_ASSIGN_OR_RETURN(report.schema_version, SchemaVersion());
@@ -142,6 +144,8 @@ Result<StoreReport> SqliteStore::Inspect() {
                                    std::to_string(report.latest_version) + ")",
                                "upgrade sluice"});
   }
+  // The integrity check reads every page: not worth it before a refusal for the schema.
+  if (stop_at_schema && !report.findings.empty()) return report;
   SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * check, db_->Prepare("PRAGMA integrity_check"));
   sqlite::Query q(*check);
   std::string problems;
@@ -180,7 +184,7 @@ std::string SqliteStore::RepairStep() const {
 }
 
 Status SqliteStore::Check() {
-  SLUICE_ASSIGN_OR_RETURN(StoreReport report, Inspect());
+  SLUICE_ASSIGN_OR_RETURN(StoreReport report, InspectSchemaThenFile(true));
   if (report.findings.empty()) return Status::Ok();
   const StoreFinding& first = report.findings.front();
   const std::string message = first.problem + ": " + first.fix;
