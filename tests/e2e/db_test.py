@@ -5,6 +5,7 @@ corrupt database is refused with the repair, exit code 4, and the repair works; 
 import errno
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import unittest
@@ -39,6 +40,8 @@ class DiskFullTest(SluiceTestCase):
                            capture_output=True, text=True)
         # As root a tmpfs must be there: no mount is a broken test machine, not a pass.
         self.assertEqual(r.returncode, 0, f"mount -t tmpfs failed: {r.stderr}")
+        # Cleanups run last first: unmount, then remove the mount point that tearDown left.
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
         self.addCleanup(subprocess.run, ["umount", "-l", self.mnt], check=False)
         self.db = os.path.join(self.mnt, "sluice.db")
         self.env["SLUICE_DB"] = self.db
