@@ -21,10 +21,23 @@ Result<Session> OpenSession(const GlobalFlags& flags) {
 }
 
 int ExitCodeFor(const Status& status) {
-  if (status.ok()) return kExitOk;
-  return (status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound)
-             ? kExitUsage
-             : kExitFailed;
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+      return kExitUsage;
+    case StatusCode::kNoSpace:
+      return kExitNoSpace;
+    case StatusCode::kCorrupt:
+      return kExitCorrupt;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kIoError:
+    case StatusCode::kInternal:
+    case StatusCode::kConflict:
+      break;
+  }
+  return kExitFailed;
 }
 
 int ReportError(const Status& status) {

@@ -19,6 +19,8 @@ namespace sluice::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitNoSpace = 3;  // the database's disk is full; nothing was written
+constexpr int kExitCorrupt = 4;  // the database file is damaged; the message has the repair
 
 struct GlobalFlags {
   std::string home;  // --home
@@ -39,7 +41,8 @@ Result<Session> OpenSession(const GlobalFlags& flags);
 
 // Prints `message` as "error: message" on stderr; returns the exit code for `status`.
 int ReportError(const Status& status);
-// The exit code DESIGN.md gives a status: 2 for invalid input or unknown names, else 1.
+// The exit code docs/cli.md gives a status, in this one place: 2 for invalid input or unknown
+// names, 3 for a full database disk, 4 for a damaged database file, else 1.
 int ExitCodeFor(const Status& status);
 
 void PrintJson(const nlohmann::json& value);

@@ -119,7 +119,7 @@ void Trigger(Invocation& inv, const std::string& dag_id, const std::vector<std::
             << std::endl;
   if (run->dag_paused) std::cout << "note: the dag is paused; the run starts when it is unpaused\n";
   if (!control::SchedulerRunning(session->config)) {
-    std::cout << "note: no scheduler is running on " << session->config.home
+    std::cout << "note: " << control::NoSchedulerRunning(session->config)
               << "; start one with `sluice standalone`\n";
   }
 }

@@ -166,9 +166,13 @@ void Logs(Invocation& inv, const std::string& dag, const std::string& run, const
   std::cout << *text << std::flush;
 }
 
-// Prints a command's message, or reports its error.
-void Finish(Invocation& inv, const Result<std::string>& message) {
+// Prints a command's message, or reports its error. As JSON: `command` and the message.
+void Finish(Invocation& inv, const Result<std::string>& message, nlohmann::json command) {
   if (!message.ok()) return void(inv.exit_code = ReportError(message.status()));
+  if (inv.flags.output == "json") {
+    command["message"] = *message;
+    return PrintJson(command);
+  }
   std::cout << *message << std::endl;
 }
 
@@ -176,21 +180,24 @@ void Clear(Invocation& inv, const std::string& dag, const std::string& run, cons
            bool downstream) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  Finish(inv, control::Clear(session->ctx(), dag, run, task, downstream));
+  Finish(inv, control::Clear(session->ctx(), dag, run, task, downstream),
+         {{"dag", dag}, {"run_id", run}, {"task", task}, {"downstream", downstream}});
 }
 
 void Mark(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
           const std::string& state) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  Finish(inv, control::Mark(session->ctx(), dag, run, task, *ParseTaskState(state)));
+  Finish(inv, control::Mark(session->ctx(), dag, run, task, *ParseTaskState(state)),
+         {{"dag", dag}, {"run_id", run}, {"task", task}, {"state", state}});
 }
 
 void Kill(Invocation& inv, const std::string& dag, const std::string& run,
           const std::string& task) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  Finish(inv, control::Kill(session->ctx(), dag, run, task));
+  Finish(inv, control::Kill(session->ctx(), dag, run, task),
+         {{"dag", dag}, {"run_id", run}, {"task", task}});
 }
 
 }  // namespace
@@ -237,6 +244,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   clear->add_option("run", run, "run id (see runs list)")->required();
   clear->add_option("task", task, "task id")->required();
   clear->add_flag("--downstream", downstream, "also clear every task downstream of it");
+  AddOutputFlag(clear, inv);
   clear->callback([&inv] { Clear(inv, dag, run, task, downstream); });
 
   auto* mark = tasks->add_subcommand("mark", "Set a task's state to success or failed by hand");
@@ -246,6 +254,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   mark->add_option("--state", state, "success or failed")
       ->required()
       ->check(CLI::IsMember({"success", "failed"}));
+  AddOutputFlag(mark, inv);
   mark->callback([&inv] { Mark(inv, dag, run, task, state); });
 
   auto* why = tasks->add_subcommand("why", "What holds a task back, or what it is doing");
@@ -259,6 +268,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   kill->add_option("dag", dag, "DAG id")->required();
   kill->add_option("run", run, "run id (see runs list)")->required();
   kill->add_option("task", task, "task id")->required();
+  AddOutputFlag(kill, inv);
   kill->callback([&inv] { Kill(inv, dag, run, task); });
 }
 

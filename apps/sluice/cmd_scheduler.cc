@@ -37,6 +37,10 @@ void RunScheduler(Invocation& inv, const char* what) {
   if (!lock.ok()) return void(inv.exit_code = ReportError(lock.status()));
   auto store = control::OpenStore(*config);
   if (!store.ok()) return void(inv.exit_code = ReportError(store.status()));
+  // A damaged page found now is refused with its repair; found mid-run it would stop the loop
+  // after work had started on a store that cannot hold it.
+  st = (*store)->QuickCheck();
+  if (!st.ok()) return void(inv.exit_code = ReportError(st));
   auto loop = EventLoop::Create(SystemClock());
   if (!loop.ok()) return void(inv.exit_code = ReportError(loop.status()));
   auto executor = CreateLocalExecutor(ExecutableDir() + "/sluice-supervisor", SystemClock(), **loop,

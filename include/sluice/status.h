@@ -18,6 +18,8 @@ enum class StatusCode {
   kIoError,             // the operating system or the store refused
   kInternal,            // a bug: an invariant did not hold
   kConflict,            // a conditional write found its row in another state than expected
+  kNoSpace,             // the store's disk is full; nothing was written (exit code 3)
+  kCorrupt,             // the store's file is damaged or not a database (exit code 4)
 };
 
 class [[nodiscard]] Status {
@@ -32,6 +34,9 @@ class [[nodiscard]] Status {
   static Status Io(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {StatusCode::kConflict, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  // Both carry a message complete for the user (what, where, the fix): WithContext keeps it.
+  static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
+  static Status Corrupt(std::string msg) { return {StatusCode::kCorrupt, std::move(msg)}; }
   // `call` failed with the current errno, e.g. Errno("open(\"/x\")").
   static Status Errno(const std::string& call);
 
@@ -39,7 +44,8 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // Returns a copy whose message is `prefix + ": " + message()`.
+  // Returns a copy whose message is `prefix + ": " + message()`; kNoSpace and kCorrupt are
+  // returned as they are, their message already names the database and the fix.
   Status WithContext(const std::string& prefix) const;
 
  private:

@@ -171,6 +171,21 @@ struct RunFilter {
   std::optional<int> limit;
 };
 
+// One thing `sluice db check` found wrong, and what fixes it.
+struct StoreFinding {
+  StatusCode code = StatusCode::kFailedPrecondition;  // kCorrupt for a damaged file
+  std::string problem;  // "database schema is at version 3, this build needs 5"
+  std::string fix;      // "run `sluice db migrate`"
+};
+
+// What Inspect() saw: the schema versions, whether the file is intact, and every finding.
+struct StoreReport {
+  int schema_version = 0;
+  int latest_version = 0;
+  bool intact = true;  // the integrity check found nothing wrong
+  std::vector<StoreFinding> findings;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -184,6 +199,20 @@ class Store {
   // Ok when the schema is at the latest version and the database passes its integrity check;
   // otherwise a message saying what is wrong and how to fix it (`sluice db migrate`).
   virtual Status Check() = 0;
+  // Check() in full, for `sluice db check`: every finding with its fix. An error only when the
+  // store cannot be read at all (then it is the error Check() returns, e.g. kCorrupt). The
+  // default runs Check() and reports its message as one finding.
+  virtual Result<StoreReport> Inspect() {
+    StoreReport report;
+    SLUICE_ASSIGN_OR_RETURN(report.schema_version, SchemaVersion());
+    report.latest_version = LatestSchemaVersion();
+    Status st = Check();
+    if (!st.ok()) report.findings.push_back({st.code(), st.message(), ""});
+    return report;
+  }
+  // A fast check that the file is sound, for a scheduler about to write to it: a kCorrupt error
+  // naming the repair if not. Reads every page (PRAGMA quick_check); the default is Ok.
+  virtual Status QuickCheck() { return Status::Ok(); }
 
   // All of `batch` or nothing, in one transaction, durable when it returns ok. An error means
   // nothing of it was written, unless the message says the outcome is unknown (an fsync that

@@ -16,13 +16,13 @@ Result<std::string> Kill(const Context& ctx, const std::string& dag_id, const st
   const std::string what = "task '" + task_id + "' of run '" + run_id + "'";
   SLUICE_ASSIGN_OR_RETURN(auto attempts, ctx.store.ListAttempts(dag_id, run_id, task_id));
   if (!attempts.empty() && attempts.back().state == AttemptState::kRunning) {
-    return Status::Precondition("no scheduler is running on " + ctx.config.home + ", and " + what +
+    return Status::Precondition(NoSchedulerRunning(ctx.config) + ", and " + what +
                                 " was left running under its supervisor (try " +
                                 std::to_string(attempts.back().try_number) +
                                 "); start the scheduler (it adopts the attempt), then kill it");
   }
-  return Status::Precondition("no scheduler is running on " + ctx.config.home + ": nothing runs (" +
-                              what + " is " + TaskStateName(ti.state) + ")");
+  return Status::Precondition(NoSchedulerRunning(ctx.config) + ": nothing runs (" + what + " is " +
+                              TaskStateName(ti.state) + ")");
 }
 
 }  // namespace sluice::control

@@ -14,9 +14,9 @@ TEST_F(KillTest, WithoutASchedulerNothingRuns) {
   const std::string run = TriggerHello();
   auto message = Kill(ctx(), "hello", run, "a");
   EXPECT_EQ(message.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(message.status().message(), "no scheduler is running on " + config_.home +
-                                            ": nothing runs (task 'a' of run '" + run +
-                                            "' is none)");
+  EXPECT_EQ(message.status().message(),
+            "no scheduler is running on " + config_.db_path + " (home " + config_.home + ")" +
+                ": nothing runs (task 'a' of run '" + run + "' is none)");
 }
 
 TEST_F(KillTest, WithoutASchedulerAnAttemptLeftToItsSupervisorIsNamed) {
@@ -25,7 +25,8 @@ TEST_F(KillTest, WithoutASchedulerAnAttemptLeftToItsSupervisorIsNamed) {
   auto message = Kill(ctx(), "hello", run, "a");
   EXPECT_EQ(message.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(message.status().message(),
-            "no scheduler is running on " + config_.home + ", and task 'a' of run '" + run +
+            "no scheduler is running on " + config_.db_path + " (home " + config_.home + ")" +
+                ", and task 'a' of run '" + run +
                 "' was left running under its supervisor (try 1); start the scheduler (it "
                 "adopts the attempt), then kill it");
 }

@@ -41,6 +41,10 @@ std::string SchedulerLockPath(const Config& config) {
   return RealDatabasePath(config) + "-scheduler.lock";
 }
 
+std::string NoSchedulerRunning(const Config& config) {
+  return "no scheduler is running on " + config.db_path + " (home " + config.home + ")";
+}
+
 bool SchedulerRunning(const Config& config) {
   const int fd = ::open(SchedulerLockPath(config).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

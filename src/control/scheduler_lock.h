@@ -19,6 +19,10 @@ std::string SchedulerLockPath(const Config& config);
 // scheduler is running asks this.
 bool SchedulerRunning(const Config& config);
 
+// "no scheduler is running on DB (home HOME)": how every message says so. One scheduler serves
+// a database, and several homes may share one, so the database is what it names.
+std::string NoSchedulerRunning(const Config& config);
+
 // The lock, held from Acquire until destruction (or the process's end: kill -9 releases it).
 class SchedulerLock {
  public:

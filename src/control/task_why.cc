@@ -103,10 +103,9 @@ Result<std::vector<TaskWhy>> WhyTasks(const Context& ctx, const RunRecord& run) 
     const bool waiting =
         !IsTerminal(ti.state) && ti.state != TaskState::kRunning && ti.state != TaskState::kQueued;
     if (waiting && !scheduler) {
-      why.blocked_by.push_back(
-          {"scheduler",
-           "no scheduler is running on " + ctx.config.home + ": start one (sluice scheduler)",
-           {{"home", ctx.config.home}}});
+      why.blocked_by.push_back({"scheduler",
+                                NoSchedulerRunning(ctx.config) + ": start one (sluice scheduler)",
+                                {{"home", ctx.config.home}}});
     }
     // Attempts are listed oldest start first: the last one of the task is its newest try.
     std::optional<AttemptRecord> last;

@@ -46,8 +46,8 @@ TEST_F(ControlTest, WithoutASchedulerAWaitingTaskIsHeldByItsAbsence) {
   EXPECT_EQ(why->blocked_by[0].rule, "trigger_rule");
   EXPECT_EQ(why->blocked_by[0].text, "all_success waits for 1 of 1 upstream task(s): a (none)");
   EXPECT_EQ(why->blocked_by[1].rule, "scheduler");
-  EXPECT_EQ(why->blocked_by[1].text,
-            "no scheduler is running on " + config_.home + ": start one (sluice scheduler)");
+  EXPECT_EQ(why->blocked_by[1].text, "no scheduler is running on " + config_.db_path + " (home " +
+                                         config_.home + ")" + ": start one (sluice scheduler)");
   EXPECT_EQ(why->summary, "held by trigger_rule, scheduler");
 
   // With one running, nothing but the scheduler's next turn is missing for the root task.

@@ -95,6 +95,7 @@ Status Driver::Start() {
   Arm(&dag_poll_timer_, next_dag_poll_);
   Arm(&command_poll_timer_, next_command_poll_);
   planner_->ResumeRuns(now);
+  if (!stop_error_.ok()) return stop_error_;
   return Commit();
 }
 
@@ -148,6 +149,7 @@ Status Driver::Turn(Duration max_wait) {
     Arm(&lease_timer_, next_lease_check_);
   }
   planner_->OnTick(now);
+  if (!stop_error_.ok()) return stop_error_;
   return Commit();
 }
 
@@ -165,9 +167,12 @@ Status Driver::Run() {
 void Driver::CheckLeases(TimePoint now) {
   planner_->PruneHeldElsewhere();
   auto renewed = store_.RenewLeases(options_.planner.executor, now + options_.planner.lease);
-  if (!renewed.ok()) SLUICE_LOG_WARN("renewing leases: {}", renewed.status().message());
+  if (!renewed.ok() && !NoteStop(renewed.status())) {
+    SLUICE_LOG_WARN("renewing leases: {}", renewed.status().message());
+  }
   auto expired = store_.ListExpiredLeases(now);
   if (!expired.ok()) {
+    if (NoteStop(expired.status())) return;
     SLUICE_LOG_WARN("reading expired leases: {}", expired.status().message());
     return;
   }
@@ -187,6 +192,7 @@ void Driver::EndAbandonedTestRuns(TimePoint now) {
   open.states = {RunState::kQueued, RunState::kRunning};
   auto runs = store_.ListRuns(open);
   if (!runs.ok()) {
+    if (NoteStop(runs.status())) return;
     SLUICE_LOG_WARN("looking for runs of a dead dags test: {}", runs.status().message());
     return;
   }
@@ -206,6 +212,7 @@ void Driver::EndAbandonedTestRuns(TimePoint now) {
     const WriteBatch batch = AbandonRun(run, *tis, *attempts, *reason, now);
     // A conflict means the test moved the run meanwhile: it was alive after all, or ended it.
     Status st = store_.Apply(batch);
+    if (NoteStop(st)) return;
     if (!st.ok()) {
       SLUICE_LOG_WARN("ending run {}/{} of a dead dags test: {}", run.dag_id, run.run_id,
                       st.message());
@@ -271,6 +278,12 @@ Status Driver::Reload(const Status& conflict) {
   return st;
 }
 
+bool Driver::NoteStop(const Status& st) {
+  if (st.code() != StatusCode::kNoSpace && st.code() != StatusCode::kCorrupt) return false;
+  if (stop_error_.ok()) stop_error_ = st;
+  return true;
+}
+
 // The loop's timers only wake it; a timer that fires after it was re-armed does no harm.
 void Driver::Arm(EventLoop::TimerId* timer, TimePoint when) {
   if (*timer != 0) loop_.CancelTimer(*timer);
@@ -307,7 +320,7 @@ void Driver::HandleDagChanges(std::vector<DagFileChange> changes, TimePoint now)
     auto graph = GraphFor(dag_id, hash);
     if (graph.ok()) {
       planner_->RestoreLastGood(dag_id, *graph, now);
-    } else {
+    } else if (!NoteStop(graph.status())) {
       SLUICE_LOG_WARN("dags: {}: cannot read its last good version: {}", dag_id,
                       graph.status().message());
     }
@@ -336,6 +349,7 @@ void Driver::LogDagFileChange(const DagFileChange& change, bool known) {
 Status Driver::PollCommands(TimePoint now) {
   auto pending = store_.PendingCommands();
   if (!pending.ok()) {
+    if (NoteStop(pending.status())) return pending.status();
     SLUICE_LOG_ERROR("reading commands: {}", pending.status().message());
     return Status::Ok();  // tried again at the next poll
   }
@@ -355,6 +369,7 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
   if (command.kind == "pause" || command.kind == "unpause") {
     auto rec = store_.GetDag(dag_id);
     if (!rec.ok()) {
+      NoteStop(rec.status());
       input.error = rec.status().message();
     } else if (*rec) {
       input.dag = **rec;
@@ -363,12 +378,14 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
              !planner_->HoldsRun(dag_id, run_id)) {
     auto run = store_.GetRun(dag_id, run_id);
     if (!run.ok()) {
+      NoteStop(run.status());
       input.error = run.status().message();
     } else if (*run && !(command.kind == "trigger" && IsTerminal((*run)->state))) {
       auto stored = ReadRun(**run);
       if (stored.ok()) {
         input.run = std::move(stored).value();
       } else {
+        NoteStop(stored.status());
         input.error = stored.status().message();
       }
     }
@@ -452,6 +469,7 @@ void Driver::TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled) {
     closed_runs_to_read_.erase(dag_id);
     return;
   }
+  if (NoteStop(st)) return;
   SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", dag_id, st.message());
   planner_->ClosedRunsUnreadable(dag_id);
   closed_runs_to_read_[dag_id] = scheduled;

@@ -102,6 +102,10 @@ class Driver {
   // it watches: the planner's memory is dropped, nothing of the discarded decision was acted on.
   Status Reload(const Status& conflict);
   void Arm(EventLoop::TimerId* timer, TimePoint when);
+  // Keeps a full or damaged database's error (kNoSpace, kCorrupt) met where other errors are
+  // logged and tried again: trying again cannot help, so the turn returns it and the loop stops.
+  // Returns whether `st` was one.
+  bool NoteStop(const Status& st);
 
   DriverOptions options_;
   Store& store_;
@@ -113,8 +117,9 @@ class Driver {
   bool reloading_ = false;
   std::atomic<bool> stop_{false};
 
-  std::map<std::string, DagGraphPtr> versions_;      // "dag@hash" -> graph read from the store
-  std::vector<AttemptOutcome> launch_failures_;      // handed to the planner at the next turn
+  std::map<std::string, DagGraphPtr> versions_;  // "dag@hash" -> graph read from the store
+  std::vector<AttemptOutcome> launch_failures_;  // handed to the planner at the next turn
+  Status stop_error_;  // the first NoteStop() error; ends the loop at the end of the turn
   std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};

@@ -276,5 +276,33 @@ tasks:
                                       "t@2025-01-06T12:07:01Z"}));
 }
 
+// A full disk (issue 13): the turn's commit fails, the error comes back as the store gave it
+// (the message names the database and the fix, with no "store: " in front), nothing of the turn
+// is launched, and a scheduler started once there is room runs the task once.
+TEST_F(SchedulerTest, AFullDiskStopsTheTurnWithTheStoresOwnMessageAndARestartGoesOn) {
+  auto* memory = dynamic_cast<MemoryStore*>(store_.get());
+  if (memory == nullptr) GTEST_SKIP() << "injects the failure through the in-memory store";
+  source_.Set("/dags/c.yaml", R"(
+dag: c
+tasks:
+  a: {run: "x"}
+)");
+  executor_.Script("a", {{seconds(10), 0}});
+  StartScheduler();
+  auto run_id = scheduler_->TriggerRun("c", "{}");
+  ASSERT_TRUE(run_id.ok());
+  const Status full = Status::NoSpace("the database /db is full (no space left on device): ...");
+  memory->FailNextApply(full);
+  Status st = scheduler_->Turn(Duration::zero());
+  EXPECT_EQ(st.code(), StatusCode::kNoSpace);
+  EXPECT_EQ(st.message(), full.message());
+  EXPECT_TRUE(executor_.launched().empty()) << "nothing of a failed turn is acted on";
+
+  StartScheduler();
+  RunUntil(T("2025-01-06T12:05:00Z"));
+  EXPECT_EQ(executor_.launched().size(), 1u);
+  EXPECT_EQ(TaskStates("c", *run_id)["a"], (State{"success", 1}));
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -11,7 +11,7 @@ Status Status::Errno(const std::string& call) {
 }
 
 Status Status::WithContext(const std::string& prefix) const {
-  if (ok()) return *this;
+  if (ok() || code_ == StatusCode::kNoSpace || code_ == StatusCode::kCorrupt) return *this;
   return Status(code_, prefix + ": " + message_);
 }
 

@@ -215,7 +215,7 @@ class MarkKillWithoutSchedulerTest(SluiceTestCase):
         self.assertEqual(r.err, "error: dag 'chain' has no task 'nope'\n")
         r = self.sluice("tasks", "kill", "chain", run_id, "b")
         self.assertEqual(r.code, 1, r)
-        self.assertEqual(r.err, f"error: no scheduler is running on {self.home}: nothing runs "
+        self.assertEqual(r.err, f"error: no scheduler is running on {self.db} (home {self.home}): nothing runs "
                                 f"(task 'b' of run '{run_id}' is none)\n")
 
 

@@ -32,6 +32,7 @@ class SluiceTestCase(unittest.TestCase):
         self.root = tempfile.mkdtemp(prefix="sluice-e2e-")
         self.home = os.path.join(self.root, "home")
         self.dags = os.path.join(self.root, "dags")
+        self.db = os.path.join(self.home, "sluice.db")  # the default without SLUICE_DB
         os.makedirs(self.home)
         os.makedirs(self.dags)
         self.env = dict(os.environ, SLUICE_HOME=self.home, SLUICE_DAGS=self.dags,

@@ -82,7 +82,7 @@ class WhyTest(SluiceTestCase):
                          "a is none: held by paused, scheduler\n"
                          "  paused: the run is queued and dag chain is paused: `sluice dags "
                          "unpause chain` lets it start\n"
-                         f"  scheduler: no scheduler is running on {self.home}: start one "
+                         f"  scheduler: no scheduler is running on {self.db} (home {self.home}): start one "
                          "(sluice scheduler)\n")
         self.assertEqual([b["rule"] for b in self.tasks("chain", run_id)["a"]["blocked_by"]],
                          ["paused", "scheduler"])

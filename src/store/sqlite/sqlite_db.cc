@@ -1,12 +1,78 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <cerrno>
 #include <string>
 
-namespace sluice::sqlite {
+#include "core/shell_quote.h"
 
-Status SqliteError(sqlite3* db, std::string_view op) {
-  if (op.empty()) return Status::Io(sqlite3_errmsg(db));
-  return Status::Io(std::string(op) + ": " + sqlite3_errmsg(db));
+namespace sluice::sqlite {
+namespace {
+
+// `path` as a shell word, quoted only when it needs it, so the usual command reads plainly.
+std::string ShellWord(const std::string& path) {
+  for (char c : path) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '_' || c == '.' || c == '/' || c == '-' || c == '+' || c == ',';
+    if (!plain) return ShellQuote(path);
+  }
+  return path;
+}
+
+// The Status of a failed call when it is one of the two kinds with their own exit code (a full
+// disk, a damaged file), else ok. SQLite reports a write that found the disk full as SQLITE_FULL,
+// but growing the WAL index (-shm) or truncating can fail as an SQLITE_IOERR_* whose errno is
+// ENOSPC.
+Status Classify(int code, int system_errno, const std::string& path, const std::string& what) {
+  const int primary = code & 0xff;
+  if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && system_errno == ENOSPC)) {
+    return DatabaseFull(path);
+  }
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return DatabaseCorrupt(path, what, primary == SQLITE_NOTADB);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DatabaseFull(const std::string& path) {
+  // SQLite rolls back the failed transaction, so nothing half-written is left to repair.
+  return Status::NoSpace("the database " + path +
+                         " is full (no space left on device): free space, then start the "
+                         "scheduler or run the command again; nothing was lost");
+}
+
+std::string RecoverCommand(const std::string& path) {
+  const std::string db = ShellWord(path);
+  // .dump, not .recover: Debian 12's sqlite3 (3.40) fails every .recover ("SQL logic error").
+  // .dump skips what it cannot read and then ends with a ROLLBACK that would undo the whole
+  // import: sed turns it into a COMMIT. The -wal and -shm files go too: .dump read the WAL's
+  // commits, and a WAL left beside the new file would be applied to it as if it were the old.
+  return "sqlite3 " + db + " .dump | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 " +
+         ShellWord(path + ".recovered") + " && mv " + db + " " + ShellWord(path + ".corrupt") +
+         " && rm -f " + ShellWord(path + "-wal") + " " + ShellWord(path + "-shm") + " && mv " +
+         ShellWord(path + ".recovered") + " " + db;
+}
+
+Status DatabaseCorrupt(const std::string& path, const std::string& what, bool not_a_database) {
+  if (not_a_database) {
+    // No SQLite header: nothing .recover could read. Usually SLUICE_DB names the wrong file.
+    return Status::Corrupt(
+        "the database " + path + " is corrupt (" + what +
+        "): if SLUICE_DB or --home names the wrong file, fix that; otherwise "
+        "stop the scheduler, restore the file from a backup or move it away (mv " +
+        ShellWord(path) + " " + ShellWord(path + ".corrupt") + ") to start with an empty database");
+  }
+  return Status::Corrupt("the database " + path + " is corrupt (" + what +
+                         "): stop the scheduler, then run: " + RecoverCommand(path));
+}
+
+Status SqliteError(sqlite3* db, const std::string& path, std::string_view op) {
+  const std::string what = sqlite3_errmsg(db);
+  Status kind = Classify(sqlite3_extended_errcode(db), sqlite3_system_errno(db), path, what);
+  if (!kind.ok()) return kind;
+  if (op.empty()) return Status::Io(what);
+  return Status::Io(std::string(op) + ": " + what);
 }
 
 void Statement::NoteBind(int rc, int index) {
@@ -56,7 +122,7 @@ Result<bool> Statement::Step(std::string_view op) {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteError(db_, op);
+  return SqliteError(db_, *path_, op);
 }
 
 Status Statement::Run(std::string_view op) {
@@ -98,7 +164,9 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const char* vfs) {
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     std::string message = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
-    sqlite3_close(handle);  // a handle is returned even on failure; closing null is a no-op
+    Status kind = Classify(rc, handle != nullptr ? sqlite3_system_errno(handle) : 0, path, message);
+    sqlite3_close(handle);
+    if (!kind.ok()) return kind;  // a handle is returned even on failure; closing null is a no-op
     return Status::Io("open database \"" + path + "\": " + message);
   }
   sqlite3_extended_result_codes(handle, 1);
@@ -124,6 +192,8 @@ Status Db::Exec(const std::string& sql, std::string_view op) {
   if (rc == SQLITE_OK) return Status::Ok();
   std::string message = error != nullptr ? error : sqlite3_errstr(rc);
   sqlite3_free(error);
+  Status kind = Classify(sqlite3_extended_errcode(db_), sqlite3_system_errno(db_), path_, message);
+  if (!kind.ok()) return kind;
   return Status::Io(std::string(op) + ": " + message);
 }
 
@@ -138,9 +208,9 @@ Result<Statement*> Db::Prepare(const std::string& sql) {
     sqlite3_finalize(stmt);
     // The start of the SQL is enough to tell which statement it was.
     std::string head = sql.size() > 60 ? sql.substr(0, 60) + "..." : sql;
-    return SqliteError(db_, "prepare \"" + head + "\"");
+    return SqliteError(db_, path_, "prepare \"" + head + "\"");
   }
-  auto owned = std::make_unique<Statement>(db_, stmt);
+  auto owned = std::make_unique<Statement>(db_, stmt, path_);
   Statement* raw = owned.get();
   cache_.emplace(sql, std::move(owned));
   return raw;

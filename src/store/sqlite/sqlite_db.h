@@ -25,7 +25,9 @@ namespace sluice::sqlite {
 // unbinds it. Binding a temporary std::string does not compile.
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `path` names the database in errors; it is its Db's and outlives the statement.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, const std::string& path)
+      : db_(db), stmt_(stmt), path_(&path) {}
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -63,6 +65,7 @@ class Statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  const std::string* path_;
   int bind_error_ = SQLITE_OK;  // the first failed bind since Reset()
   int bind_error_index_ = 0;
 };
@@ -120,7 +123,17 @@ class Db {
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
-// Status for a failed SQLite call on `db`: "OP: sqlite3_errmsg" (just the message if no OP).
-Status SqliteError(sqlite3* db, std::string_view op);
+// Status for a failed SQLite call on `db`, whose file is `path`: "OP: sqlite3_errmsg" (just the
+// message if no OP), a kIoError; except a full disk (SQLITE_FULL, or ENOSPC under another I/O
+// error), which is DatabaseFull, and a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), which is
+// DatabaseCorrupt: those name the database and the fix, without OP.
+Status SqliteError(sqlite3* db, const std::string& path, std::string_view op);
+
+// kNoSpace: "the database PATH is full (no space left on device): free space ...".
+Status DatabaseFull(const std::string& path);
+// kCorrupt: "the database PATH is corrupt (WHAT): ..." and the commands that repair it.
+Status DatabaseCorrupt(const std::string& path, const std::string& what, bool not_a_database);
+// The shell commands that salvage a damaged database into a new file and put it in its place.
+std::string RecoverCommand(const std::string& path);
 
 }  // namespace sluice::sqlite

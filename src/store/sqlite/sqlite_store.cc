@@ -125,32 +125,79 @@ Status SqliteStore::ApplyMigration(const Migration& m) {
   return q->Run(std::string("record migration ") + m.name);
 }
 
-Status SqliteStore::Check() {
-  const int latest = LatestSchemaVersion();
-  SLUICE_ASSIGN_OR_RETURN(int version, SchemaVersion());
-  if (version < latest) {
-    return Status::Precondition("database schema is at version " + std::to_string(version) +
-                                ", this build needs " + std::to_string(latest) +
-                                ": run `sluice db migrate`");
+Result<StoreReport> SqliteStore::Inspect() { return InspectSchemaThenFile(false); }
+
+Result<StoreReport> SqliteStore::InspectSchemaThenFile(bool stop_at_schema) {
+  StoreReport report;
+  report.latest_version = LatestSchemaVersion();
+  SLUICE_ASSIGN_OR_RETURN(report.schema_version, SchemaVersion());
+  if (report.schema_version < report.latest_version) {
+    report.findings.push_back({StatusCode::kFailedPrecondition,
+                               "database schema is at version " +
+                                   std::to_string(report.schema_version) + ", this build needs " +
+                                   std::to_string(report.latest_version),
+                               "run `sluice db migrate`"});
+  } else if (report.schema_version > report.latest_version) {
+    report.findings.push_back({StatusCode::kFailedPrecondition,
+                               "database schema version " + std::to_string(report.schema_version) +
+                                   " is newer than this build (" +
+                                   std::to_string(report.latest_version) + ")",
+                               "upgrade sluice"});
   }
-  if (version > latest) return NewerSchema(version, latest);
+  // The integrity check reads every page: not worth it before a refusal for the schema.
+  if (stop_at_schema && !report.findings.empty()) return report;
   SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * check, db_->Prepare("PRAGMA integrity_check"));
   sqlite::Query q(*check);
   std::string problems;
-  int shown = 0;
+  int found = 0;
   for (;;) {
-    SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("PRAGMA integrity_check"));
-    if (!row) break;
+    // A page too damaged to walk fails the pragma itself (kCorrupt, with the repair): reported
+    // as one finding rather than as an error, since that is what the check is for.
+    auto row = q->Step("PRAGMA integrity_check");
+    if (!row.ok() && row.status().code() != StatusCode::kCorrupt) return row.status();
+    if (!row.ok()) {
+      report.intact = false;
+      report.findings.push_back(
+          {StatusCode::kCorrupt,
+           "the database " + db_->path() + " is corrupt (" + db_->ErrorMessage() + ")",
+           RepairStep()});
+      return report;
+    }
+    if (!*row) break;
     std::string line = q->Text(0);
     if (line == "ok") continue;
     // The first few lines say enough; a damaged file can produce thousands.
-    if (++shown <= 3) problems += (problems.empty() ? "" : "; ") + line;
+    if (++found <= 3) problems += (problems.empty() ? "" : "; ") + line;
   }
-  if (shown == 0) return Status::Ok();
-  return Status::Io("database \"" + db_->path() + "\" fails its integrity check (" +
-                    std::to_string(shown) + " problems: " + problems +
-                    "): restore it from a backup or salvage it with `sqlite3 " + db_->path() +
-                    " .recover`");
+  if (found > 0) {
+    report.intact = false;
+    report.findings.push_back({StatusCode::kCorrupt,
+                               "the database " + db_->path() + " is corrupt (" +
+                                   std::to_string(found) + " problems: " + problems + ")",
+                               RepairStep()});
+  }
+  return report;
+}
+
+std::string SqliteStore::RepairStep() const {
+  return "stop the scheduler, then run: " + sqlite::RecoverCommand(db_->path());
+}
+
+Status SqliteStore::Check() {
+  SLUICE_ASSIGN_OR_RETURN(StoreReport report, InspectSchemaThenFile(true));
+  if (report.findings.empty()) return Status::Ok();
+  const StoreFinding& first = report.findings.front();
+  const std::string message = first.problem + ": " + first.fix;
+  if (first.code == StatusCode::kCorrupt) return Status::Corrupt(message);
+  return Status::Precondition(message);
+}
+
+Status SqliteStore::QuickCheck() {
+  SLUICE_ASSIGN_OR_RETURN(sqlite::Statement * check, db_->Prepare("PRAGMA quick_check"));
+  sqlite::Query q(*check);
+  SLUICE_ASSIGN_OR_RETURN(bool row, q->Step("PRAGMA quick_check"));
+  if (!row || q->Text(0) == "ok") return Status::Ok();
+  return sqlite::DatabaseCorrupt(db_->path(), q->Text(0), /*not_a_database=*/false);
 }
 
 // A checkpoint copies the write-ahead log into the database and fsyncs both: milliseconds on a
@@ -185,7 +232,7 @@ Status SqliteStore::Housekeep() {
                                            nullptr, nullptr);
   // BUSY: another connection is checkpointing; the log is copied either way.
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-    return sqlite::SqliteError(db_->handle(), "checkpoint the write-ahead log");
+    return sqlite::SqliteError(db_->handle(), db_->path(), "checkpoint the write-ahead log");
   }
   return Status::Ok();
 }
@@ -218,7 +265,9 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
   // SQLite ends the transaction itself after some errors (a full disk, out of memory).
   if (db_->InTransaction()) {
     Status rolled_back = db_->Exec("ROLLBACK", "roll back transaction");
-    if (!rolled_back.ok()) {
+    // A full or damaged database stops the process anyway; its message says what to do.
+    const bool stops = st.code() == StatusCode::kNoSpace || st.code() == StatusCode::kCorrupt;
+    if (!rolled_back.ok() && !stops) {
       return Status::Io(st.message() + " (and then " + rolled_back.message() + ")");
     }
   }

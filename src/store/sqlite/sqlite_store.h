@@ -39,6 +39,8 @@ class SqliteStore final : public Store {
   int LatestSchemaVersion() const override;
   Status Migrate() override;
   Status Check() override;
+  Result<StoreReport> Inspect() override;
+  Status QuickCheck() override;
 
   Status Apply(const WriteBatch& batch) override;
   Status Housekeep() override;
@@ -73,6 +75,10 @@ class SqliteStore final : public Store {
   Result<std::optional<CommandRecord>> GetCommand(int64_t id) override;
 
  private:
+  // Inspect(); with `stop_at_schema`, a schema finding is returned without the integrity check.
+  Result<StoreReport> InspectSchemaThenFile(bool stop_at_schema);
+  // What repairs a damaged database file: the commands, with the scheduler stopped first.
+  std::string RepairStep() const;
   // Runs `body` in BEGIN IMMEDIATE ... COMMIT; on any error rolls back and returns it.
   Status InTransaction(const std::function<Status()>& body);
   Status ApplyInTransaction(const WriteBatch& batch);

@@ -1,5 +1,7 @@
 // The conformance suite on SQLite, plus what only SQLite has: the file, WAL, its error texts,
 // and the columns the benchmark scripts read directly.
+#include "store/sqlite/sqlite_store.h"
+
 #include <gmock/gmock.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -8,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "store/sqlite/fault_injection_vfs.h"
 #include "store/sqlite/sqlite_test_helpers.h"
 #include "store/store_suite.h"
 #include "util/file.h"
@@ -16,6 +19,7 @@ namespace sluice {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -165,8 +169,35 @@ TEST_F(SqliteStoreTest, OpeningAFileThatIsNotADatabaseNamesThePath) {
   std::string path = dir_.Write("notes.txt", std::string(4096, 'x'));
   auto store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
-  EXPECT_THAT(store.status().message(), StartsWith("open database \"" + path + "\": "));
-  EXPECT_THAT(store.status().message(), HasSubstr("file is not a database"));
+  EXPECT_EQ(store.status().code(), StatusCode::kCorrupt);
+  EXPECT_EQ(store.status().message(),
+            "the database " + path +
+                " is corrupt (file is not a database): if SLUICE_DB or --home names the wrong "
+                "file, fix that; otherwise stop the scheduler, restore the file from a backup or "
+                "move it away (mv " +
+                path + " " + path + ".corrupt) to start with an empty database");
+}
+
+// A full disk is its own error, with the fix, and costs nothing: once there is room the same
+// store writes again.
+TEST_F(SqliteStoreTest, AFullDiskIsNoSpaceNamingTheDatabaseAndTheStoreWritesOnceThereIsRoom) {
+  namespace fault = sqlite::testing;
+  const std::string path = DbPath(dir_.path());
+  auto store = OpenSqliteStoreWithOptions(path, {.vfs = fault::FaultInjectionVfsName()});
+  ASSERT_TRUE(IsOk(store));
+  ASSERT_TRUE(IsOk((*store)->Migrate()));
+  fault::ArmFault({.fail_at = 1, .sticky = true, .disk_full = true});
+  WriteBatch b;
+  b.runs = {FullRun("d", "r", Jan2())};
+  Status st = (*store)->Apply(b);
+  fault::ClearFault();
+  EXPECT_EQ(st.code(), StatusCode::kNoSpace);
+  EXPECT_EQ(st.message(), "the database " + path +
+                              " is full (no space left on device): free space, then start the "
+                              "scheduler or run the command again; nothing was lost");
+  EXPECT_EQ(Must((*store)->GetRun("d", "r")), std::nullopt);
+  EXPECT_TRUE(IsOk((*store)->Apply(b)));
+  EXPECT_NE(Must((*store)->GetRun("d", "r")), std::nullopt);
 }
 
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedByCheckAndMigrate) {
@@ -208,12 +239,20 @@ TEST_F(SqliteStoreTest, CheckReportsAFailedIntegrityCheckAndTheFix) {
   auto store = OpenSqliteStore(DbPath(dir_.path()));
   ASSERT_TRUE(IsOk(store));
   Status st = (*store)->Check();
-  EXPECT_EQ(st.code(), StatusCode::kIoError);
-  EXPECT_THAT(st.message(),
-              StartsWith("database \"" + DbPath(dir_.path()) + "\" fails its integrity check ("));
+  const std::string path = DbPath(dir_.path());
+  EXPECT_EQ(st.code(), StatusCode::kCorrupt);
+  EXPECT_THAT(st.message(), StartsWith("the database " + path + " is corrupt (1 problems: "));
   EXPECT_THAT(st.message(), HasSubstr("runs_by_state"));
-  EXPECT_THAT(st.message(), HasSubstr("): restore it from a backup or salvage it with `sqlite3 " +
-                                      DbPath(dir_.path()) + " .recover`"));
+  const std::string repair = "stop the scheduler, then run: sqlite3 " + path +
+                             " .dump | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 " +
+                             path + ".recovered && mv " + path + " " + path + ".corrupt && rm -f " +
+                             path + "-wal " + path + "-shm && mv " + path + ".recovered " + path;
+  EXPECT_THAT(st.message(), EndsWith("): " + repair));
+  auto report = (*store)->Inspect();
+  ASSERT_TRUE(IsOk(report));
+  EXPECT_FALSE(report->intact);
+  ASSERT_EQ(report->findings.size(), 1u);
+  EXPECT_EQ(report->findings[0].fix, repair);
 }
 
 TEST_F(SqliteStoreTest, AttemptTimesAreMicrosecondColumnsForScripts) {
