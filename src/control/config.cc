@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "time/duration.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -54,11 +55,21 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
           return Status::Invalid(where + "'dags_paused_on_create' must be true or false");
         }
         config->dags_paused_on_create = v;
+      } else if (key == "log_retention") {
+        // Read as DAG files read durations; zero would delete a run's logs as it ends.
+        auto d = kv.second.IsScalar() ? ParseDuration(kv.second.Scalar())
+                                      : Result<Duration>(Status::Invalid(
+                                            "'log_retention' must be a duration such as 30d"));
+        if (!d.ok()) return Status::Invalid(where + "log_retention: " + d.status().message());
+        if (*d <= Duration::zero()) {
+          return Status::Invalid(where + "log_retention: must be more than 0s (e.g. 30d)");
+        }
+        config->log_retention = *d;
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
-        const std::string hint =
-            ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create"});
+        const std::string hint = ClosestMatch(
+            key, {"parallelism", "durability", "dags", "dags_paused_on_create", "log_retention"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -3,8 +3,10 @@
 // database and the settings, from flags, then the environment, then $SLUICE_HOME/sluice.yaml.
 
 #include <map>
+#include <optional>
 #include <string>
 
+#include "sluice/clock.h"
 #include "sluice/status.h"
 
 namespace sluice::control {
@@ -30,6 +32,9 @@ struct Config {
   // sluice.yaml `dags_paused_on_create: true`: a DAG id the store has never seen is created
   // paused (by the scheduler, `dags trigger` and `dags test` alike).
   bool dags_paused_on_create = false;
+  // sluice.yaml `log_retention: 30d`: the scheduler deletes the logs of runs that ended longer
+  // ago than this. Unset: logs are kept for ever.
+  std::optional<Duration> log_retention;
   std::string logs_dir() const { return home + "/logs"; }
 };
 
