@@ -48,6 +48,7 @@ void RunScheduler(Invocation& inv, const char* what) {
   options.planner.parallelism = config->parallelism;
   options.planner.logs_dir = config->logs_dir();
   options.planner.dags_paused_on_create = config->dags_paused_on_create;
+  options.log_retention = config->log_retention;
   options.planner.hostname = Hostname();
   // Its executor's claims carry this name; a restarted scheduler on this host takes them back.
   options.planner.executor = "local@" + options.planner.hostname;
