@@ -48,10 +48,8 @@ std::string EscapeTerminalText(std::string_view text) {
     } else if (c == '\r') {
       out.append("\\r");
       ++i;
-    } else if (c < 0x80) {  // the other C0 controls and DEL
-      AppendHex(c, &out);
-      ++i;
-    } else if (const size_t n = Utf8SequenceLength(text, i); n == 0) {
+    } else if (const size_t n = c < 0x80 ? 0 : Utf8SequenceLength(text, i); n == 0) {
+      // The other C0 controls, DEL, and a byte that does not start valid UTF-8.
       AppendHex(c, &out);
       ++i;
     } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {

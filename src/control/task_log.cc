@@ -18,7 +18,7 @@
 namespace sluice::control {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 
 // An open file, closed on every path out.
 class Fd {
@@ -196,7 +196,7 @@ Result<uint64_t> LastLinesOffset(const std::string& path, int lines, size_t bloc
 
 Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const TaskLogOutput& out) {
   SLUICE_ASSIGN_OR_RETURN(AttemptRecord attempt, AwaitAttempt(ctx, request, out));
-  const std::string& path = attempt.log_path;
+  const std::string path = attempt.log_path;
   // The store records an attempt before its supervisor creates the log: a follower waits.
   int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   while (raw_fd < 0 && errno == ENOENT && request.follow &&
@@ -208,8 +208,9 @@ Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const Task
     raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (raw_fd < 0) {
-    const Status error = Status::Errno("open(\"" + path + "\")");
-    if (errno != ENOENT) return error;
+    const bool missing = errno == ENOENT;
+    Status error = Status::Errno("open(\"" + path + "\")");
+    if (!missing) return error;
     SLUICE_ASSIGN_OR_RETURN(RunRecord run, FindRun(ctx.store, request.dag_id, request.run_id));
     return MissingLog(ctx, run, attempt, error);
   }

@@ -41,6 +41,7 @@ Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const Task
 // The offset where the last `lines` lines of the file begin (0 when it has fewer), read
 // backwards from its end `block` bytes at a time, so a 100 MB log is not read whole. A last line
 // without its newline counts as a line.
-Result<uint64_t> LastLinesOffset(const std::string& path, int lines, size_t block = 64 * 1024);
+Result<uint64_t> LastLinesOffset(const std::string& path, int lines,
+                                 size_t block = size_t{64} * 1024);
 
 }  // namespace sluice::control

@@ -58,7 +58,7 @@ class TaskLogTest : public ControlTest {
     ASSERT_TRUE(store_->Apply(batch).ok());
   }
 
-  Status Show(TaskLogRequest request, std::function<void()> on_sleep = {}) {
+  Status Show(TaskLogRequest request, const std::function<void()>& on_sleep = {}) {
     request.dag_id = "hello";
     request.run_id = run_;
     request.task_id = "a";
@@ -124,7 +124,7 @@ TEST_F(TaskLogTest, TailShowsTheLastLines) {
 TEST(LastLinesOffset, ReadsBackwardsAcrossBlocks) {
   TempDir dir;
   const std::string path = dir.Write("f", "one\ntwo\nthree\nfour\n");
-  for (size_t block : {size_t{1}, size_t{3}, size_t{64 * 1024}}) {
+  for (size_t block : {size_t{1}, size_t{3}, size_t{64} * 1024}) {
     EXPECT_EQ(*LastLinesOffset(path, 1, block), 14u) << block;
     EXPECT_EQ(*LastLinesOffset(path, 3, block), 4u) << block;
     EXPECT_EQ(*LastLinesOffset(path, 4, block), 0u) << block;
