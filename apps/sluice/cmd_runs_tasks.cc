@@ -219,7 +219,15 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   logs->add_option("task", task, "task id")->required();
   logs->add_option("--try", try_number, "attempt number, 1-based")->check(CLI::PositiveNumber);
   static control::TaskLogRequest log_request;
-  logs->add_option("--tail", log_request.tail, "only the last N lines")->check(CLI::PositiveNumber);
+  logs->add_option("--tail", log_request.tail, "only the last N lines (N >= 1)")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const bool digits = !value.empty() && value.size() <= 9 &&
+                                value.find_first_not_of("0123456789") == std::string::npos;
+            if (digits && std::stoi(value) >= 1) return "";
+            return "expected a number of lines, 1 to 999999999, got '" + value + "'";
+          },
+          "N"));
   logs->add_flag("--follow,-f", log_request.follow,
                  "keep printing new lines until the attempt ends (waits for a first attempt)");
   logs->add_flag("--raw", log_request.raw,

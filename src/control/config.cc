@@ -57,9 +57,9 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
         config->dags_paused_on_create = v;
       } else if (key == "log_retention") {
         // Read as DAG files read durations; zero would delete a run's logs as it ends.
-        auto d = kv.second.IsScalar() ? ParseDuration(kv.second.Scalar())
-                                      : Result<Duration>(Status::Invalid(
-                                            "'log_retention' must be a duration such as 30d"));
+        auto d = kv.second.IsScalar()
+                     ? ParseDuration(kv.second.Scalar())
+                     : Result<Duration>(Status::Invalid("expected a duration such as 30d"));
         if (!d.ok()) return Status::Invalid(where + "log_retention: " + d.status().message());
         if (*d <= Duration::zero()) {
           return Status::Invalid(where + "log_retention: must be more than 0s (e.g. 30d)");

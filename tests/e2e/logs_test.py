@@ -99,7 +99,8 @@ tasks:
             r = self.sluice("tasks", "logs", "n", run_id, "t", "--tail", bad)
             self.assertEqual(r.code, 2, r)
             self.assertEqual(r.out, "")
-            self.assertIn("--tail", r.err)
+            self.assertEqual(r.err, f"error: --tail: expected a number of lines, 1 to 999999999, "
+                                    f"got '{bad}'\nRun with --help for usage.\n")
 
     def test_log_retention_removes_old_logs_and_says_so(self):
         self.write_dag("n.yaml", 'dag: n\ntasks:\n  t: {run: "echo hi"}\n')
