@@ -160,11 +160,12 @@ TEST_F(TaskLogTest, FollowPrintsNewLinesUntilTheResultLine) {
 
 TEST_F(TaskLogTest, FollowEndsWhenTheLockIsFreeWithoutAResult) {
   AddAttempt(AttemptState::kRunning);
-  Append(log_, Line("out", "half a li"));
+  // The supervisor died mid-line: no newline, no result line, no lock.
+  Append(log_, Line("out", "whole") + std::string(kTs) + " out| half a \x1b[");
   TaskLogRequest request;
   request.follow = true;
   ASSERT_TRUE(Show(request).ok());
-  EXPECT_EQ(written_, Line("out", "half a li"));
+  EXPECT_EQ(written_, Line("out", "whole") + Line("out", "half a \\x1b["));
   EXPECT_EQ(sleeps_, 2);
 }
 
