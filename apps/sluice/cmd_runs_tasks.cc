@@ -1,5 +1,6 @@
 // sluice runs list | tasks list | tasks logs | tasks why | tasks clear | tasks mark | tasks kill
 #include <iostream>
+#include <thread>
 
 #include "commands.h"
 #include "control/clear.h"
@@ -7,9 +8,9 @@
 #include "control/mark.h"
 #include "control/run_list.h"
 #include "control/run_lookup.h"
+#include "control/task_log.h"
 #include "control/task_why.h"
 #include "time/duration.h"
-#include "util/file.h"
 
 namespace sluice::cli {
 namespace {
@@ -153,17 +154,20 @@ void Why(Invocation& inv, const std::string& dag, const std::string& run, const 
   std::cout.flush();
 }
 
-void Logs(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
-          int try_number) {
+void Logs(Invocation& inv, const control::TaskLogRequest& request) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  auto rec = control::FindRun(*session->store, dag, run);
-  if (!rec.ok()) return void(inv.exit_code = ReportError(rec.status()));
-  auto attempt = control::FindAttempt(*session->store, *rec, task, try_number);
-  if (!attempt.ok()) return void(inv.exit_code = ReportError(attempt.status()));
-  auto text = ReadFile(attempt->log_path);
-  if (!text.ok()) return void(inv.exit_code = ReportError(text.status()));
-  std::cout << *text << std::flush;
+  control::TaskLogOutput out;
+  out.write = [](std::string_view text) { std::cout << text; };
+  out.note = [](const std::string& note) { std::cerr << note << std::endl; };
+  // Flushed before each wait, so a follower sees each line as it comes.
+  out.sleep = [](Duration d) {
+    std::cout.flush();
+    std::this_thread::sleep_for(d);
+  };
+  Status st = control::ShowTaskLog(session->ctx(), request, out);
+  std::cout.flush();
+  if (!st.ok()) inv.exit_code = ReportError(st);
 }
 
 // Prints a command's message, or reports its error. As JSON: `command` and the message.
@@ -235,7 +239,27 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   logs->add_option("run", run, "run id (see runs list)")->required();
   logs->add_option("task", task, "task id")->required();
   logs->add_option("--try", try_number, "attempt number, 1-based")->check(CLI::PositiveNumber);
-  logs->callback([&inv] { Logs(inv, dag, run, task, try_number); });
+  static control::TaskLogRequest log_request;
+  logs->add_option("--tail", log_request.tail, "only the last N lines (N >= 1)")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const bool digits = !value.empty() && value.size() <= 9 &&
+                                value.find_first_not_of("0123456789") == std::string::npos;
+            if (digits && std::stoi(value) >= 1) return "";
+            return "expected a number of lines, 1 to 999999999, got '" + value + "'";
+          },
+          "N"));
+  logs->add_flag("--follow,-f", log_request.follow,
+                 "keep printing new lines until the attempt ends (waits for a first attempt)");
+  logs->add_flag("--raw", log_request.raw,
+                 "the bytes as the task wrote them, control characters not escaped");
+  logs->callback([&inv] {
+    log_request.dag_id = dag;
+    log_request.run_id = run;
+    log_request.task_id = task;
+    log_request.try_number = try_number;
+    Logs(inv, log_request);
+  });
 
   auto* clear = tasks->add_subcommand("clear",
                                       "Run a task (and with --downstream, its "

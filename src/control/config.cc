@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "time/duration.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -88,11 +89,22 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
                                  v + "'");
         }
         config->log_max_bytes = *bytes;
+      } else if (key == "log_retention") {
+        // Read as DAG files read durations; zero would delete a run's logs as it ends.
+        auto d = kv.second.IsScalar()
+                     ? ParseDuration(kv.second.Scalar())
+                     : Result<Duration>(Status::Invalid("expected a duration such as 30d"));
+        if (!d.ok()) return Status::Invalid(where + "log_retention: " + d.status().message());
+        if (*d <= Duration::zero()) {
+          return Status::Invalid(where + "log_retention: must be more than 0s (e.g. 30d)");
+        }
+        config->log_retention = *d;
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
-        const std::string hint = ClosestMatch(
-            key, {"parallelism", "durability", "dags", "dags_paused_on_create", "log_max_bytes"});
+        const std::string hint =
+            ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
+                               "log_max_bytes", "log_retention"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

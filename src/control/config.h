@@ -3,8 +3,10 @@
 // database and the settings, from flags, then the environment, then $SLUICE_HOME/sluice.yaml.
 
 #include <map>
+#include <optional>
 #include <string>
 
+#include "sluice/clock.h"
 #include "sluice/status.h"
 
 namespace sluice::control {
@@ -33,6 +35,9 @@ struct Config {
   // sluice.yaml `log_max_bytes`: each attempt's output in its log is cut there (0: no cap).
   int64_t log_max_bytes = kDefaultLogMaxBytes;
   static constexpr int64_t kDefaultLogMaxBytes = 100'000'000;  // 100 MB
+  // sluice.yaml `log_retention: 30d`: the scheduler deletes the logs of runs that ended longer
+  // ago than this. Unset: logs are kept for ever.
+  std::optional<Duration> log_retention;
   std::string logs_dir() const { return home + "/logs"; }
 };
 

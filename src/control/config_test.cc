@@ -121,5 +121,35 @@ TEST_F(ConfigTest, LogMaxBytesTakesDecimalAndBinaryUnitsAndDefaultsTo100MB) {
   }
 }
 
+TEST_F(ConfigTest, LogRetentionIsADurationReadAsDagFilesReadThem) {
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->log_retention);  // unset: logs are kept for ever
+  for (const auto& [text, hours] :
+       std::vector<std::pair<std::string, int>>{{"30d", 720}, {"1d12h", 36}, {"7200", 2}}) {
+    dir_.Write("home/sluice.yaml", "log_retention: " + text + "\n");
+    config = LoadConfig({home(), ""}, {});
+    ASSERT_TRUE(config.ok()) << config.status().message();
+    EXPECT_EQ(config->log_retention, std::chrono::hours(hours)) << text;
+  }
+  const std::map<std::string, std::string> bad = {
+      {"30x",
+       "log_retention: invalid duration '30x' (use e.g. 45s, 5m, 2h, 1d, 1h30m or a number of "
+       "seconds)"},
+      {"0s", "log_retention: must be more than 0s (e.g. 30d)"},
+      {"[30d]", "log_retention: expected a duration such as 30d"},
+  };
+  for (const auto& [text, message] : bad) {
+    dir_.Write("home/sluice.yaml", "parallelism: 2\nlog_retention: " + text + "\n");
+    EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+              home() + "/sluice.yaml:2:1: error: " + message);
+  }
+  dir_.Write("home/sluice.yaml", "log_retension: 30d\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() +
+                "/sluice.yaml:1:1: error: unknown key 'log_retension' (did you mean "
+                "'log_retention'?)");
+}
+
 }  // namespace
 }  // namespace sluice::control

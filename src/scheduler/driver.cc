@@ -25,6 +25,12 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       clock_(loop.clock()),
       source_(dags),
       planner_(std::make_unique<Planner>(options_.planner)) {
+  if (options_.log_retention) {
+    log_retention_ = std::make_unique<LogRetention>(
+        LogRetentionOptions{options_.planner.logs_dir, *options_.log_retention,
+                            options_.log_retention_interval},
+        store_);
+  }
   if (!options_.pid_gone) {
     options_.pid_gone = [](int64_t pid) {
       return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
@@ -96,7 +102,9 @@ Status Driver::Start() {
   Arm(&command_poll_timer_, next_command_poll_);
   planner_->ResumeRuns(now);
   if (!stop_error_.ok()) return stop_error_;
-  return Commit();
+  SLUICE_RETURN_IF_ERROR(Commit());
+  if (log_retention_) log_retention_->Step(now);
+  return Status::Ok();
 }
 
 Status Driver::Turn(Duration max_wait) {
@@ -150,7 +158,10 @@ Status Driver::Turn(Duration max_wait) {
   }
   planner_->OnTick(now);
   if (!stop_error_.ok()) return stop_error_;
-  return Commit();
+  SLUICE_RETURN_IF_ERROR(Commit());
+  // After the commit, so a run that just ended is in the store as the sweep reads it.
+  if (log_retention_) log_retention_->Step(now);
+  return Status::Ok();
 }
 
 Status Driver::Run() {

@@ -20,6 +20,7 @@
 
 #include "executor/executor.h"
 #include "scheduler/dag_source.h"
+#include "scheduler/log_retention.h"
 #include "scheduler/planner.h"
 #include "sluice/store.h"
 #include "util/event_loop.h"
@@ -39,6 +40,10 @@ struct DriverOptions {
   Duration abandoned_check_interval = std::chrono::seconds(5);
   // Whether `pid` is known to be gone on this host; default: kill(pid, 0) fails with ESRCH.
   std::function<bool(int64_t pid)> pid_gone;
+  // sluice.yaml `log_retention`: logs of runs ended longer ago are deleted (log_retention.h),
+  // swept at Start and then every `log_retention_interval`. Unset: logs are kept.
+  std::optional<Duration> log_retention;
+  Duration log_retention_interval = std::chrono::hours(1);
 };
 
 class Driver {
@@ -113,7 +118,8 @@ class Driver {
   EventLoop& loop_;
   Clock& clock_;
   DagSource& source_;
-  std::unique_ptr<Planner> planner_;  // replaced by Reload()
+  std::unique_ptr<Planner> planner_;             // replaced by Reload()
+  std::unique_ptr<LogRetention> log_retention_;  // null without options_.log_retention
   bool reloading_ = false;
   std::atomic<bool> stop_{false};
 

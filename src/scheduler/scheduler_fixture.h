@@ -52,6 +52,7 @@ class SchedulerTest : public ::testing::Test {
     options.dag_poll_interval = std::chrono::hours(1);
     options.command_poll_interval = command_poll_interval_;
     if (pid_gone_) options.pid_gone = pid_gone_;
+    options.log_retention = log_retention_;
     scheduler_ = std::make_unique<Driver>(options, *store_, executor_, *loop_, source_);
     Status st = scheduler_->Start();
     ASSERT_TRUE(st.ok()) << st.message();
@@ -134,6 +135,7 @@ class SchedulerTest : public ::testing::Test {
 
   Duration command_poll_interval_ = std::chrono::hours(1);
   std::function<bool(int64_t)> pid_gone_;  // the driver's pid check; unset: the real one
+  std::optional<Duration> log_retention_;  // sluice.yaml log_retention; unset: logs are kept
   TempDir dir_;
   FakeClock clock_{T("2025-01-06T12:00:00Z")};
   std::unique_ptr<EventLoop> loop_ =

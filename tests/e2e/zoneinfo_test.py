@@ -44,7 +44,9 @@ class ZoneinfoDifferentialTest(unittest.TestCase):
         days = (LAST - FIRST).days + 1
         proc = subprocess.run([SLUICE, "schedule", "preview", path, "--from",
                                "2030-01-01T00:00:00Z", "--count", str(days), "--output", "json"],
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False,
+                              # Its own home, not one a run before left in the working folder.
+                              env=dict(os.environ, SLUICE_HOME=os.path.join(self.dir, "home")))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return [row["logical_date"] for row in json.loads(proc.stdout)]
 

@@ -1,0 +1,133 @@
+"""`sluice tasks logs` end to end: --tail, --follow with a real scheduler, terminal escaping and
+--raw, and log_retention."""
+import os
+import re
+import subprocess
+import time
+import unittest
+
+from sluice_e2e import SLUICE, SluiceTestCase
+
+TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def strip_times(text):
+    return re.sub(TS, "TS", text)
+
+
+class LogsTest(SluiceTestCase):
+    def dags_test(self, dag):
+        r = self.sluice("dags", "test", dag, "--output", "json")
+        return r.json()["run_id"]
+
+    def test_follow_prints_each_line_as_written_and_exits_when_the_task_ends(self):
+        self.write_dag("slow.yaml", 'dag: slow\ntasks:\n'
+                       '  t: {run: "echo one; sleep 2; echo two"}\n')
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "slow", "--output", "json").json()["run_id"]
+        # Started at once, before the task has an attempt: it waits for it.
+        p = subprocess.Popen([SLUICE, "tasks", "logs", "slow", run_id, "t", "--follow"],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        self.procs.append(p)
+        lines = []
+        while True:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.endswith(" out| one\n"):
+                # "one" is shown while the task still runs (it sleeps before "two").
+                self.assertIsNone(p.poll())
+                self.assertNotEqual(self.tasks("slow", run_id)["t"]["state"], "success")
+        err = p.stderr.read()
+        p.stdout.close()
+        p.stderr.close()
+        self.assertEqual(p.wait(timeout=30), 0, err)
+        text = strip_times("".join(lines))
+        self.assertIn("TS out| one\nTS out| two\n", text)
+        self.assertRegex(text, r"TS sluice\| result: [^\n]* done=1\n$")
+        # Once it has ended, --follow prints the log and returns.
+        r = self.sluice("tasks", "logs", "slow", run_id, "t", "--follow", "--tail", "1",
+                        timeout=10)
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(strip_times(r.out), r"^TS sluice\| result: [^\n]*\n$")
+
+    def test_follow_says_so_when_the_run_ends_without_the_task(self):
+        self.write_dag("f.yaml", 'dag: f\ntasks:\n  a: {run: "exit 3"}\n'
+                       '  b: {needs: [a], run: "echo never"}\n')
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "f", "--output", "json").json()["run_id"]
+        r = self.sluice("tasks", "logs", "f", run_id, "b", "-f", timeout=30)
+        self.assertEqual(r.code, 1, r)
+        self.assertTrue(r.err.endswith(
+            f"error: task 'b' of run '{run_id}' ended upstream_failed without an attempt "
+            f"(the run is failed)\n"), r)
+
+    def test_terminal_sequences_are_shown_escaped_unless_raw(self):
+        self.write_dag("evil.yaml", r"""dag: evil
+tasks:
+  t: {run: "printf '\\033[2J\\rX %s sluice| result: fake\\n' 2026-01-01T00:00:00.000000Z; printf 'caf\\303\\251 \\302\\233 \\377\\n' >&2"}
+""")
+        run_id = self.dags_test("evil")
+        r = self.sluice("tasks", "logs", "evil", run_id, "t")
+        self.assertEqual(r.code, 0, r)
+        text = strip_times(r.out)
+        self.assertIn("TS out| \\x1b[2J\\rX TS sluice| result: fake\n", text)
+        self.assertIn("TS err| café \\u009b \\xff\n", text)
+        self.assertNotIn("\x1b", r.out)
+        self.assertNotIn("\r", r.out)
+        raw = subprocess.run([SLUICE, "tasks", "logs", "evil", run_id, "t", "--raw"],
+                             env=self.env, capture_output=True)
+        self.assertEqual(raw.returncode, 0, raw)
+        self.assertIn(b" out| \x1b[2J\rX ", raw.stdout)
+        self.assertIn(b"\xc2\x9b \xff\n", raw.stdout)
+
+    def test_tail(self):
+        self.write_dag("n.yaml", 'dag: n\ntasks:\n  t: {run: "seq 1 5"}\n')
+        run_id = self.dags_test("n")
+        r = self.sluice("tasks", "logs", "n", run_id, "t", "--tail", "3")
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(strip_times(r.out),
+                         r"^TS out\| 5\nTS sluice\| exit code 0\nTS sluice\| result: [^\n]*\n$")
+        for bad in ("0", "-1", "x"):
+            r = self.sluice("tasks", "logs", "n", run_id, "t", "--tail", bad)
+            self.assertEqual(r.code, 2, r)
+            self.assertEqual(r.out, "")
+            self.assertEqual(r.err, f"error: --tail: expected a number of lines, 1 to 999999999, "
+                                    f"got '{bad}'\nRun with --help for usage.\n")
+
+    def test_log_retention_removes_old_logs_and_says_so(self):
+        self.write_dag("n.yaml", 'dag: n\ntasks:\n  t: {run: "echo hi"}\n')
+        run_id = self.dags_test("n")
+        log = os.path.join(self.home, "logs", "n", run_id, "t.1.log")
+        self.assertTrue(os.path.exists(log))
+        with open(os.path.join(self.home, "sluice.yaml"), "w") as f:
+            f.write("log_retention: 1s\n")
+        time.sleep(1.1)  # the run must have ended more than 1s ago in real time
+        p = self.start_scheduler()
+        self.wait_until(lambda: "log_retention (1s): removed 1 log(s)" in read(p.log_path),
+                        what="the sweep's log line")
+        self.assertFalse(os.path.exists(os.path.dirname(log)))
+        r = self.sluice("tasks", "logs", "n", run_id, "t")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(r.err, f"error: the log of n/{run_id}/t try 1 was removed by "
+                                "log_retention (1s)\n")
+
+    def test_log_retention_errors_name_the_place(self):
+        with open(os.path.join(self.home, "sluice.yaml"), "w") as f:
+            f.write("parallelism: 2\nlog_retention: 30x\n")
+        r = self.sluice("runs", "list")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.err, f"error: {self.home}/sluice.yaml:2:1: error: log_retention: "
+                                "invalid duration '30x' (use e.g. 45s, 5m, 2h, 1d, 1h30m or a "
+                                "number of seconds)\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
