@@ -2,6 +2,8 @@
 --raw, and log_retention."""
 import os
 import re
+import shutil
+import signal
 import subprocess
 import time
 import unittest
@@ -14,6 +16,16 @@ TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
 def read(path):
     with open(path) as f:
         return f.read()
+
+
+def read_tail(path):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4096))
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
 
 
 def strip_times(text):
@@ -128,6 +140,68 @@ tasks:
                                 "invalid duration '30x' (use e.g. 45s, 5m, 2h, 1d, 1h30m or a "
                                 "number of seconds)\n")
 
+
+
+class FullLogDiskTest(SluiceTestCase):
+    """The logs folder on a small tmpfs that the task's output fills (root only, as db_test)."""
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("mounting a tmpfs needs root; run as root to test a full log disk")
+        logs = os.path.join(self.home, "logs")
+        os.makedirs(logs)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", logs],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, f"mount -t tmpfs failed: {r.stderr}")
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", logs], check=False)
+
+    def test_a_task_that_fills_the_log_disk_succeeds_once_even_across_a_scheduler_crash(self):
+        paid = os.path.join(self.root, "payments")
+        self.write_dag("pay.yaml", "dag: pay\ntasks:\n"
+                       f'  pay: {{run: "echo paid >> {paid}; seq 1 200000; sleep 2"}}\n')
+        first = self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "pay", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: os.path.exists(paid), what="the task to start")
+        # The scheduler dies while the task runs; the task ends while none runs.
+        self.stop_scheduler(first, signal.SIGKILL)
+        self.wait_until(lambda: "sluice| result: " in read_tail(
+            os.path.join(self.home, "logs", "pay", run_id, "pay.1.log")),
+            what="the task to end")
+        second = self.start_scheduler()
+        self.wait_until(lambda: self.runs("pay")[0]["state"] != "running", what="the run to end")
+        self.assertEqual(self.runs("pay")[0]["state"], "success")
+        task = self.tasks("pay", run_id)["pay"]
+        self.assertEqual((task["state"], task["tries"]), ("success", 1))
+        self.assertRegex(task["log_note"], r"^log cut: No space left on device: \d+ bytes not kept$")
+        self.assertEqual(read(paid), "paid\n")  # it ran once
+        self.stop_scheduler(second)
+        with open(second.log_path) as f:
+            self.assertRegex(f.read(), r"WARN  task pay/" + re.escape(run_id) +
+                             r"/pay try 1: log cut: No space left on device: \d+ bytes not kept")
+        r = self.sluice("tasks", "logs", "pay", run_id, "pay", "--tail", "3")
+        self.assertRegex(strip_times(r.out),
+                         r"^TS sluice\| the log is cut: No space left on device; \d+ bytes of it "
+                         r"were not kept\nTS sluice\| exit code 0\nTS sluice\| result: .*done=1\n$")
+
+
+class LogCapTest(SluiceTestCase):
+    def test_log_max_bytes_cuts_the_output_with_a_note_and_tasks_list_says_so(self):
+        with open(os.path.join(self.home, "sluice.yaml"), "w") as f:
+            f.write("log_max_bytes: 1kB\n")
+        self.write_dag("big.yaml", 'dag: big\ntasks:\n  t: {run: "seq 1 1000"}\n')
+        run_id = self.sluice("dags", "test", "big", "--output", "json").json()["run_id"]
+        task = self.tasks("big", run_id)["t"]
+        self.assertEqual(task["state"], "success")
+        self.assertRegex(task["log_note"], r"^log cut at log_max_bytes: \d+ bytes not kept$")
+        text = strip_times(self.sluice("tasks", "logs", "big", run_id, "t").out)
+        outs = re.findall(r"TS out\| (\d+)\n", text)
+        self.assertEqual(outs, [str(n) for n in range(1, len(outs) + 1)])
+        self.assertLessEqual(sum(len(f"TS0000000000000000000000000 out| {n}\n".replace("TS", ""))
+                                 for n in outs), 1000)
+        self.assertIn("TS sluice| the log reached log_max_bytes (1000 bytes of output): the rest "
+                      "of the task's output is not kept\nTS sluice| exit code 0\n", text)
 
 if __name__ == "__main__":
     unittest.main()
