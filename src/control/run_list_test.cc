@@ -1,6 +1,7 @@
 #include "control/run_list.h"
 
 #include "control/control_fixture.h"
+#include "control/run_lookup.h"
 #include "time/time_format.h"
 
 namespace sluice::control {
@@ -85,6 +86,19 @@ TEST_F(ControlTest, SinceAndLimitSelectTheNewestRuns) {
   EXPECT_EQ(names({.since = "2025-12-31"}), (std::vector<std::string>{ids[2], ids[1], ids[0]}));
   auto bad = ListRuns(ctx(), {.since = "2 days"});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ControlTest, AMissingRunSaysWhetherTheDagOrTheRunIsUnknownWithTheLikelyTypo) {
+  const std::string run_id = TriggerHello();
+  EXPECT_EQ(FindRun(*store_, "helo", run_id).status().message(),
+            "no dag 'helo'; did you mean 'hello'?");
+  EXPECT_EQ(FindRun(*store_, "zzz", run_id).status().message(), "no dag 'zzz'");
+  std::string typo = run_id;
+  typo.back() = typo.back() == 'Z' ? 'X' : 'Z';
+  EXPECT_EQ(FindRun(*store_, "hello", typo).status().message(),
+            "no run '" + typo + "' of dag 'hello'; did you mean '" + run_id + "'?");
+  EXPECT_EQ(FindRun(*store_, "hello", "x").status().message(), "no run 'x' of dag 'hello'");
+  EXPECT_EQ(FindRun(*store_, "hello", "x").status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,13 +1,35 @@
 #include "control/run_lookup.h"
 
 #include "core/dag_loader.h"
+#include "util/strings.h"
 
 namespace sluice::control {
 
 Result<RunRecord> FindRun(Store& store, const std::string& dag_id, const std::string& run_id) {
   SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag_id, run_id));
-  if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag_id + "'");
-  return *run;
+  if (run) return *run;
+  // Not found: say which part is wrong, with the likely typo (only on this path, so listing is
+  // cheap enough).
+  SLUICE_ASSIGN_OR_RETURN(auto dags, store.ListDags());
+  std::vector<std::string> dag_ids;
+  bool known = false;
+  for (const auto& d : dags) {
+    known = known || d.dag_id == dag_id;
+    if (!d.deleted) dag_ids.push_back(d.dag_id);
+  }
+  if (!known) {
+    const std::string hint = ClosestMatch(dag_id, dag_ids);
+    return Status::NotFound("no dag '" + dag_id + "'" +
+                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  }
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  SLUICE_ASSIGN_OR_RETURN(auto runs, store.ListRuns(filter));
+  std::vector<std::string> run_ids;
+  for (const auto& r : runs) run_ids.push_back(r.run_id);
+  const std::string hint = ClosestMatch(run_id, run_ids);
+  return Status::NotFound("no run '" + run_id + "' of dag '" + dag_id + "'" +
+                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
 }
 
 Result<DagGraphPtr> RunGraph(Store& store, const RunRecord& run) {

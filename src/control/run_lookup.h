@@ -8,7 +8,8 @@
 
 namespace sluice::control {
 
-// The stored run. Errors: kNotFound "no run 'R' of dag 'D'".
+// The stored run. Errors: kNotFound "no dag 'D'" when the store has never seen the DAG, "no run
+// 'R' of dag 'D'" otherwise, each with "; did you mean 'X'?" when X is a likely typo of it.
 Result<RunRecord> FindRun(Store& store, const std::string& dag_id, const std::string& run_id);
 
 // The graph of the DAG version `run` uses. Errors: kInternal when that version is missing.

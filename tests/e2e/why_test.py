@@ -175,7 +175,7 @@ class RunsListFiltersTest(SluiceTestCase):
         self.assertEqual(r.err, f"error: no dag 'nope' in {self.dags}\n")
         r = self.sluice("tasks", "list", "nope", "manual__x")
         self.assertEqual(r.code, 2, r)
-        self.assertEqual(r.err, "error: no run 'manual__x' of dag 'nope'\n")
+        self.assertEqual(r.err, "error: no dag 'nope'\n")
 
 
 class KillTest(SluiceTestCase):
