@@ -154,11 +154,39 @@ void Why(Invocation& inv, const std::string& dag, const std::string& run, const 
   std::cout.flush();
 }
 
-void Logs(Invocation& inv, const control::TaskLogRequest& request) {
+// One log line as a JSON object on one line: {"time", "stream", "text"} (stream "out", "err" or
+// "sluice"; a line not in the log's format has time and stream null and is all text). Bytes
+// that are not UTF-8 become U+FFFD.
+void PrintLogLineAsJson(std::string_view line) {
+  nlohmann::json j = {{"time", nullptr}, {"stream", nullptr}, {"text", std::string(line)}};
+  const size_t bar = line.find("| ", 28);
+  if (line.size() >= 29 && line[26] == 'Z' && line[27] == ' ' && bar != std::string_view::npos) {
+    j["time"] = std::string(line.substr(0, 27));
+    j["stream"] = std::string(line.substr(28, bar - 28));
+    j["text"] = std::string(line.substr(bar + 2));
+  }
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+void Logs(Invocation& inv, control::TaskLogRequest request) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
   control::TaskLogOutput out;
   out.write = [](std::string_view text) { std::cout << text; };
+  // JSON: one object per line as lines come (so --follow streams too); JSON escapes what a
+  // terminal would act on, so the text is the task's own.
+  std::string partial;
+  if (inv.flags.output == "json") {
+    request.raw = true;
+    out.write = [&partial](std::string_view text) {
+      partial += text;
+      size_t start = 0;
+      for (size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+        PrintLogLineAsJson(std::string_view(partial).substr(start, nl - start));
+      }
+      partial.erase(0, start);
+    };
+  }
   out.note = [](const std::string& note) { std::cerr << note << std::endl; };
   // Flushed before each wait, so a follower sees each line as it comes.
   out.sleep = [](Duration d) {
@@ -166,6 +194,7 @@ void Logs(Invocation& inv, const control::TaskLogRequest& request) {
     std::this_thread::sleep_for(d);
   };
   Status st = control::ShowTaskLog(session->ctx(), request, out);
+  if (!partial.empty()) PrintLogLineAsJson(partial);
   std::cout.flush();
   if (!st.ok()) inv.exit_code = ReportError(st);
 }
@@ -253,6 +282,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
                  "keep printing new lines until the attempt ends (waits for a first attempt)");
   logs->add_flag("--raw", log_request.raw,
                  "the bytes as the task wrote them, control characters not escaped");
+  AddOutputFlag(logs, inv);
   logs->callback([&inv] {
     log_request.dag_id = dag;
     log_request.run_id = run;

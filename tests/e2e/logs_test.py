@@ -1,5 +1,6 @@
 """`sluice tasks logs` end to end: --tail, --follow with a real scheduler, terminal escaping and
 --raw, and log_retention."""
+import json
 import os
 import re
 import shutil
@@ -113,6 +114,23 @@ tasks:
             self.assertEqual(r.out, "")
             self.assertEqual(r.err, f"error: --tail: expected a number of lines, 1 to 999999999, "
                                     f"got '{bad}'\nRun with --help for usage.\n")
+
+    def test_json_is_one_object_per_line(self):
+        self.write_dag("j.yaml", "dag: j\ntasks:\n"
+                       "  t: {run: \"echo one; printf 'two\\\\033[2J\\\\377\\\\n' >&2\"}\n")
+        run_id = self.dags_test("j")
+        r = self.sluice("tasks", "logs", "j", run_id, "t", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        rows = [json.loads(line) for line in r.out.splitlines()]
+        for row in rows:
+            self.assertEqual(sorted(row), ["stream", "text", "time"])
+            self.assertRegex(row["time"], "^" + TS + "$")
+        self.assertEqual([(row["stream"], row["text"]) for row in rows[1:-1]],
+                         [("out", "one"), ("err", "two\x1b[2J\ufffd"), ("sluice", "exit code 0")])
+        self.assertRegex(rows[0]["text"], r"^started pid \d+$")
+        self.assertRegex(rows[-1]["text"], r"^result: .* done=1$")
+        r = self.sluice("tasks", "logs", "j", run_id, "t", "--output", "json", "--tail", "1")
+        self.assertEqual([json.loads(line)["stream"] for line in r.out.splitlines()], ["sluice"])
 
     def test_log_retention_removes_old_logs_and_says_so(self):
         self.write_dag("n.yaml", 'dag: n\ntasks:\n  t: {run: "echo hi"}\n')
