@@ -349,7 +349,7 @@ TEST_F(ExecutorTest, TheLogIsCutAtItsCapOnAWholeLineAndWhatIsDroppedIsCounted) {
 TEST_F(ExecutorTest, AFullLogDiskCutsTheLogButNotTheResult) {
   const std::string logs = tmp_.path() + "/logs";
   ASSERT_TRUE(MakeDirs(logs).ok());
-  Status mounted = testing::MountSmallDisk(logs, 256 * 1024);
+  Status mounted = testing::MountSmallDisk(logs, int64_t{256} * 1024);
   ASSERT_TRUE(mounted.ok()) << mounted.message();
   LaunchRequest req = Sh("full", "seq 1 100000; echo done >&2");
   AttemptOutcome o = Run(req);
@@ -384,7 +384,7 @@ TEST_F(ExecutorTest, AFullLogDiskCutsTheLogButNotTheResult) {
 TEST_F(ExecutorTest, ADiskTooFullForTheLogDoesNotStartTheTask) {
   const std::string logs = tmp_.path() + "/logs";
   ASSERT_TRUE(MakeDirs(logs + "/run").ok());
-  Status mounted = testing::MountSmallDisk(logs, 64 * 1024);
+  Status mounted = testing::MountSmallDisk(logs, int64_t{64} * 1024);
   ASSERT_TRUE(mounted.ok()) << mounted.message();
   ASSERT_TRUE(testing::FillDisk(logs).ok());
   LaunchRequest req = Sh("nostart", "touch " + tmp_.path() + "/ran");

@@ -436,7 +436,7 @@ void SupervisedAttempt::MakeRoomForTheEnd() {
   int64_t cut_at = std::max<int64_t>(0, allocated - kEndRoom);
   if (cut_at < size) {
     // At the end of a whole line when there is one not too far back.
-    std::string back(static_cast<size_t>(std::min<int64_t>(cut_at, 128 * 1024)), '\0');
+    std::string back(static_cast<size_t>(std::min<int64_t>(cut_at, int64_t{128} * 1024)), '\0');
     const ssize_t n = ::pread(log_fd_, back.data(), back.size(), cut_at - back.size());
     const size_t nl = n == static_cast<ssize_t>(back.size()) ? back.rfind('\n') : back.npos;
     if (nl != back.npos) cut_at -= static_cast<int64_t>(back.size() - nl - 1);

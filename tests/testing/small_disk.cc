@@ -19,7 +19,7 @@ Status WriteProc(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return SysError("open(\"" + path + "\")");
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const Status st = ok ? Status::Ok() : SysError("write(\"" + path + "\")");
+  Status st = ok ? Status::Ok() : SysError("write(\"" + path + "\")");
   ::close(fd);
   return st;
 }
