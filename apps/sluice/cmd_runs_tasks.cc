@@ -26,7 +26,13 @@ nlohmann::json JsonDuration(const std::optional<TimePoint>& start,
 std::string TableDuration(const std::optional<TimePoint>& start,
                           const std::optional<TimePoint>& end, TimePoint now) {
   if (!start) return "";
-  return FormatDuration(end.value_or(now) - *start);
+  // Read by people: whole milliseconds under a second (not 832249us), whole seconds above.
+  const Duration d = end.value_or(now) - *start;
+  if (d >= Duration::zero() && d < std::chrono::milliseconds(1)) return "<1ms";
+  if (d < std::chrono::seconds(1)) {
+    return FormatDuration(std::chrono::floor<std::chrono::milliseconds>(d));
+  }
+  return FormatDuration(d);
 }
 
 void ListRuns(Invocation& inv, const control::RunListQuery& query) {

@@ -124,6 +124,9 @@ class FailureAndDurationTest(SluiceTestCase):
                          ["TASK", "STATE", "TRIES", "START", "END", "DURATION", "REASON"])
         bad = [line for line in lines if line.startswith("bad ")][0]
         self.assertTrue(bad.endswith("  exit code 3"), bad)
+        # Durations for people: 3ms or <1ms under a second, never 3261us.
+        self.assertRegex(bad, r" (<1ms|\d+ms|\d+s) +exit code 3$")
+        self.assertNotRegex(table.out, r"\d+us\b")
         slow = [line for line in lines if line.startswith("slow ")][0]
         self.assertRegex(slow, r" [12]s +timed out: killed by signal 15 \(SIGTERM\)$")
 
@@ -139,6 +142,7 @@ class FailureAndDurationTest(SluiceTestCase):
         table = self.sluice("runs", "list")
         self.assertEqual(table.out.splitlines()[0].split(),
                          ["DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END", "DURATION"])
+        self.assertNotRegex(table.out, r"\d+us\b")
 
 
 class RunsListFiltersTest(SluiceTestCase):
