@@ -1,0 +1,83 @@
+#pragma once
+// Sensor types (DESIGN.md §2, issue 14): the conditions a `sensor: TYPE` task waits for. A
+// sensor task is `deferred` while it waits: the scheduler pokes its condition every
+// `poke_every`, off its event loop's hot path, and the task succeeds on the first poke that
+// finds the condition met. A waiting sensor holds no executor slot, no pool slot and no process.
+//
+// A sensor type is what `file`, `sql` and `http` implement, and what a type built outside
+// Sluice implements: plain values and one small interface, no third-party types. The keys every
+// sensor has (`poke_every`, `poke_backoff`, `max_poke_every`, `soft_fail`, `mode`, and the
+// common task keys such as `timeout`) are read by Sluice; the type reads the rest of the task's
+// keys (`path`, `min_size`, `query`, `url`, ...).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/clock.h"
+#include "sluice/operator.h"
+#include "sluice/status.h"
+#include "sluice/value.h"
+
+namespace sluice {
+
+// What a poke may use besides its config. A plain value, valid for the duration of the call.
+struct PokeContext {
+  // Named connections (sluice.yaml `connections`, SLUICE_CONN_<NAME>): name -> URL, e.g.
+  // "warehouse" -> "postgresql://etl:secret@127.0.0.1:5432/wh". A URL may hold a password: a
+  // poke never puts it in a PokeResult (see RedactUrl in the implementation that reads them).
+  const std::map<std::string, std::string>* connections = nullptr;
+  // Relative paths are taken from here: the task's `cwd`, else the DAG file's folder.
+  std::string base_dir;
+  // The time of the poke, from the scheduler's clock (never read the clock in a poke).
+  TimePoint now{};
+  // A poke returns within this (a connect or request timeout); it runs on a thread of its own,
+  // but a slow poke delays the pokes queued behind it.
+  Duration budget = std::chrono::seconds(10);
+  // What the previous poke of this task instance left in PokeResult::memo (null at the first
+  // poke, and after a scheduler restart): e.g. the size and time a file was first seen at, for
+  // `stable_for`.
+  Value memo;
+};
+
+// What one poke found.
+struct PokeResult {
+  enum class Outcome {
+    kMet,     // the condition holds: the task succeeds
+    kNotMet,  // not yet: poke again later
+    kError,   // the poke could not tell (a refused connection, a bad query): recorded, and
+              // poked again later like kNotMet, until the sensor's timeout
+  };
+  Outcome outcome = Outcome::kNotMet;
+  // For people, one line, never a secret: "2 files, 1.2 kB, unchanged for 4s of 10s",
+  // "HTTP 503", "connection to 127.0.0.1:5432 refused". Shown as the last poke in `tasks list`.
+  std::string detail;
+  Value memo;  // handed to the next poke of this task instance (PokeContext::memo)
+};
+
+// A sensor type. Implementations hold no mutable state (or guard it): one instance serves every
+// task and its methods may be called from several threads at once.
+class SensorType {
+ public:
+  virtual ~SensorType() = default;
+  // Reads the task's keys that are the type's (every key but the kind key `sensor`, the common
+  // task keys and the common sensor keys), in file order, and returns the type's config. Reports
+  // each problem to `diags` at its node (an unknown key, a missing one, a wrong type) and declares
+  // every string that is a template. Returns nullopt only after reporting at least one error.
+  virtual std::optional<Value> Validate(const std::vector<SpecEntry>& keys,
+                                        SpecDiagnostics& diags) const = 0;
+  // One poke of `config`, as Validate returned it with every template already rendered for the
+  // task instance. Must return within ctx.budget and must not throw.
+  virtual PokeResult Poke(const Value& config, const PokeContext& ctx) const = 0;
+  // One line describing `config` for people (`sluice dags show`), never a secret.
+  virtual std::string Describe(const Value& config) const = 0;
+};
+
+// Registers `type` under `name`, the value of a task's `sensor:` key. Process-wide, at start-up,
+// like RegisterOperator. Errors: InvalidArgument for a name that is not [a-z][a-z0-9_]*;
+// FailedPrecondition when the name is taken. Thread-safe.
+Status RegisterSensorType(const std::string& name, std::unique_ptr<const SensorType> type);
+
+}  // namespace sluice
