@@ -50,6 +50,7 @@ void RunScheduler(Invocation& inv, const char* what) {
                                       std::chrono::minutes(1), **loop);
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
+  options.planner.pools = config->pools;
   options.planner.logs_dir = config->logs_dir();
   options.planner.log_max_bytes = config->log_max_bytes;
   options.planner.dags_paused_on_create = config->dags_paused_on_create;

@@ -60,7 +60,8 @@ struct TaskSpec {
   std::optional<Duration> timeout;
   std::map<std::string, std::string> env;  // values are templates
   std::string cwd;                         // template; empty: the DAG file's folder
-  std::string pool;                        // reserved for pools (issue 3)
+  std::string pool;                        // sluice.yaml's `pools`; empty: the `default` pool
+  int pool_slots = 1;                      // slots of the pool an attempt holds while it runs
   int priority = 0;                        // higher runs first
   int skip_exit_code = 99;                 // this exit code ends the attempt `skipped`
   bool depends_on_past = false;

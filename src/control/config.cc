@@ -49,6 +49,48 @@ std::optional<int64_t> ParseByteSize(const std::string& text) {
   return std::nullopt;
 }
 
+std::string Where(const std::string& path, const YAML::Mark& mark) {
+  return path + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+         ": error: ";
+}
+
+// `pools: {warehouse: 4, vendor_api: 2}`: names as DAG ids are written, sizes from 1. The
+// `default` pool is the parallelism's, so naming it here would say two things.
+Status ReadPools(const YAML::Node& node, const std::string& path, const std::string& where,
+                 std::map<std::string, int>* pools) {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) {
+    return Status::Invalid(where +
+                           "'pools' must be a mapping of pool names to slots, such as "
+                           "{warehouse: 4}");
+  }
+  for (const auto& kv : node) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string at = Where(path, kv.first.Mark());
+    const bool valid_name =
+        !name.empty() && name.size() <= 200 && std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+    if (!valid_name) {
+      return Status::Invalid(at + "pool name '" + name +
+                             "' must be letters, digits, '_', '.' or '-' (at most 200)");
+    }
+    if (name == "default") {
+      return Status::Invalid(at +
+                             "the default pool has the scheduler's parallelism; set "
+                             "'parallelism' instead of pools.default");
+    }
+    int n = 0;
+    if (!kv.second.IsScalar() || !YAML::convert<int>::decode(kv.second, n) || n < 1) {
+      return Status::Invalid(Where(path, kv.second.Mark()) + "pool '" + name +
+                             "' must have a positive number of slots, got '" +
+                             (kv.second.IsScalar() ? kv.second.Scalar() : "not a number") + "'");
+    }
+    (*pools)[name] = n;
+  }
+  return Status::Ok();
+}
+
 // Reads sluice.yaml into `config`; `dags` receives its `dags:` value.
 Status ReadConfigFile(const std::string& path, Config* config, std::string* dags) {
   try {
@@ -99,12 +141,14 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
           return Status::Invalid(where + "log_retention: must be more than 0s (e.g. 30d)");
         }
         config->log_retention = *d;
+      } else if (key == "pools") {
+        SLUICE_RETURN_IF_ERROR(ReadPools(kv.second, path, where, &config->pools));
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
         const std::string hint =
             ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
-                               "log_max_bytes", "log_retention"});
+                               "log_max_bytes", "log_retention", "pools"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -38,6 +38,9 @@ struct Config {
   // sluice.yaml `log_retention: 30d`: the scheduler deletes the logs of runs that ended longer
   // ago than this. Unset: logs are kept for ever.
   std::optional<Duration> log_retention;
+  // sluice.yaml `pools: {warehouse: 4}`: pool name -> slots. The `default` pool (tasks without
+  // `pool`) is not in it: its size is `parallelism`.
+  std::map<std::string, int> pools;
   std::string logs_dir() const { return home + "/logs"; }
 };
 

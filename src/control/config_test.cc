@@ -151,5 +151,40 @@ TEST_F(ConfigTest, LogRetentionIsADurationReadAsDagFilesReadThem) {
                 "'log_retention'?)");
 }
 
+TEST_F(ConfigTest, PoolsAreNamedSlotCountsCheckedAtTheirPlace) {
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->pools.empty());
+  dir_.Write("home/sluice.yaml", "pools: {warehouse: 4, vendor_api: 2}\n");
+  config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->pools, (std::map<std::string, int>{{"warehouse", 4}, {"vendor_api", 2}}));
+  const std::map<std::string, std::string> bad = {
+      {"pools: [warehouse]",
+       "1:1: error: 'pools' must be a mapping of pool names to slots, such as {warehouse: 4}"},
+      {"pools:\n  warehouse: 0",
+       "2:14: error: pool 'warehouse' must have a positive number of "
+       "slots, got '0'"},
+      {"pools:\n  warehouse: four",
+       "2:14: error: pool 'warehouse' must have a positive number "
+       "of slots, got 'four'"},
+      {"pools:\n  warehouse: [4]",
+       "2:14: error: pool 'warehouse' must have a positive number "
+       "of slots, got 'not a number'"},
+      {"pools:\n  ware house: 4",
+       "2:3: error: pool name 'ware house' must be letters, digits, '_', '.' or '-' (at most "
+       "200)"},
+      {"pools:\n  default: 4",
+       "2:3: error: the default pool has the scheduler's parallelism; set 'parallelism' instead "
+       "of pools.default"},
+      {"pool: {warehouse: 4}", "1:1: error: unknown key 'pool' (did you mean 'pools'?)"},
+  };
+  for (const auto& [text, message] : bad) {
+    dir_.Write("home/sluice.yaml", text + "\n");
+    EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(), home() + "/sluice.yaml:" + message)
+        << text;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::control

@@ -1,24 +1,14 @@
 #include "control/task_why.h"
 
-#include <unistd.h>
-
 #include <cstring>
 
 #include "control/run_lookup.h"
 #include "control/scheduler_lock.h"
-#include "scheduler/planner_view.h"
+#include "control/scheduler_view.h"
 #include "time/time_format.h"
 
 namespace sluice::control {
 namespace {
-
-// The scheduler names its executor's claims local@HOST (apps/sluice/cmd_scheduler.cc); the
-// view must too, or it would take this host's own attempts for another executor's.
-std::string ExecutorName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "local@localhost";
-  return std::string("local@") + buf;
-}
 
 std::string SignalText(int signal) {
   const char* name = sigabbrev_np(signal);
@@ -89,11 +79,7 @@ Result<std::vector<TaskWhy>> WhyTasks(const Context& ctx, const RunRecord& run) 
   const TimePoint now = ctx.clock.Now();
   std::unique_ptr<Planner> view;
   if (!IsTerminal(run.state)) {
-    PlannerOptions options;
-    options.parallelism = ctx.config.parallelism;
-    options.logs_dir = ctx.config.logs_dir();
-    options.executor = ExecutorName();
-    SLUICE_ASSIGN_OR_RETURN(view, LoadPlannerView(ctx.store, options, now));
+    SLUICE_ASSIGN_OR_RETURN(view, LoadSchedulerView(ctx));
   }
   const bool scheduler = SchedulerRunning(ctx.config);
   std::vector<TaskWhy> out;

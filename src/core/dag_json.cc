@@ -137,6 +137,9 @@ json TaskJson(const TaskSpec& t) {
   j["env"] = t.env;
   j["cwd"] = t.cwd;
   j["pool"] = t.pool;
+  // Written only when not the default, so the versions of DAGs that do not use it keep the
+  // hashes they had before the key existed.
+  if (t.pool_slots != 1) j["pool_slots"] = t.pool_slots;
   j["priority"] = t.priority;
   j["skip_exit_code"] = t.skip_exit_code;
   j["depends_on_past"] = t.depends_on_past;
@@ -180,6 +183,7 @@ TaskSpec TaskFrom(const json& j) {
   t.env = j.at("env").get<std::map<std::string, std::string>>();
   t.cwd = j.at("cwd").get<std::string>();
   t.pool = j.at("pool").get<std::string>();
+  t.pool_slots = j.value("pool_slots", 1);
   t.priority = j.at("priority").get<int>();
   t.skip_exit_code = j.at("skip_exit_code").get<int>();
   t.depends_on_past = j.at("depends_on_past").get<bool>();

@@ -92,7 +92,16 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
       src.templates.push_back(ScalarSpecNode(e.value));
     }
   } else if (k == "pool") {
-    if (auto v = ReadString(e, diags)) task.pool = *v;
+    if (auto v = ReadString(e, diags)) {
+      if (v->empty()) {
+        diags.Error(e.value,
+                    "'pool' is empty (name a pool of sluice.yaml's `pools`, or leave it out)");
+      } else {
+        task.pool = *v;
+      }
+    }
+  } else if (k == "pool_slots") {
+    if (auto v = ReadInt(e, 1, diags)) task.pool_slots = *v;
   } else if (k == "priority") {
     if (auto v = ReadInt(e, std::numeric_limits<int>::min(), diags)) task.priority = *v;
   } else if (k == "skip_exit_code") {
@@ -130,6 +139,7 @@ const std::vector<std::string>& CommonTaskKeys() {
                                                  "env",
                                                  "cwd",
                                                  "pool",
+                                                 "pool_slots",
                                                  "priority",
                                                  "skip_exit_code",
                                                  "depends_on_past",

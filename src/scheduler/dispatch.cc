@@ -53,8 +53,10 @@ void Planner::Dispatch() {
     const DispatchCandidate candidate{run.graph->spec(),
                                       run.graph->task(static_cast<size_t>(it->task))};
     LimitVerdict verdict = LimitVerdict::kAllow;
+    std::string refusal;
     for (const auto& limit : limits_) {
       verdict = limit->Check(candidate);
+      if (verdict == LimitVerdict::kRefuse) refusal = limit->Refusal(candidate);
       if (verdict != LimitVerdict::kAllow) break;
     }
     if (verdict == LimitVerdict::kHoldAll) break;
@@ -64,7 +66,7 @@ void Planner::Dispatch() {
     }
     int task = it->task;
     it = ready_.erase(it);
-    StartAttempt(run, task);
+    StartAttempt(run, task, refusal);
   }
 }
 
@@ -73,7 +75,7 @@ void Planner::Dispatch() {
 // semantics), written in the same commit as the queueing, since this executor has room for
 // everything the limits let through. A remote executor would claim queued rows through the
 // store instead.
-void Planner::StartAttempt(ActiveRun& run, int task) {
+void Planner::StartAttempt(ActiveRun& run, int task, const std::string& refusal) {
   auto& rec = run.tasks[static_cast<size_t>(task)].rec;
   rec.try_number += 1;
   if (!rec.start) rec.start = now_;
@@ -96,11 +98,12 @@ void Planner::StartAttempt(ActiveRun& run, int task) {
   RecordAttempt(attempt);
   AttemptStarted(attempt, &run.graph->task(static_cast<size_t>(task)), &run.graph->spec(), false);
 
-  std::string error;
-  LaunchRequest req = MakeLaunch(run, task, &error);
+  std::string error = refusal;
+  LaunchRequest req;
+  if (error.empty()) req = MakeLaunch(run, task, &error);
   if (!error.empty()) {
-    // It cannot be started (a template did not render): it ends at once, as a failed launch
-    // does, and its outcome is handled at the next tick.
+    // It cannot be started (a template did not render, a limit refused it): it ends at once, as
+    // a failed launch does, and its outcome is handled at the next tick.
     AttemptOutcome o;
     o.key = key;
     o.error = error;

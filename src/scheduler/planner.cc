@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "scheduler/pool_limit.h"
 #include "scheduler/run_builder.h"
 #include "util/check.h"
 
@@ -19,6 +20,9 @@ std::string AttemptPath(const std::string& logs_dir, const AttemptKey& key) {
 Planner::Planner(PlannerOptions options) : options_(std::move(options)) {
   limits_.push_back(MakeParallelismLimit(options_.parallelism));
   limits_.push_back(MakeMaxActiveTasksLimit());
+  auto pools = std::make_unique<PoolLimit>(options_.pools, options_.parallelism);
+  pools_ = pools.get();
+  limits_.push_back(std::move(pools));
 }
 
 Planner::~Planner() = default;
@@ -166,6 +170,21 @@ bool Planner::HasReadyWork() const {
   if (!ready_changed_) return false;
   return std::none_of(limits_.begin(), limits_.end(),
                       [](const auto& limit) { return limit->Saturated(); });
+}
+
+std::vector<PoolUsage> Planner::Pools() const {
+  std::vector<PoolUsage> out = pools_->Usage();
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < out.size(); ++i) index[out[i].pool] = i;
+  for (const auto& [key, run] : runs_) {
+    if (run->rec.state != RunState::kRunning) continue;
+    for (size_t i = 0; i < run->tasks.size(); ++i) {
+      if (run->tasks[i].rec.state != TaskState::kScheduled) continue;
+      auto it = index.find(PoolLimit::PoolOf(run->graph->task(i)));
+      if (it != index.end()) ++out[it->second].queued;
+    }
+  }
+  return out;
 }
 
 void Planner::AddTimer(TimePoint when, Timer timer) { timers_.insert({when, std::move(timer)}); }

@@ -23,13 +23,17 @@
 #include "scheduler/depends_on_past.h"
 #include "scheduler/dispatch_limit.h"
 #include "scheduler/explanation.h"
+#include "scheduler/pool_limit.h"
 #include "scheduler/trigger_rule.h"
 #include "sluice/store.h"
 
 namespace sluice {
 
 struct PlannerOptions {
-  int parallelism = 2;        // task processes at once
+  int parallelism = 2;  // task processes at once
+  // sluice.yaml `pools`: name -> slots; the `default` pool (tasks without `pool`) is added with
+  // `parallelism` slots.
+  std::map<std::string, int> pools;
   std::string logs_dir;       // attempt logs go under it (DAG/RUN/TASK.TRY.log)
   int64_t log_max_bytes = 0;  // a cap on each attempt's output in its log; 0: none
   std::string hostname = "localhost";
@@ -168,6 +172,9 @@ class Planner {
     return file_errors_;
   }
   const std::string& logs_dir() const { return options_.logs_dir; }
+  // Every pool's size, the slots its running attempts hold, and its task instances that are
+  // ready and wait for a slot (`sluice pools list`).
+  std::vector<PoolUsage> Pools() const;
   // What holds a task instance of a run the planner holds, as the planner would decide now
   // (explain.cc): each rule that holds it, in the order the planner asks them. Empty when
   // nothing does: the task is ready, running or ended, or the run or task is not held here.
@@ -246,7 +253,9 @@ class Planner {
 
   // Dispatch and outcomes (dispatch.cc).
   void Dispatch();
-  void StartAttempt(ActiveRun& run, int task);
+  // `refusal`: a limit refused the task (LimitVerdict::kRefuse): the attempt fails at once with
+  // it, as one whose launch failed.
+  void StartAttempt(ActiveRun& run, int task, const std::string& refusal = "");
   LaunchRequest MakeLaunch(ActiveRun& run, int task, std::string* error);
   void AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, const DagSpec* dag,
                       bool orphaned);
@@ -316,6 +325,7 @@ class Planner {
   std::map<AttemptKey, RunningAttempt> attempts_;
   std::vector<AttemptOutcome> pending_outcomes_;  // attempts that could not start: next tick
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
+  PoolLimit* pools_ = nullptr;  // one of limits_
   ClosedRuns closed_;
   std::set<std::string> past_unreadable_;  // DAGs whose closed runs could not be read
   // Task instances found running under another executor at start-up, until they move on.
