@@ -7,7 +7,8 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
-# The sql sensor: libpq (libpq-dev ships libpq.pc).
+# The sql and http sensors: libpq (libpq-dev ships libpq.pc) and libcurl.
+find_package(CURL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(GTest REQUIRED)
