@@ -75,6 +75,7 @@ Value ScalarValue(const SpecNode& node) {
     errno = 0;
     const long long i = std::strtoll(t.c_str(), &end, 10);
     if (*end == '\0' && errno == 0) return Value(static_cast<int64_t>(i));
+    errno = 0;  // an integer too large for int64 is read as a number with a fraction's precision
     const double d = std::strtod(t.c_str(), &end);
     if (*end == '\0' && errno == 0 && std::isfinite(d)) return Value(d);
   }

@@ -59,6 +59,14 @@ TEST(HttpSensorValidateTest, ReadsEveryKey) {
   v = ValidateTask(*sensor, "{sensor: http, url: 'http://h/', json_path: $.n, equals: 1.5}");
   ASSERT_TRUE(v.config);
   EXPECT_EQ(sensor->Describe(*v.config), "GET http://h/, status 200, $.n == 1.5");
+  v = ValidateTask(*sensor,
+                   "{sensor: http, url: 'http://h/', json_path: $.n, "
+                   "equals: 99999999999999999999}");
+  ASSERT_TRUE(v.config);
+  EXPECT_EQ(*v.config->Find("equals"), Value(1e20));
+  v = ValidateTask(*sensor, "{sensor: http, url: 'http://h/', json_path: $.n, equals: inf}");
+  ASSERT_TRUE(v.config);
+  EXPECT_EQ(*v.config->Find("equals"), Value("inf"));
 }
 
 TEST(HttpSensorValidateTest, EveryErrorAtItsPlace) {
