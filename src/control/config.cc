@@ -1,5 +1,6 @@
 #include "control/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -91,6 +92,63 @@ Status ReadPools(const YAML::Node& node, const std::string& path, const std::str
   return Status::Ok();
 }
 
+constexpr std::string_view kConnEnvPrefix = "SLUICE_CONN_";
+
+bool IsConnectionName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || !std::islower(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::islower(c) || std::isdigit(c) || c == '_';
+  });
+}
+
+// sluice.yaml `connections: {NAME: URL, ...}` into `config`; errors at the entry's place.
+Status ReadConnections(const std::string& path, const YAML::Node& key, const YAML::Node& value,
+                       Config* config) {
+  auto at = [&](const YAML::Node& node) {
+    const auto mark = node.Mark();
+    return path + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+           ": error: ";
+  };
+  if (value.IsNull()) return Status::Ok();
+  if (!value.IsMap()) {
+    return Status::Invalid(at(key) + "'connections' must be a mapping of names to URLs");
+  }
+  for (const auto& kv : value) {
+    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!IsConnectionName(name)) {
+      return Status::Invalid(at(kv.first) + "connection name '" + name +
+                             "' must be lower-case letters, digits and _ (e.g. warehouse)");
+    }
+    if (!kv.second.IsScalar()) {
+      return Status::Invalid(at(kv.second) + "connection '" + name + "' must be a URL string");
+    }
+    Status ok = CheckConnectionUrl(name, kv.second.Scalar());
+    if (!ok.ok()) return Status::Invalid(at(kv.second) + ok.message());
+    config->connections[name] = kv.second.Scalar();
+  }
+  return Status::Ok();
+}
+
+// SLUICE_CONN_<NAME> variables into `config`, over the file's entries of the same name.
+Status ReadConnectionEnvironment(const Environment& env, Config* config) {
+  for (const auto& [var, url] : env) {
+    if (!StartsWith(var, kConnEnvPrefix) || url.empty()) continue;
+    std::string name = var.substr(kConnEnvPrefix.size());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!IsConnectionName(name)) {
+      return Status::Invalid(var + ": a connection name must be letters, digits and _, " +
+                             "starting with a letter (e.g. SLUICE_CONN_WAREHOUSE)");
+    }
+    Status ok = CheckConnectionUrl(name, url);
+    if (!ok.ok()) return Status::Invalid(var + ": " + ok.message());
+    config->connections[name] = url;
+  }
+  return Status::Ok();
+}
+
 // Reads sluice.yaml into `config`; `dags` receives its `dags:` value.
 Status ReadConfigFile(const std::string& path, Config* config, std::string* dags) {
   try {
@@ -143,12 +201,14 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
         config->log_retention = *d;
       } else if (key == "pools") {
         SLUICE_RETURN_IF_ERROR(ReadPools(kv.second, path, where, &config->pools));
+      } else if (key == "connections") {
+        SLUICE_RETURN_IF_ERROR(ReadConnections(path, kv.first, kv.second, config));
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
         const std::string hint =
             ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
-                               "log_max_bytes", "log_retention", "pools"});
+                               "log_max_bytes", "log_retention", "pools", "connections"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }
@@ -167,7 +227,37 @@ Environment ProcessEnvironment() {
   for (const char* name : {"SLUICE_HOME", "SLUICE_DAGS", "SLUICE_DB", "SLUICE_PARALLELISM"}) {
     if (const char* v = std::getenv(name)) env[name] = v;
   }
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (StartsWith(entry, kConnEnvPrefix) && eq != std::string_view::npos) {
+      env[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+    }
+  }
   return env;
+}
+
+Status CheckConnectionUrl(const std::string& name, const std::string& url) {
+  const std::string uses =
+      " (use sqlite:///ABS/PATH, sqlite://REL/PATH or postgresql://USER@HOST:PORT/DB)";
+  const size_t sep = url.find("://");
+  if (sep == std::string::npos || sep == 0) {
+    return Status::Invalid("connection '" + name + "' is not a URL" + uses);
+  }
+  const std::string scheme = url.substr(0, sep);
+  if (scheme == "sqlite") {
+    if (url.size() == sep + 3) {
+      return Status::Invalid("connection '" + name + "': sqlite:// needs a path" + uses);
+    }
+    return Status::Ok();
+  }
+  if (scheme == "postgresql" || scheme == "postgres") return Status::Ok();
+  // The scheme is shown (it holds no secret, and says what to fix); the rest is not.
+  const bool plain = std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '+' || c == '-' || c == '.';
+  });
+  return Status::Invalid("connection '" + name + "' has a scheme Sluice cannot use" +
+                         (plain ? " ('" + scheme + "')" : "") + uses);
 }
 
 Result<Config> LoadConfig(const ConfigFlags& flags, const Environment& env) {
@@ -181,6 +271,7 @@ Result<Config> LoadConfig(const ConfigFlags& flags, const Environment& env) {
   if (PathExists(config_path)) {
     SLUICE_RETURN_IF_ERROR(ReadConfigFile(config_path, &config, &dags_from_file));
   }
+  SLUICE_RETURN_IF_ERROR(ReadConnectionEnvironment(env, &config));
   const std::string dags_env = Get(env, "SLUICE_DAGS");
   if (!flags.dags.empty()) {
     config.dags_folder = Absolute(flags.dags);

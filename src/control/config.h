@@ -17,10 +17,11 @@ struct ConfigFlags {
   std::string dags;  // --dags
 };
 
-// Environment variables by name (SLUICE_HOME, SLUICE_DAGS, SLUICE_DB, SLUICE_PARALLELISM); an
-// absent or empty one is unset. Passed in, so tests need not change the process environment.
+// Environment variables by name (SLUICE_HOME, SLUICE_DAGS, SLUICE_DB, SLUICE_PARALLELISM,
+// SLUICE_CONN_<NAME>); an absent or empty one is unset. Passed in, so tests need not change the
+// process environment.
 using Environment = std::map<std::string, std::string>;
-// The process's SLUICE_* variables that LoadConfig reads.
+// The process's SLUICE_* variables that LoadConfig reads (every SLUICE_CONN_<NAME>).
 Environment ProcessEnvironment();
 
 struct Config {
@@ -41,8 +42,18 @@ struct Config {
   // sluice.yaml `pools: {warehouse: 4}`: pool name -> slots. The `default` pool (tasks without
   // `pool`) is not in it: its size is `parallelism`.
   std::map<std::string, int> pools;
+  // Named connections for `sql` sensors: sluice.yaml `connections: {NAME: URL}`, then each
+  // SLUICE_CONN_<NAME> variable (NAME lower-cased: SLUICE_CONN_WAREHOUSE is `warehouse`), which
+  // wins over the file's entry of the same name. Each URL is checked at load (CheckConnectionUrl).
+  // A URL may hold a password: show it only through RedactUrl (util/redact.h).
+  std::map<std::string, std::string> connections;
   std::string logs_dir() const { return home + "/logs"; }
 };
+
+// OK when Sluice can use `url` as a connection: `sqlite:///ABS/PATH`, `sqlite://REL/PATH`,
+// `postgresql://...` or `postgres://...`. Else InvalidArgument with a message that starts
+// "connection 'NAME' ..." and never holds the URL (it may hold a password).
+Status CheckConnectionUrl(const std::string& name, const std::string& url);
 
 // Resolves flags, environment and sluice.yaml. Relative paths are taken from the current folder
 // (`dags:` in sluice.yaml from the home). Errors (kInvalidArgument) name the file, line and key:

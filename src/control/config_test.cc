@@ -184,6 +184,69 @@ TEST_F(ConfigTest, PoolsAreNamedSlotCountsCheckedAtTheirPlace) {
     EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(), home() + "/sluice.yaml:" + message)
         << text;
   }
+// Issue 14: connections from sluice.yaml and SLUICE_CONN_<NAME>; the environment wins.
+TEST_F(ConfigTest, ConnectionsComeFromTheFileAndTheEnvironmentWhichWins) {
+  dir_.Write("home/sluice.yaml",
+             "connections:\n"
+             "  warehouse: postgresql://etl:file@127.0.0.1:5432/wh\n"
+             "  local: sqlite:///data/local.db\n");
+  auto config = LoadConfig({home(), ""}, {{"SLUICE_CONN_WAREHOUSE", "postgres://etl:env@h/wh"},
+                                          {"SLUICE_CONN_MY_DB", "sqlite://rel/my.db"},
+                                          {"SLUICE_CONN_EMPTY", ""}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->connections,
+            (std::map<std::string, std::string>{{"local", "sqlite:///data/local.db"},
+                                                {"my_db", "sqlite://rel/my.db"},
+                                                {"warehouse", "postgres://etl:env@h/wh"}}));
+}
+
+TEST_F(ConfigTest, AConnectionSluiceCannotUseIsAnErrorAtItsPlaceWithoutItsPassword) {
+  dir_.Write("home/sluice.yaml",
+             "parallelism: 2\n"
+             "connections:\n"
+             "  ok: sqlite:///x.db\n"
+             "  warehouse: mysql://etl:hunter2@127.0.0.1/wh\n");
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            home() +
+                "/sluice.yaml:4:14: error: connection 'warehouse' has a scheme Sluice cannot use "
+                "('mysql') (use sqlite:///ABS/PATH, sqlite://REL/PATH or "
+                "postgresql://USER@HOST:PORT/DB)");
+
+  dir_.Write("home/sluice.yaml", "connections:\n  Ware-House: sqlite:///x.db\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() +
+                "/sluice.yaml:2:3: error: connection name 'Ware-House' must be lower-case "
+                "letters, digits and _ (e.g. warehouse)");
+  dir_.Write("home/sluice.yaml", "connections:\n  w: host=h password=hunter2\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() +
+                "/sluice.yaml:2:6: error: connection 'w' is not a URL (use "
+                "sqlite:///ABS/PATH, sqlite://REL/PATH or postgresql://USER@HOST:PORT/DB)");
+  dir_.Write("home/sluice.yaml", "connections: [a, b]\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() + "/sluice.yaml:1:1: error: 'connections' must be a mapping of names to URLs");
+  dir_.Write("home/sluice.yaml", "conections: {}\n");
+  EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(),
+            home() +
+                "/sluice.yaml:1:1: error: unknown key 'conections' (did you mean "
+                "'connections'?)");
+
+  dir_.Write("home/sluice.yaml", "");
+  EXPECT_EQ(LoadConfig({home(), ""}, {{"SLUICE_CONN_W", "sqlite://"}}).status().message(),
+            "SLUICE_CONN_W: connection 'w': sqlite:// needs a path (use sqlite:///ABS/PATH, "
+            "sqlite://REL/PATH or postgresql://USER@HOST:PORT/DB)");
+  EXPECT_EQ(LoadConfig({home(), ""}, {{"SLUICE_CONN_1X", "sqlite:///x"}}).status().message(),
+            "SLUICE_CONN_1X: a connection name must be letters, digits and _, starting with a "
+            "letter (e.g. SLUICE_CONN_WAREHOUSE)");
+}
+
+TEST_F(ConfigTest, TheProcessEnvironmentHasTheConnectionVariables) {
+  ASSERT_EQ(setenv("SLUICE_CONN_CONFIG_TEST", "sqlite:///t.db", 1), 0);
+  Environment env = ProcessEnvironment();
+  unsetenv("SLUICE_CONN_CONFIG_TEST");
+  EXPECT_EQ(env["SLUICE_CONN_CONFIG_TEST"], "sqlite:///t.db");
 }
 
 }  // namespace
