@@ -184,6 +184,8 @@ TEST_F(ConfigTest, PoolsAreNamedSlotCountsCheckedAtTheirPlace) {
     EXPECT_EQ(LoadConfig({home(), ""}, {}).status().message(), home() + "/sluice.yaml:" + message)
         << text;
   }
+}
+
 // Issue 14: connections from sluice.yaml and SLUICE_CONN_<NAME>; the environment wins.
 TEST_F(ConfigTest, ConnectionsComeFromTheFileAndTheEnvironmentWhichWins) {
   dir_.Write("home/sluice.yaml",
