@@ -71,6 +71,10 @@ def main():
             if time.monotonic() > deadline:
                 raise SystemExit("the DAGs were not loaded in 120 s")
             time.sleep(0.2)
+        time.sleep(2.5)  # two more folder polls: steady state
+        loaded_mb = rss_kb(p.pid) / 1024
+        print(f"RSS with the {args.dags} DAGs of {total} sensor tasks loaded, no run: "
+              f"{loaded_mb:.1f} MB")
         for d in range(args.dags):
             subprocess.run([sluice, "dags", "unpause", f"s{d:03d}"], env=env, check=False,
                            capture_output=True)
@@ -92,7 +96,8 @@ def main():
         rss = rss_kb(p.pid) / 1024
         pokes = count(db, "SELECT sum(pokes) FROM task_instances")
         print(f"CPU: {cpu_per_min:.2f} CPU-s per minute of waiting ({cpu1 - cpu0:.2f} s over "
-              f"{t1 - t0:.0f} s); RSS: {rss:.1f} MB; pokes so far: {pokes}")
+              f"{t1 - t0:.0f} s); RSS: {rss:.1f} MB ({rss - loaded_mb:+.1f} MB for the waiting "
+              f"sensors); pokes so far: {pokes}")
         # One file appears: its sensor succeeds at its next poke, within 30 s.
         with open(os.path.join(dags, "in", "s000.w000.csv"), "w") as f:
             f.write("x\n")
