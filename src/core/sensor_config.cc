@@ -15,13 +15,17 @@ int64_t Millis(Duration d) {
 
 Value SensorConfig::ToValue() const {
   Value::Entries e;
+  // Only what differs from the defaults: a scheduler holds the config of every sensor task of
+  // every loaded DAG (bench/RESULTS.md, issue 14).
+  const SensorConfig defaults;
   e.emplace_back("type", Value(type));
-  e.emplace_back("poke_every_ms", Value(Millis(poke_every)));
-  e.emplace_back("poke_backoff",
-                 Value(backoff == PokeBackoff::kExponential ? "exponential" : "fixed"));
+  if (poke_every != defaults.poke_every) {
+    e.emplace_back("poke_every_ms", Value(Millis(poke_every)));
+  }
+  if (backoff == PokeBackoff::kExponential) e.emplace_back("poke_backoff", Value("exponential"));
   if (max_poke_every) e.emplace_back("max_poke_every_ms", Value(Millis(*max_poke_every)));
-  e.emplace_back("soft_fail", Value(soft_fail));
-  e.emplace_back("mode", Value(mode == SensorMode::kReschedule ? "reschedule" : "poke"));
+  if (soft_fail) e.emplace_back("soft_fail", Value(true));
+  if (mode == SensorMode::kReschedule) e.emplace_back("mode", Value("reschedule"));
   e.emplace_back("config", config);
   return Value::FromMap(std::move(e));
 }

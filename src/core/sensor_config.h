@@ -30,7 +30,7 @@ struct SensorConfig {
   Value config;  // the type's own
 
   // As TaskSpec::config holds it: {"type", "poke_every_ms", "poke_backoff", "max_poke_every_ms",
-  // "soft_fail", "mode", "config"}.
+  // "soft_fail", "mode", "config"}, each key but "type" and "config" only when not its default.
   Value ToValue() const;
   // Errors: InvalidArgument for a value of another shape (a stored DAG version written by
   // another program).

@@ -63,8 +63,11 @@ TEST(SensorKindTest, DefaultsAreAMinuteFixedAndHard) {
   EXPECT_EQ(c->poke_every, Duration(std::chrono::seconds(60)));
   EXPECT_EQ(c->backoff, PokeBackoff::kFixed);
   EXPECT_FALSE(c->soft_fail);
-  EXPECT_EQ(*c->config.Find("min_size")->AsInt(), 0);
+  EXPECT_EQ(c->config.Find("min_size"), nullptr);  // defaults are not stored
   EXPECT_EQ(c->config.Find("stable_for_ms"), nullptr);
+  EXPECT_EQ(f.dags[0].tasks[0].config,
+            Value::FromMap(
+                {{"type", Value("file")}, {"config", Value::FromMap({{"path", Value("x")}})}}));
 }
 
 TEST(SensorKindTest, PokeIntervalBacksOffAndIsCapped) {

@@ -72,7 +72,7 @@ class FileSensor final : public SensorType {
     if (!ok) return std::nullopt;
     Value::Entries e;
     e.emplace_back("path", Value(*path));
-    e.emplace_back("min_size", Value(min_size));
+    if (min_size > 0) e.emplace_back("min_size", Value(min_size));
     if (stable_for) {
       e.emplace_back(
           "stable_for_ms",
