@@ -79,6 +79,7 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   DriverOptions options;
   options.planner.parallelism = config->parallelism;
   options.planner.pools = config->pools;
+  options.connections = config->connections;
   options.planner.logs_dir = config->logs_dir();
   options.planner.log_max_bytes = config->log_max_bytes;
   options.planner.schedules_enabled = false;

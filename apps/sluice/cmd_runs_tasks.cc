@@ -119,16 +119,20 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
       const TaskInstanceRecord& t = why.task;
       const std::string failed = failure(t);
       const std::string note = log_note(t);
-      rows.push_back({{"task", t.task_id},
-                      {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
-                      {"state", TaskStateName(t.state)},
-                      {"tries", t.try_number},
-                      {"start", JsonTime(t.start)},
-                      {"end", JsonTime(t.end)},
-                      {"duration", JsonDuration(t.start, t.end, now)},
-                      {"failure", failed.empty() ? nlohmann::json() : nlohmann::json(failed)},
-                      {"log_note", note.empty() ? nlohmann::json() : nlohmann::json(note)},
-                      {"blocked_by", JsonExplanations(why.blocked_by)}});
+      rows.push_back(
+          {{"task", t.task_id},
+           {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
+           {"state", TaskStateName(t.state)},
+           {"tries", t.try_number},
+           {"start", JsonTime(t.start)},
+           {"end", JsonTime(t.end)},
+           {"duration", JsonDuration(t.start, t.end, now)},
+           {"failure", failed.empty() ? nlohmann::json() : nlohmann::json(failed)},
+           {"log_note", note.empty() ? nlohmann::json() : nlohmann::json(note)},
+           {"pokes", t.pokes},
+           {"last_poke", t.last_poke_at ? nlohmann::json(t.last_poke) : nlohmann::json()},
+           {"last_poke_at", JsonTime(t.last_poke_at)},
+           {"blocked_by", JsonExplanations(why.blocked_by)}});
     }
     return PrintJson(rows);
   }

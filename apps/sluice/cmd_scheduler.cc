@@ -55,6 +55,7 @@ void RunScheduler(Invocation& inv, const char* what) {
   options.planner.log_max_bytes = config->log_max_bytes;
   options.planner.dags_paused_on_create = config->dags_paused_on_create;
   options.log_retention = config->log_retention;
+  options.connections = config->connections;
   options.planner.hostname = Hostname();
   // Its executor's claims carry this name; a restarted scheduler on this host takes them back.
   options.planner.executor = "local@" + options.planner.hostname;

@@ -1,7 +1,8 @@
 #pragma once
 // Task kinds as operators (DESIGN.md §2 "Task keys"). A task is its common keys (`needs`,
 // `trigger`, `retries`, `timeout`, `env`, `cwd`, `pool`, ...) plus exactly one kind key whose
-// name is the kind, e.g. `run: ./step.sh` or `exec: [ls, -l]`. Each kind is an Operator,
+// name is the kind, e.g. `run: ./step.sh` or `exec: [ls, -l]` (a kind may also read the task's
+// other keys: reads_other_keys). Each kind is an Operator,
 // registered under that name. When a DAG file is loaded the operator reads what its key holds
 // and turns it into the kind's config (a Value, stored with the DAG's version); for each
 // attempt it turns that config into what the executor runs.
@@ -10,6 +11,7 @@
 // interfaces, no third-party types. The built-in kinds (`run`, `exec`) are written against it
 // in src/operators/, which also says how to add one.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/clock.h"
 #include "sluice/status.h"
 #include "sluice/value.h"
 
@@ -75,6 +78,13 @@ std::optional<std::string> ReadSpecString(const SpecEntry& entry, SpecDiagnostic
 std::optional<std::vector<std::string>> ReadSpecStringList(const SpecEntry& entry,
                                                            std::string_view what,
                                                            SpecDiagnostics& diags);
+// A duration as the common keys read it (`45s`, `5m`, `1h30m`, a number of seconds): "'KEY' must
+// be a duration such as 45s, ...", or the parser's "invalid duration '5x' (...)".
+std::optional<Duration> ReadSpecDuration(const SpecEntry& entry, SpecDiagnostics& diags);
+// true or false, unquoted: "'KEY' must be true or false".
+std::optional<bool> ReadSpecBool(const SpecEntry& entry, SpecDiagnostics& diags);
+// An unquoted integer at least `min`: "'KEY' must be an integer", "'KEY' must be at least MIN".
+std::optional<int64_t> ReadSpecInt(const SpecEntry& entry, int64_t min, SpecDiagnostics& diags);
 
 // Renders templates for one attempt of one task: every variable of DESIGN.md §2 "Templates"
 // (`ds`, `run_id`, `task_id`, `try_number`, `params.NAME`, ...) has its value for that attempt.
@@ -107,10 +117,9 @@ struct ProcessCommand {
   std::string cwd;
 };
 
-// How the scheduler runs the tasks of a kind. Every kind runs as a process today; a kind that
-// runs otherwise (a sensor the scheduler evaluates while its task is `deferred`, a request made
-// by the scheduler itself) will come with its own value here and the Operator method it uses.
-enum class RunStyle { kProcess };
+// How the scheduler runs the tasks of a kind: as a process (BuildCommand), or, for a sensor
+// (sluice/sensor.h), by poking its condition from the scheduler while the task is `deferred`.
+enum class RunStyle { kProcess, kSensor };
 
 // A task kind. Implementations hold no mutable state (or guard it): one instance serves every
 // DAG and every attempt, and its methods may be called from several threads at once.
@@ -124,8 +133,25 @@ class Operator {
   // after reporting at least one error.
   virtual std::optional<Value> Validate(const SpecEntry& entry, SpecDiagnostics& diags) const = 0;
 
-  // Which of the run methods below the scheduler calls for this kind's tasks.
-  virtual RunStyle run_style() const { return RunStyle::kProcess; }
+  // Whether the kind reads keys of the task beside its kind key: every key that is neither the
+  // kind key nor a common task key (a sensor's `path`, `poke_every`, ...). False (the default):
+  // such a key is an unknown key, and the kind's options go inside its key's value. True: the
+  // loader calls ValidateWithKeys instead of Validate, and an unknown key is the kind's to
+  // report. Such keys are not accepted under `defaults`.
+  virtual bool reads_other_keys() const { return false; }
+  // As Validate, with the task's other keys in file order (see reads_other_keys).
+  virtual std::optional<Value> ValidateWithKeys(const SpecEntry& entry,
+                                                const std::vector<SpecEntry>& other_keys,
+                                                SpecDiagnostics& diags) const {
+    (void)other_keys;
+    return Validate(entry, diags);
+  }
+
+  // Which of the run methods below the scheduler calls for a task with `config`.
+  virtual RunStyle run_style(const Value& config) const {
+    (void)config;
+    return RunStyle::kProcess;
+  }
 
   // RunStyle::kProcess: what to start for one attempt of a task with `config` (as Validate
   // returned it; possibly read back from a stored DAG version), rendering its templates with

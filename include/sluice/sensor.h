@@ -57,6 +57,12 @@ struct PokeResult {
   Value memo;  // handed to the next poke of this task instance (PokeContext::memo)
 };
 
+// What a sensor knows of its task instance's run, for a condition that is a moment (MetAt).
+struct SensorRun {
+  TimePoint data_interval_end;
+  std::string timezone;  // the DAG's IANA zone ("UTC", "America/New_York")
+};
+
 // A sensor type. Implementations hold no mutable state (or guard it): one instance serves every
 // task and its methods may be called from several threads at once.
 class SensorType {
@@ -71,13 +77,32 @@ class SensorType {
   // One poke of `config`, as Validate returned it with every template already rendered for the
   // task instance. Must return within ctx.budget and must not throw.
   virtual PokeResult Poke(const Value& config, const PokeContext& ctx) const = 0;
+  // For a condition that is a moment (`time`): when it holds for the task instance of `run`,
+  // `config` rendered as for Poke. The scheduler then arms a timer for it and never pokes. The
+  // default, nullopt: the condition is poked. An error fails the task with its message.
+  virtual Result<std::optional<TimePoint>> MetAt(const Value& config, const SensorRun& run) const {
+    (void)config;
+    (void)run;
+    return std::optional<TimePoint>();
+  }
   // One line describing `config` for people (`sluice dags show`), never a secret.
   virtual std::string Describe(const Value& config) const = 0;
 };
 
+// The keys every sensor has, read by Sluice before the type sees the rest: "poke_every",
+// "poke_backoff", "max_poke_every", "soft_fail", "mode".
+const std::vector<std::string>& CommonSensorKeys();
+
+// The message for a key a sensor type does not know: "unknown key 'pth' (did you mean
+// 'path'?)", the hint taken from `type_keys`, the common sensor keys and the common task keys.
+// For a type's Validate. Thread-safe.
+std::string UnknownSensorKeyMessage(const std::string& key,
+                                    const std::vector<std::string>& type_keys);
+
 // Registers `type` under `name`, the value of a task's `sensor:` key. Process-wide, at start-up,
-// like RegisterOperator. Errors: InvalidArgument for a name that is not [a-z][a-z0-9_]*;
-// FailedPrecondition when the name is taken. Thread-safe.
+// like RegisterOperator (the built-in types are registered by RegisterBuiltinOperators). Errors:
+// InvalidArgument for a name that is not [a-z][a-z0-9_]*; FailedPrecondition when the name is
+// taken. Thread-safe.
 Status RegisterSensorType(const std::string& name, std::unique_ptr<const SensorType> type);
 
 }  // namespace sluice

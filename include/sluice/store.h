@@ -71,6 +71,12 @@ struct TaskInstanceRecord {
   std::optional<TimePoint> next_try_at;  // up_for_retry: when the next attempt may start
   std::string owner;                     // the executor that claimed it; empty when none
   std::optional<TimePoint> lease_until;  // its owner holds it until then (ClaimQueued)
+  // A sensor's pokes (sluice/sensor.h) in its current wait (a new wait, after a clear, counts
+  // from 0; a restarted scheduler goes on counting): how many, when the last one was, and what
+  // it found ("no file matches in/*.csv").
+  int pokes = 0;
+  std::optional<TimePoint> last_poke_at;
+  std::string last_poke;
   bool operator==(const TaskInstanceRecord&) const = default;
 };
 

@@ -116,15 +116,16 @@ TEST(DagErrorsTest, BadDurationsAndEnums) {
 }
 
 TEST(DagErrorsTest, TaskKinds) {
-  EXPECT_THAT(Errors("dag: t\n"
-                     "tasks:\n"
-                     "  x: {exec: [ls], run: ls}\n"
-                     "  y: {retries: 1}\n"
-                     "  z: ls\n"),
-              ElementsAre("d.yaml:3:3: error: task 'x' has both 'run' and 'exec' (use exactly one)",
-                          "d.yaml:4:3: error: task 'y' has no command (add 'run' or 'exec')",
-                          "d.yaml:5:6: error: task 'z' must be a mapping of task keys (e.g. z: "
-                          "{run: ./step.sh})"));
+  EXPECT_THAT(
+      Errors("dag: t\n"
+             "tasks:\n"
+             "  x: {exec: [ls], run: ls}\n"
+             "  y: {retries: 1}\n"
+             "  z: ls\n"),
+      ElementsAre("d.yaml:3:3: error: task 'x' has both 'run' and 'exec' (use exactly one)",
+                  "d.yaml:4:3: error: task 'y' has no command (add 'run', 'exec' or 'sensor')",
+                  "d.yaml:5:6: error: task 'z' must be a mapping of task keys (e.g. z: "
+                  "{run: ./step.sh})"));
 }
 
 TEST(DagErrorsTest, KindValues) {
@@ -150,17 +151,18 @@ TEST(DagErrorsTest, KindValues) {
 }
 
 TEST(DagErrorsTest, KindKeysOutsideTasks) {
-  EXPECT_THAT(Errors("dag: t\n"
-                     "run: x\n"
-                     "defaults: {exec: [], exce: [ls]}\n"
-                     "tasks: {a: {run: x}, b: {run: y}, c: {rnu: z}}\n"),
-              ElementsAre("d.yaml:2:1: error: 'run' is a task key: put it under 'defaults' to "
-                          "apply it to every task, or under a task",
-                          "d.yaml:3:18: error: 'exec' is empty (give the program and its "
-                          "arguments)",
-                          "d.yaml:3:22: error: unknown key 'exce' (did you mean 'exec'?)",
-                          "d.yaml:4:35: error: task 'c' has no command (add 'run' or 'exec')",
-                          "d.yaml:4:39: error: unknown key 'rnu' (did you mean 'run'?)"));
+  EXPECT_THAT(
+      Errors("dag: t\n"
+             "run: x\n"
+             "defaults: {exec: [], exce: [ls]}\n"
+             "tasks: {a: {run: x}, b: {run: y}, c: {rnu: z}}\n"),
+      ElementsAre("d.yaml:2:1: error: 'run' is a task key: put it under 'defaults' to "
+                  "apply it to every task, or under a task",
+                  "d.yaml:3:18: error: 'exec' is empty (give the program and its "
+                  "arguments)",
+                  "d.yaml:3:22: error: unknown key 'exce' (did you mean 'exec'?)",
+                  "d.yaml:4:35: error: task 'c' has no command (add 'run', 'exec' or 'sensor')",
+                  "d.yaml:4:39: error: unknown key 'rnu' (did you mean 'run'?)"));
 }
 
 TEST(DagErrorsTest, IdsAndRequiredKeys) {

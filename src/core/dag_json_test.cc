@@ -174,8 +174,9 @@ TEST(DagJsonTest, AnUnknownKindIsAnError) {
   std::string json = DagToJson(EveryField());
   std::string http = json;
   http.replace(http.find(R"("kind":"run")"), 12, R"("kind":"http")");
-  EXPECT_EQ(DagFromJson(http).status().message(),
-            "invalid DAG JSON: task 'b' has unknown kind 'http' (this program knows run, exec)");
+  EXPECT_EQ(
+      DagFromJson(http).status().message(),
+      "invalid DAG JSON: task 'b' has unknown kind 'http' (this program knows run, exec, sensor)");
   std::string no_config = json;
   no_config.replace(no_config.find(R"("kind":"exec")"), 13, R"("kind":"run")");
   no_config.replace(no_config.find(R"("run":"")"), 8, R"("rux":"")");

@@ -225,7 +225,7 @@ TEST(DagLoaderTest, AnErrorInOneDocumentYieldsNoDagFromTheFile) {
   EXPECT_THAT(f.dags, IsEmpty());
   ASSERT_EQ(f.errors.size(), 2u);
   EXPECT_EQ(f.errors[0].ToString(),
-            "multi.yaml:5:9: error: task 'b' has no command (add 'run' or 'exec')");
+            "multi.yaml:5:9: error: task 'b' has no command (add 'run', 'exec' or 'sensor')");
   EXPECT_EQ(f.errors[1].ToString(),
             "multi.yaml:5:13: error: unknown key 'rn' (did you mean 'run'?)");
 }

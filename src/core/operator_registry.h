@@ -2,9 +2,11 @@
 // The task kinds this process knows: kind name -> Operator (include/sluice/operator.h), filled by
 // RegisterOperator at start-up and read by the DAG loader (which keys are kind keys, and their
 // validation), the canonical JSON (which kinds a stored version may name) and the scheduler
-// (each attempt's command, through task_command.h). A kind owns exactly one task key, its name;
-// its options go inside that key's value (`http: {url: ..., method: POST}`), so the registered
-// names are all the kind keys, and what is not one of them or a common key is an unknown key.
+// (each attempt's command, through task_command.h). A kind owns one task key, its name, and its
+// options usually go inside that key's value (`exec: [ls, -l]`), so that what is neither a kind
+// key nor a common key is an unknown key. A kind may instead read the task's other keys
+// (Operator::reads_other_keys): `sensor: file` with `path:`, `poke_every:` beside it. Then those
+// keys are the kind's to validate and to report when unknown; a task still has one kind key.
 //
 // Why one registry per process rather than one passed to the loader: the set of kinds is a
 // property of the program, fixed at start-up like the code linked into it, while DAG specs are

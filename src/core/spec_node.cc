@@ -1,6 +1,9 @@
 #include "core/spec_node.h"
 
 #include <algorithm>
+#include <charconv>
+
+#include "time/duration.h"
 
 namespace sluice {
 namespace {
@@ -122,6 +125,53 @@ std::optional<std::vector<std::string>> ReadSpecStringList(const SpecEntry& entr
   }
   if (!ok) return std::nullopt;
   return out;
+}
+
+std::optional<Duration> ReadSpecDuration(const SpecEntry& entry, SpecDiagnostics& diags) {
+  const SpecNode& v = entry.value;
+  if (v.type != SpecNode::Type::kScalar) {
+    diags.Error(v.type == SpecNode::Type::kNull ? entry.key : v,
+                MustBe(entry, "a duration such as 45s, 5m, 2h, 1d or 1h30m"));
+    return std::nullopt;
+  }
+  Result<Duration> d = ParseDuration(v.text);
+  if (!d.ok()) {
+    diags.Error(v, d.status().message());
+    return std::nullopt;
+  }
+  return *d;
+}
+
+std::optional<bool> ReadSpecBool(const SpecEntry& entry, SpecDiagnostics& diags) {
+  const SpecNode& v = entry.value;
+  if (v.type == SpecNode::Type::kScalar && !v.quoted) {
+    // YAML 1.2 core schema booleans, as the common keys read them.
+    if (v.text == "true" || v.text == "True" || v.text == "TRUE") return true;
+    if (v.text == "false" || v.text == "False" || v.text == "FALSE") return false;
+  }
+  diags.Error(v.type == SpecNode::Type::kNull ? entry.key : v, MustBe(entry, "true or false"));
+  return std::nullopt;
+}
+
+std::optional<int64_t> ReadSpecInt(const SpecEntry& entry, int64_t min, SpecDiagnostics& diags) {
+  const SpecNode& v = entry.value;
+  int64_t value = 0;
+  bool ok = false;
+  if (v.type == SpecNode::Type::kScalar && !v.quoted) {
+    const std::string& s = v.text;
+    const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), value);
+    ok = ec == std::errc() && ptr == s.data() + s.size() && begin != ptr;
+  }
+  if (!ok) {
+    diags.Error(v.type == SpecNode::Type::kNull ? entry.key : v, MustBe(entry, "an integer"));
+    return std::nullopt;
+  }
+  if (value < min) {
+    diags.Error(v, MustBe(entry, "at least " + std::to_string(min)));
+    return std::nullopt;
+  }
+  return value;
 }
 
 }  // namespace sluice

@@ -22,13 +22,26 @@ std::vector<std::string> TriggerRuleNames() {
 }
 
 // Reads the kind key `e` through its operator: the task's kind and config, and its templates.
+// `others`: the task's keys that are neither kind nor common keys, for an operator that reads
+// them (Operator::reads_other_keys).
 void ApplyKindKey(const Operator& op, const YamlEntry& e, TaskSpec& task, TaskSource& src,
-                  DiagnosticSink& diags) {
+                  DiagnosticSink& diags, const std::vector<const YamlEntry*>* others = nullptr) {
   task.kind = e.key;
   std::optional<SpecEntry> entry = ToSpecEntry(e, diags);
   if (!entry) return;
   SinkSpecDiagnostics sink(diags, *entry, src.templates);
-  std::optional<Value> config = op.Validate(*entry, sink);
+  std::optional<Value> config;
+  if (others != nullptr) {
+    std::vector<SpecEntry> other_entries;
+    for (const YamlEntry* o : *others) {
+      if (std::optional<SpecEntry> other = ToSpecEntry(*o, diags)) {
+        other_entries.push_back(std::move(*other));
+      }
+    }
+    config = op.ValidateWithKeys(*entry, other_entries, sink);
+  } else {
+    config = op.Validate(*entry, sink);
+  }
   if (config) {
     task.config = std::move(*config);
   } else if (sink.errors() == 0) {
@@ -211,12 +224,30 @@ std::optional<std::pair<TaskSpec, TaskSource>> ParseTask(const YamlEntry& entry,
   }
   for (const YamlEntry& e : own) entries.push_back(&e);
 
+  // A kind that reads the task's other keys (a sensor's `path`, ...) is validated last, with
+  // them; without one, a key that is not a task key is unknown.
+  const YamlEntry* reading_kind = nullptr;
+  for (const YamlEntry* e : entries) {
+    const Operator* op = FindOperator(e->key);
+    if (op != nullptr && op->reads_other_keys()) reading_kind = e;
+  }
   std::vector<std::string> kinds;
+  std::vector<const YamlEntry*> others;
   for (const YamlEntry* e : entries) {
     if (IsKindKey(e->key)) kinds.push_back(e->key);
+    if (e == reading_kind) continue;
     if (!ApplyTaskKey(*e, task, src, diags)) {
-      diags.Error(e->key_node, UnknownKeyMessage(e->key, TaskKeys()));
+      if (reading_kind != nullptr) {
+        others.push_back(e);
+      } else {
+        diags.Error(e->key_node, UnknownKeyMessage(e->key, TaskKeys()));
+      }
     }
+  }
+  if (reading_kind != nullptr) {
+    ApplyKindKey(*FindOperator(reading_kind->key), *reading_kind, task, src, diags, &others);
+    // With two kinds, the one applied last would win: the task is an error either way.
+    if (kinds.size() > 1) task.kind = kinds.front();
   }
   if (kinds.size() > 1) {
     // Name kinds in the order they were registered, whatever order the file used.

@@ -43,8 +43,8 @@ Result<ProcessCommand> Command(const DagSpec& dag, std::map<std::string, std::st
 TEST(BuiltinOperatorsTest, RegisteredOnceInOrder) {
   // The test main registered them; a second call changes nothing.
   EXPECT_TRUE(RegisterBuiltinOperators().ok());
-  EXPECT_THAT(OperatorKinds(), ElementsAre("run", "exec"));
-  EXPECT_EQ(QuotedKinds(), "'run' or 'exec'");
+  EXPECT_THAT(OperatorKinds(), ElementsAre("run", "exec", "sensor"));
+  EXPECT_EQ(QuotedKinds(), "'run', 'exec' or 'sensor'");
 }
 
 TEST(BuiltinOperatorsTest, RunIsAShellCommand) {
@@ -159,7 +159,7 @@ TEST(BuiltinOperatorsTest, KindNamesAreCheckedAtRegistration) {
   EXPECT_EQ(RegisterOperator("location", run()).message(),
             "task kind name 'location' is taken by a task key");
   EXPECT_EQ(RegisterOperator("shell", nullptr).message(), "task kind 'shell' has no operator");
-  EXPECT_THAT(OperatorKinds(), ElementsAre("run", "exec"));
+  EXPECT_THAT(OperatorKinds(), ElementsAre("run", "exec", "sensor"));
 }
 
 }  // namespace

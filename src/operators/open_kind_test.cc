@@ -156,10 +156,10 @@ TEST_F(OpenKindTest, ItsErrorsComeAtFileLineColumn) {
                           "d.yaml:7:23: error: unknown template variable 'nope'",
                           "d.yaml:8:3: error: task 'f' has both 'run' and 'echo' (use exactly "
                           "one)",
-                          "d.yaml:9:3: error: task 'g' has no command (add 'run', 'exec' or "
-                          "'echo')",
-                          "d.yaml:10:3: error: task 'h' has no command (add 'run', 'exec' or "
-                          "'echo')",
+                          "d.yaml:9:3: error: task 'g' has no command (add 'run', 'exec', "
+                          "'sensor' or 'echo')",
+                          "d.yaml:10:3: error: task 'h' has no command (add 'run', 'exec', "
+                          "'sensor' or 'echo')",
                           "d.yaml:10:7: error: unknown key 'ecoh' (did you mean 'echo'?)",
                           "d.yaml:12:5: error: 'echo' must be a string or a mapping with 'text'"));
 }
@@ -216,11 +216,12 @@ TEST(OpenKindGoneTest, AStoredVersionOfAnUnknownKindIsAClearError) {
   ASSERT_FALSE(back.ok());
   EXPECT_EQ(back.status().message(),
             "invalid DAG JSON: task 'hello' has unknown kind 'echo' (this program knows run, "
-            "exec)");
+            "exec, sensor)");
   // And the loader no longer knows its key.
-  EXPECT_THAT(Errors("dag: t\ntasks: {a: {echo: x}}\n"),
-              ElementsAre("d.yaml:2:9: error: task 'a' has no command (add 'run' or 'exec')",
-                          "d.yaml:2:13: error: unknown key 'echo'"));
+  EXPECT_THAT(
+      Errors("dag: t\ntasks: {a: {echo: x}}\n"),
+      ElementsAre("d.yaml:2:9: error: task 'a' has no command (add 'run', 'exec' or 'sensor')",
+                  "d.yaml:2:13: error: unknown key 'echo'"));
 }
 
 }  // namespace

@@ -150,6 +150,7 @@ std::string Planner::KillTask(const std::string& dag_id, const std::string& run_
       ti ? attempts_.find(AttemptKey{dag_id, run_id, task_id, ti->try_number, ti->map_index})
          : attempts_.end();
   const std::string what = "task '" + task_id + "' of run '" + run_id + "'";
+  if (ti && ti->state == TaskState::kDeferred) return KillSensor(*it->second, index);
   if (!ti || ti->state != TaskState::kRunning || attempt == attempts_.end() ||
       attempt->second.orphaned) {
     *ok = false;

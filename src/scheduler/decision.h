@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "executor/executor.h"
+#include "scheduler/poke.h"
 #include "sluice/store.h"
 
 namespace sluice {
@@ -28,7 +29,13 @@ struct ArmTimerAction {
   TimePoint when;
 };
 
-using Action = std::variant<LaunchAction, KillAction, ArmTimerAction>;
+// Poke a deferred sensor's condition, off the event loop (poker.h); its result comes back as
+// Planner::OnPokeResult. The task instance is recorded as deferred in the same decision.
+struct PokeAction {
+  PokeRequest request;
+};
+
+using Action = std::variant<LaunchAction, KillAction, ArmTimerAction, PokeAction>;
 
 struct Decision {
   WriteBatch writes;            // committed in one transaction, before any action

@@ -130,17 +130,9 @@ void Planner::AttemptEnded(const AttemptKey& key) {
   for (auto& limit : limits_) limit->Release(key);
 }
 
-LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) {
-  const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
-  const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
-  LaunchRequest req;
-  req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
-  req.attempt_path = AttemptPath(options_.logs_dir, req.key);
-  req.timeout = spec.timeout;
-  req.kill_grace = options_.kill_grace;
-  req.log_max_bytes = options_.log_max_bytes;
-
-  // The run's dates and params are the same for all its attempts: formatted once per run.
+// The run's dates and params are the same for all its attempts (and pokes): formatted once per
+// run.
+const RunTemplate* Planner::RunTemplateOf(ActiveRun& run, std::string* error) {
   if (!run.launch_template || run.launch_template_graph != run.graph) {
     RunContextInput input;
     input.run_id = run.rec.run_id;
@@ -151,11 +143,25 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
     auto made = RunTemplate::Make(run.graph->spec(), input);
     if (!made.ok()) {
       *error = made.status().message();
-      return req;
+      return nullptr;
     }
     run.launch_template = std::move(made).value();
     run.launch_template_graph = run.graph;
   }
+  return &*run.launch_template;
+}
+
+LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) {
+  const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
+  const auto& rec = run.tasks[static_cast<size_t>(task)].rec;
+  LaunchRequest req;
+  req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
+  req.attempt_path = AttemptPath(options_.logs_dir, req.key);
+  req.timeout = spec.timeout;
+  req.kill_grace = options_.kill_grace;
+  req.log_max_bytes = options_.log_max_bytes;
+
+  if (!RunTemplateOf(run, error)) return req;
   const TemplateContext ctx = run.launch_template->ForAttempt(spec.id, rec.try_number);
   // The task's kind builds the command (its operator); env and cwd are applied there too.
   auto command = BuildTaskCommand(run.graph->spec(), spec, ctx,

@@ -24,7 +24,8 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       loop_(loop),
       clock_(loop.clock()),
       source_(dags),
-      planner_(std::make_unique<Planner>(options_.planner)) {
+      planner_(std::make_unique<Planner>(options_.planner)),
+      poker_(std::make_unique<Poker>(loop, options_.connections, options_.poke_inline)) {
   if (options_.log_retention) {
     log_retention_ = std::make_unique<LogRetention>(
         LogRetentionOptions{options_.planner.logs_dir, *options_.log_retention,
@@ -109,7 +110,7 @@ Status Driver::Start() {
 
 Status Driver::Turn(Duration max_wait) {
   // Work that needs no waiting: a task became ready and a slot is free, or a launch failed.
-  const bool busy = planner_->HasReadyWork() || !launch_failures_.empty();
+  const bool busy = planner_->HasReadyWork() || !launch_failures_.empty() || poker_->HasDone();
   const Duration wait = busy ? Duration::zero() : max_wait;
   // Nothing to do until a task ends or a timer fires: the store's upkeep goes here, not into
   // a busy turn's commit.
@@ -132,6 +133,7 @@ Status Driver::Turn(Duration max_wait) {
   std::vector<AttemptOutcome> failed = std::move(launch_failures_);
   launch_failures_.clear();
   for (const auto& o : failed) planner_->OnAttemptEnded(o, now);
+  for (const auto& o : poker_->TakeDone()) planner_->OnPokeResult(o, now);
   // Generators run beside the loop; what they printed is handed over as soon as they end.
   HandleDagChanges(source_.TakeFinished(), now);
   if (now >= next_dag_poll_) {
@@ -268,6 +270,8 @@ Status Driver::Commit() {
       executor_.Kill(kill->key);
     } else if (auto* arm = std::get_if<ArmTimerAction>(&action)) {
       Arm(&planner_timer_, arm->when);
+    } else if (auto* poke = std::get_if<PokeAction>(&action)) {
+      poker_->Submit(std::move(poke->request));
     }
   }
   return Status::Ok();
@@ -281,6 +285,7 @@ Status Driver::Reload(const Status& conflict) {
   reloading_ = true;
   planner_ = std::make_unique<Planner>(options_.planner);
   launch_failures_.clear();
+  poker_->Forget();
   closed_runs_to_read_.clear();
   Arm(&planner_timer_, TimePoint::max());
   source_.Rewind();

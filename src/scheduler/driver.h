@@ -22,6 +22,7 @@
 #include "scheduler/dag_source.h"
 #include "scheduler/log_retention.h"
 #include "scheduler/planner.h"
+#include "scheduler/poker.h"
 #include "sluice/store.h"
 #include "util/event_loop.h"
 
@@ -44,6 +45,12 @@ struct DriverOptions {
   // swept at Start and then every `log_retention_interval`. Unset: logs are kept.
   std::optional<Duration> log_retention;
   Duration log_retention_interval = std::chrono::hours(1);
+  // Named connections for sensors' pokes (sluice.yaml `connections`): name -> URL
+  // (PokeContext::connections).
+  std::map<std::string, std::string> connections;
+  // Runs each sensor poke at once on the driver's thread instead of the poker's own (poker.h):
+  // for tests on simulated time, where a thread would race the simulated clock.
+  bool poke_inline = false;
 };
 
 class Driver {
@@ -120,6 +127,7 @@ class Driver {
   DagSource& source_;
   std::unique_ptr<Planner> planner_;             // replaced by Reload()
   std::unique_ptr<LogRetention> log_retention_;  // null without options_.log_retention
+  std::unique_ptr<Poker> poker_;                 // runs sensors' pokes off the loop
   bool reloading_ = false;
   std::atomic<bool> stop_{false};
 

@@ -59,6 +59,9 @@ std::vector<Explanation> Planner::Explain(const std::string& dag_id, const std::
     case TaskState::kUpForRetry:
       out.push_back(ExplainRetryWait(spec, slot.rec, now));
       return out;
+    case TaskState::kDeferred:
+      out.push_back(ExplainSensor(run, index, now));
+      return out;
     case TaskState::kScheduled: {
       const DispatchCandidate candidate{run.graph->spec(), spec};
       std::vector<AttemptKey> running;

@@ -84,14 +84,15 @@ TEST_F(GeneratorSourceTest, LogsEachFileLoadedChangedBrokenAndRemoved) {
   std::filesystem::remove(path);
   RunUntil(T("2025-01-06T12:00:06Z"));
   SetLogWriterForTesting(nullptr);
-  EXPECT_EQ(lines, (std::vector<std::string>{
-                       "dags: " + path + " loaded: a",
-                       "dags: " + path +
-                           " is broken (2 error(s); its DAGs keep their last good version): " +
-                           path + ":3:3: error: task 't' has no command (add 'run' or 'exec')",
-                       "dags: " + path + " changed: a",
-                       "dags: " + path + " removed",
-                   }));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "dags: " + path + " loaded: a",
+                "dags: " + path +
+                    " is broken (2 error(s); its DAGs keep their last good version): " + path +
+                    ":3:3: error: task 't' has no command (add 'run', 'exec' or 'sensor')",
+                "dags: " + path + " changed: a",
+                "dags: " + path + " removed",
+            }));
 }
 
 TEST_F(GeneratorSourceTest, MissingFolderIsLoggedAndWatched) {

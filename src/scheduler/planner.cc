@@ -206,6 +206,8 @@ void Planner::OnTick(TimePoint now) {
     armed_ = TimePoint::max();  // the loop's timer for it is spent: the next one is armed anew
     if (timer.kind == Timer::Kind::kRetry) {
       FireRetry(timer);
+    } else if (timer.kind == Timer::Kind::kPoke) {
+      FirePoke(timer);
     } else {
       CreateDueRun(timer.dag_id);
     }

@@ -106,6 +106,11 @@ class Planner {
 
   // --- Events. Each records its transitions and actions into the current decision.
   void OnAttemptEnded(const AttemptOutcome& outcome, TimePoint now);
+  // A poke of a deferred sensor came back (sensors.cc): its condition met, the task succeeds;
+  // its timeout (from its first poke) passed, it fails, or ends skipped with soft_fail; else
+  // the next poke is due after its poke interval. Ignored unless the task instance still waits
+  // for this poke.
+  void OnPokeResult(const PokeOutcome& outcome, TimePoint now);
   // The lease of `ti`'s owner ended at `ti.lease_until`: that executor is presumed dead and the
   // attempt lost; the retry policy applies. `attempt`: its attempt as the store has it, if any.
   // Ignored unless the planner holds the task instance running under that owner.
@@ -187,6 +192,10 @@ class Planner {
     TaskInstanceRecord rec;
     UpstreamCounts counts;
     bool waiting_on_past = false;
+    // A deferred sensor: the id of the poke it waits for (0: none in flight), and what the
+    // previous poke left for the next (null after a restart).
+    uint64_t poke_in_flight = 0;
+    Value poke_memo;
     // The state the store holds, which a write of this task instance expects to find there;
     // none while it is not written yet.
     std::optional<TaskState> stored;
@@ -227,10 +236,10 @@ class Planner {
   };
   // The planner's one timer queue: what is due when.
   struct Timer {
-    enum class Kind { kRetry, kSchedule } kind;
+    enum class Kind { kRetry, kSchedule, kPoke } kind;
     std::string dag_id;
-    std::string run_id;   // kRetry
-    std::string task_id;  // kRetry
+    std::string run_id;   // kRetry, kPoke
+    std::string task_id;  // kRetry, kPoke
     auto operator<=>(const Timer&) const = default;
   };
 
@@ -257,10 +266,21 @@ class Planner {
   // it, as one whose launch failed.
   void StartAttempt(ActiveRun& run, int task, const std::string& refusal = "");
   LaunchRequest MakeLaunch(ActiveRun& run, int task, std::string* error);
+  const RunTemplate* RunTemplateOf(ActiveRun& run, std::string* error);
   void AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, const DagSpec* dag,
                       bool orphaned);
   void AttemptEnded(const AttemptKey& key);
   void FireRetry(const Timer& timer);
+
+  // Sensors (sensors.cc).
+  bool IsDeferredSensor(const ActiveRun& run, int task) const;
+  // A sensor that became ready waits `deferred`, its first poke due now.
+  void Defer(ActiveRun& run, int task);
+  void RequestPoke(ActiveRun& run, int task);
+  void FirePoke(const Timer& timer);
+  // Ends a deferred sensor by hand (`tasks kill`): failed, no retry.
+  std::string KillSensor(ActiveRun& run, int task);
+  Explanation ExplainSensor(const ActiveRun& run, int task, TimePoint now) const;
 
   // Runs and readiness (run_progress.cc).
   // Takes charge of a run. `stored`: the records are as the store holds them (else they are
@@ -324,6 +344,7 @@ class Planner {
   TimePoint armed_ = TimePoint::max();  // the wake-up last handed out as an ArmTimerAction
   std::map<AttemptKey, RunningAttempt> attempts_;
   std::vector<AttemptOutcome> pending_outcomes_;  // attempts that could not start: next tick
+  uint64_t last_poke_id_ = 0;
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
   PoolLimit* pools_ = nullptr;  // one of limits_
   ClosedRuns closed_;

@@ -90,6 +90,10 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
     ti.retry_base = ti.try_number;
     ti.end.reset();
     ti.next_try_at.reset();
+    // A sensor's next wait counts its pokes anew.
+    ti.pokes = 0;
+    ti.last_poke_at.reset();
+    ti.last_poke.clear();
     batch.events.push_back(TaskStateEvent(now, ti, from, "cleared"));
     if (cleared) cleared->push_back(ti.task_id);
     batch.task_transitions.push_back({ti, from});

@@ -178,9 +178,21 @@ void Planner::Reactivate(ActiveRun& run) {
         Evaluate(run, static_cast<int>(i));
         break;
       case TaskState::kScheduled:
+        if (IsDeferredSensor(run, static_cast<int>(i))) {
+          Defer(run, static_cast<int>(i));
+          break;
+        }
         ready_changed_ = true;
         ready_.insert({-run.graph->task(i).priority, run.rec.logical_date, key.first, key.second,
                        static_cast<int>(i)});
+        break;
+      case TaskState::kDeferred:
+        // Loaded after a restart (or re-bound): poked again at once, its count kept.
+        if (!IsDeferredSensor(run, static_cast<int>(i))) {
+          SetTaskState(run, static_cast<int>(i), TaskState::kScheduled, "no longer a sensor");
+        } else if (slot.poke_in_flight == 0) {
+          RequestPoke(run, static_cast<int>(i));
+        }
         break;
       case TaskState::kUpForRetry:
         AddTimer(slot.rec.next_try_at.value_or(now_),
@@ -222,6 +234,11 @@ void Planner::SetTaskState(ActiveRun& run, int task, TaskState state, const std:
   decision_.writes.events.push_back(TaskStateEvent(now_, rec, from, detail));
   MarkDirty(run, task);
   if (state == TaskState::kScheduled) {
+    // A sensor waits deferred, held by no limit (sensors.cc).
+    if (IsDeferredSensor(run, task)) {
+      Defer(run, task);
+      return;
+    }
     ready_changed_ = true;
     ready_.insert({-run.graph->task(static_cast<size_t>(task)).priority, run.rec.logical_date,
                    run.rec.dag_id, run.rec.run_id, task});

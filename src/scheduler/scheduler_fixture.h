@@ -53,6 +53,7 @@ class SchedulerTest : public ::testing::Test {
     options.command_poll_interval = command_poll_interval_;
     if (pid_gone_) options.pid_gone = pid_gone_;
     options.log_retention = log_retention_;
+    options.poke_inline = true;  // sensors poke on the driver thread: simulated time
     scheduler_ = std::make_unique<Driver>(options, *store_, executor_, *loop_, source_);
     Status st = scheduler_->Start();
     ASSERT_TRUE(st.ok()) << st.message();

@@ -278,6 +278,37 @@ TEST_P(StoreSuite, TaskInstanceRoundTripsEveryState) {
   EXPECT_THAT(Must(store_->ListTaskInstances("d", "other")), ElementsAre());
 }
 
+TEST_P(StoreSuite, ASensorsPokesRoundTripThroughUpsertsAndTransitions) {
+  TaskInstanceRecord t = FullTaskInstance("d", "r", "wait");
+  t.state = TaskState::kDeferred;
+  t.pokes = 1;
+  t.last_poke_at = t.start;
+  t.last_poke = "no file matches in/*.csv";
+  WriteBatch b;
+  b.task_instances = {t};
+  ASSERT_TRUE(IsOk(Apply(b)));
+  EXPECT_THAT(Must(store_->ListTaskInstances("d", "r")), ElementsAre(t));
+  // The next poke: a deferred row stays deferred, with the count and the result moved on.
+  TaskInstanceRecord next = t;
+  next.pokes = 2;
+  next.last_poke_at = *t.start + std::chrono::seconds(30);
+  next.last_poke = "1 file, 5 B";
+  next.state = TaskState::kSuccess;
+  WriteBatch moved;
+  moved.task_transitions = {{next, TaskState::kDeferred}};
+  ASSERT_TRUE(IsOk(Apply(moved)));
+  EXPECT_THAT(Must(store_->ListTaskInstances("d", "r")), ElementsAre(next));
+  // A task that is no sensor keeps none.
+  TaskInstanceRecord plain = FullTaskInstance("d", "r", "plain");
+  b.task_instances = {plain};
+  ASSERT_TRUE(IsOk(Apply(b)));
+  const auto listed = Must(store_->ListTaskInstances("d", "r"));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1].pokes, 0);
+  EXPECT_EQ(listed[1].last_poke_at, std::nullopt);
+  EXPECT_EQ(listed[1].last_poke, "");
+}
+
 TEST_P(StoreSuite, ListTaskInstancesKeepsFirstInsertionOrderAcrossUpserts) {
   WriteBatch b;
   b.task_instances = {FullTaskInstance("d", "r", "zeta"), FullTaskInstance("d", "r", "alpha")};

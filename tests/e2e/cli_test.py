@@ -76,8 +76,12 @@ class DagsTestCommandTest(SluiceTestCase):
                           ("c", None, "success", 1)])
         # The fields DESIGN.md names, and those added since (never renamed).
         self.assertEqual(sorted(listed.json()[0]), ["blocked_by", "duration", "end", "failure",
-                                                    "log_note", "map_index", "start", "state",
+                                                    "last_poke", "last_poke_at", "log_note",
+                                                    "map_index", "pokes", "start", "state",
                                                     "task", "tries"])
+        # A task that is no sensor has no pokes.
+        self.assertEqual([(t["pokes"], t["last_poke"], t["last_poke_at"])
+                          for t in listed.json()], [(0, None, None)] * 3)
         log = self.sluice("tasks", "logs", "chain", out["run_id"], "a")
         self.assertEqual(log.code, 0, log)
         self.assertRegex(log.out, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z out\| hi from a try 1\n")

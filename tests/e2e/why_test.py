@@ -116,7 +116,8 @@ class FailureAndDurationTest(SluiceTestCase):
         # Every field that was there before is kept.
         for t in tasks.values():
             self.assertEqual(set(t), {"task", "map_index", "state", "tries", "start", "end",
-                                      "duration", "failure", "log_note", "blocked_by"})
+                                      "duration", "failure", "log_note", "pokes", "last_poke",
+                                      "last_poke_at", "blocked_by"})
         table = self.sluice("tasks", "list", "failing", run_id)
         self.assertEqual(table.code, 0, table)
         lines = table.out.splitlines()

@@ -48,13 +48,16 @@ const std::string& UpsertTaskInstanceSql() {
   static const std::string sql =
       std::string(
           "INSERT INTO task_instances (dag_id, run_id, task_id, map_index, state, try_number, "
-          "retry_base, start_us, end_us, next_try_at_us, owner, lease_until_us, queued_order) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?5 = 'queued' "
+          "retry_base, start_us, end_us, next_try_at_us, owner, lease_until_us, pokes, "
+          "last_poke_us, last_poke, queued_order) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+          "CASE WHEN ?5 = 'queued' "
           "THEN (SELECT COALESCE(MAX(queued_order), 0) + 1 FROM task_instances "
           "WHERE state = 'queued') END) "
           "ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET state = ?5, "
           "try_number = ?6, retry_base = ?7, start_us = ?8, end_us = ?9, next_try_at_us = ?10, "
-          "owner = ?11, lease_until_us = ?12, queued_order = ") +
+          "owner = ?11, lease_until_us = ?12, pokes = ?13, last_poke_us = ?14, last_poke = ?15, "
+          "queued_order = ") +
       sqlite::kQueuedOrderOnUpdate;
   return sql;
 }

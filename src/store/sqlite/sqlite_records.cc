@@ -6,7 +6,7 @@ namespace sluice::sqlite {
 
 const char* const kSelectTaskInstances =
     "SELECT dag_id, run_id, task_id, map_index, state, try_number, retry_base, start_us, end_us, "
-    "next_try_at_us, owner, lease_until_us FROM task_instances";
+    "next_try_at_us, owner, lease_until_us, pokes, last_poke_us, last_poke FROM task_instances";
 
 Result<TaskInstanceRecord> ReadTaskInstance(const Statement& s) {
   TaskInstanceRecord t;
@@ -24,6 +24,9 @@ Result<TaskInstanceRecord> ReadTaskInstance(const Statement& s) {
   t.next_try_at = s.OptionalTime(9);
   t.owner = s.Text(10);
   t.lease_until = s.OptionalTime(11);
+  t.pokes = static_cast<int>(s.Int(12));
+  t.last_poke_at = s.OptionalTime(13);
+  t.last_poke = s.Text(14);
   return t;
 }
 
@@ -40,6 +43,9 @@ void BindTaskInstance(Statement& s, const TaskInstanceRecord& t) {
   s.Bind(10, t.next_try_at);
   s.Bind(11, t.owner);
   s.Bind(12, t.lease_until);
+  s.Bind(13, t.pokes);
+  s.Bind(14, t.last_poke_at);
+  s.Bind(15, t.last_poke);
 }
 
 // The subquery reads the last entry of the partial index task_instances_queued: one B-tree

@@ -7,16 +7,17 @@
 namespace sluice::sqlite {
 namespace {
 
-// Every field but the key, as the upsert writes them (BindTaskInstance's ?1..?12), if the row
-// is still in state ?13.
+// Every field but the key, as the upsert writes them (BindTaskInstance's ?1..?15), if the row
+// is still in state ?16.
 const std::string& UpdateTaskInstanceSql() {
   static const std::string sql =
       std::string(
           "UPDATE task_instances SET state = ?5, try_number = ?6, retry_base = ?7, "
           "start_us = ?8, end_us = ?9, next_try_at_us = ?10, owner = ?11, "
-          "lease_until_us = ?12, queued_order = ") +
+          "lease_until_us = ?12, pokes = ?13, last_poke_us = ?14, last_poke = ?15, "
+          "queued_order = ") +
       kQueuedOrderOnUpdate +
-      " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND map_index = ?4 AND state = ?13";
+      " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND map_index = ?4 AND state = ?16";
   return sql;
 }
 
@@ -47,7 +48,7 @@ Status ApplyTaskTransition(Db& db, const TaskTransition& t) {
   {
     Query q(*update);
     BindTaskInstance(*update, t.to);
-    q->Bind(13, TaskStateName(t.from));
+    q->Bind(16, TaskStateName(t.from));
     Status st = q->Run("");
     if (!st.ok()) return st.WithContext("update task instance " + TaskInstanceName(t.to));
     if (db.Changes() == 1) return Status::Ok();
