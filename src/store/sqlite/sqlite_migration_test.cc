@@ -21,7 +21,8 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
                           "3 0003_running_attempts_through_open_runs.sql",
                           "4 0004_attempts_in_task_instance_order.sql",
                           "5 0005_mapped_task_instances_and_claims.sql",
-                          "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql"));
+                          "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql",
+                          "8 0008_reserved.sql", "9 0009_alert_deliveries.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows
