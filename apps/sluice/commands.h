@@ -19,6 +19,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv);
 void AddScheduleCommands(CLI::App& app, Invocation& inv);
 void AddSchedulerCommands(CLI::App& app, Invocation& inv);
 void AddDbCommands(CLI::App& app, Invocation& inv);
+void AddAlertsCommands(CLI::App& app, Invocation& inv);
 void AddImportCrontabCommand(CLI::App& app, Invocation& inv);
 void AddCompletionCommand(CLI::App& app);
 

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   AddScheduleCommands(app, inv);
   AddSchedulerCommands(app, inv);
   AddDbCommands(app, inv);
+  AddAlertsCommands(app, inv);
   AddImportCrontabCommand(app, inv);
   AddCompletionCommand(app);
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "control/notifier_config.h"
 #include "time/duration.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -99,12 +100,14 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
           return Status::Invalid(where + "log_retention: must be more than 0s (e.g. 30d)");
         }
         config->log_retention = *d;
+      } else if (key == "notifiers") {
+        SLUICE_ASSIGN_OR_RETURN(config->notifiers, ReadNotifiers(kv.second, path, config->home));
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
         const std::string hint =
             ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
-                               "log_max_bytes", "log_retention"});
+                               "log_max_bytes", "log_retention", "notifiers"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "notify/notifier.h"
 #include "sluice/clock.h"
 #include "sluice/status.h"
 
@@ -38,6 +39,9 @@ struct Config {
   // sluice.yaml `log_retention: 30d`: the scheduler deletes the logs of runs that ended longer
   // ago than this. Unset: logs are kept for ever.
   std::optional<Duration> log_retention;
+  // sluice.yaml `notifiers:` (notifier_config.h): alert channels by name. URLs and headers
+  // keep their `{{ env.NAME }}` templates; they are resolved at send time.
+  notify::Notifiers notifiers;
   std::string logs_dir() const { return home + "/logs"; }
 };
 

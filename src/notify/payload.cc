@@ -101,6 +101,19 @@ std::vector<std::string> LastLines(const std::string& path, int n) {
     if (nl == std::string::npos) nl = tail.size();
     std::string line = tail.substr(pos, nl - pos);
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // An attempt log's line is "TIMESTAMP TAG| text" (executor/log_lines.h): the alert shows
+    // the task's output (out, err) as it printed it, not the supervisor's notes.
+    const size_t space = line.find(' ');
+    const size_t bar = line.find("| ");
+    if (space != std::string::npos && bar != std::string::npos && bar > space &&
+        line.compare(0, 2, "20") == 0) {
+      const std::string tag = line.substr(space + 1, bar - space - 1);
+      if (tag == "sluice") {
+        pos = nl + 1;
+        continue;
+      }
+      if (tag == "out" || tag == "err") line = line.substr(bar + 2);
+    }
     lines.push_back(std::move(line));
     pos = nl + 1;
   }

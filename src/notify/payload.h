@@ -28,7 +28,8 @@ std::string AlertMailBody(const DeliveryRecord& d, const std::vector<std::string
 
 // The last `n` lines of the file at `path` (without their newlines), reading at most its last
 // 64 KiB; none when it is empty, absent or unreadable (an alert is sent without its log rather
-// than not at all).
+// than not at all). Lines of an attempt log ("TIMESTAMP out| text") keep only the text of the
+// task's output (out and err); the supervisor's own notes (sluice|) are left out.
 std::vector<std::string> LastLines(const std::string& path, int n);
 
 }  // namespace sluice::notify

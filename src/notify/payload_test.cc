@@ -78,6 +78,19 @@ TEST(PayloadTest, LastLinesKeepsTheLastTwentyWholeLines) {
   EXPECT_TRUE(LastLines("", 20).empty());
 }
 
+TEST(PayloadTest, LastLinesOfAnAttemptLogAreTheTasksOutput) {
+  TempDir dir;
+  const std::string path = dir.path() + "/a.1.log";
+  {
+    std::ofstream out(path);
+    out << "2026-12-06T05:53:35.720641Z out| fetching\n"
+        << "2026-12-06T05:53:35.720700Z err| vendor: 503 | retry later\n"
+        << "2026-12-06T05:53:35.730000Z sluice| exit code 3\n";
+  }
+  EXPECT_EQ(LastLines(path, 20),
+            (std::vector<std::string>{"fetching", "vendor: 503 | retry later"}));
+}
+
 TEST(PayloadTest, LastLinesOfAHugeLogDropsTheCutLine) {
   TempDir dir;
   const std::string path = dir.path() + "/big.log";
