@@ -55,7 +55,7 @@ class Reader {
 
   Result<std::string> Text(const YAML::Node& v, const std::string& key, bool env_allowed) {
     if (!v.IsScalar()) return Error(v, "'" + key + "' must be a string");
-    const std::string s = v.Scalar();
+    const std::string& s = v.Scalar();
     auto names = notify::EnvTemplateNames(s);
     if (!names.ok()) return Error(v, "'" + key + "': " + names.status().message());
     if (!env_allowed && !names->empty()) {

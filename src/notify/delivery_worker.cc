@@ -26,10 +26,7 @@ std::string Describe(const DeliveryRecord& d) {
 
 DeliveryWorker::DeliveryWorker(Store& store, Sender& sender, Notifiers notifiers,
                                DeliveryWorkerOptions options)
-    : store_(store),
-      sender_(sender),
-      notifiers_(std::move(notifiers)),
-      options_(std::move(options)) {}
+    : store_(store), sender_(sender), notifiers_(std::move(notifiers)), options_(options) {}
 
 Result<int> DeliveryWorker::Step(TimePoint now) {
   SLUICE_ASSIGN_OR_RETURN(auto due, store_.DueDeliveries(now, options_.batch));
@@ -83,7 +80,7 @@ DeliveryThread::DeliveryThread(std::unique_ptr<Store> store, std::unique_ptr<Sen
       sender_(std::move(sender)),
       poll_interval_(options.poll_interval),
       clock_(clock),
-      worker_(*store_, *sender_, std::move(notifiers), std::move(options)) {
+      worker_(*store_, *sender_, std::move(notifiers), options) {
   thread_ = std::thread([this] { Loop(); });
 }
 

@@ -82,7 +82,7 @@ std::vector<std::string> LastLines(const std::string& path, int n) {
   if (path.empty() || n <= 0) return lines;
   std::ifstream in(path, std::ios::binary);
   if (!in) return lines;
-  constexpr std::streamoff kTail = 64 * 1024;
+  constexpr std::streamoff kTail = std::streamoff{64} * 1024;
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   const std::streamoff start = size > kTail ? size - kTail : 0;

@@ -48,7 +48,7 @@ struct Upload {
 size_t ReadUpload(char* buffer, size_t size, size_t n, void* user) {
   auto* upload = static_cast<Upload*>(user);
   const size_t len = std::min(size * n, upload->data.size() - upload->pos);
-  std::memcpy(buffer, upload->data.data() + upload->pos, len);
+  upload->data.copy(buffer, len, upload->pos);
   upload->pos += len;
   return len;
 }

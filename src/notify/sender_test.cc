@@ -26,7 +26,7 @@ DeliveryRecord Failure() {
   return d;
 }
 
-EnvLookup Env(std::string token) {
+EnvLookup Env(const std::string& token) {
   return [token](const std::string& name) -> std::optional<std::string> {
     if (name == "HOOK_TOKEN") return token;
     return std::nullopt;
