@@ -278,7 +278,14 @@ class AlertsTest(SluiceTestCase):
 
     def test_an_unknown_notifier_fails_the_delivery_saying_why(self):
         self.write_config("notifiers:\n  pager: {command: [/bin/true]}\n")
-        self.write_dag("nightly.yaml", FAILING_DAG)
+        path = self.write_dag("nightly.yaml", FAILING_DAG)
+        # `dags validate` warns (the DAG is valid and runs).
+        r = self.sluice("dags", "validate")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(f"{path}:3:3: warning: task 'fetch': on_failure: notifier 'ops' is not "
+                      "defined under notifiers: in sluice.yaml (defined: pager)", r.err)
+        r = self.sluice("dags", "validate", "--output", "json")
+        self.assertEqual(len(r.json()["warnings"]), 1, r)
         p = self.start_scheduler()
         self.trigger("nightly")
         failed = self.wait_until(
