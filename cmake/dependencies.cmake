@@ -7,7 +7,7 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
-# The sql and http sensors: libpq (libpq-dev ships libpq.pc) and libcurl.
+# The sql and http sensors and the alerts: libpq (libpq-dev ships libpq.pc) and libcurl.
 find_package(CURL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

@@ -14,6 +14,40 @@
 namespace sluice::cli {
 namespace {
 
+// Notifier names in a DAG's on_* lists that sluice.yaml does not define: warnings, not errors
+// (the DAG runs; its alerts to that name fail, saying why), as "FILE:LINE:COL: warning: ...".
+std::vector<std::string> NotifierWarnings(const DagSpec& dag, const notify::Notifiers& defined) {
+  std::vector<std::string> names;
+  for (const auto& [name, spec] : defined) names.push_back(name);
+  const std::string known = names.empty() ? "none" : Join(names, ", ");
+  std::vector<std::string> out;
+  auto check = [&](const std::vector<std::string>& list, const std::string& key,
+                   const std::string& where, const std::string& what) {
+    for (const std::string& name : list) {
+      if (defined.count(name) != 0) continue;
+      out.push_back(where + ": warning: " + what + key + ": notifier '" + name +
+                    "' is not defined under notifiers: in sluice.yaml (defined: " + known + ")");
+    }
+  };
+  const std::string file = dag.file;
+  for (const auto& [key, list] :
+       {std::pair<std::string, const std::vector<std::string>*>{"on_failure", &dag.on_failure},
+        {"on_retry", &dag.on_retry},
+        {"on_success", &dag.on_success},
+        {"on_sla_miss", &dag.on_sla_miss}}) {
+    check(*list, key, file, "dag '" + dag.id + "': ");
+  }
+  for (const TaskSpec& t : dag.tasks) {
+    const std::string where = t.location.file + ":" + std::to_string(t.location.line) + ":" +
+                              std::to_string(t.location.column);
+    const std::string what = "task '" + t.id + "': ";
+    check(t.on_failure, "on_failure", where, what);
+    check(t.on_retry, "on_retry", where, what);
+    check(t.on_success, "on_success", where, what);
+  }
+  return out;
+}
+
 void Validate(Invocation& inv, const std::vector<std::string>& paths) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
@@ -21,6 +55,7 @@ void Validate(Invocation& inv, const std::vector<std::string>& paths) {
       control::LoadDagPaths(paths.empty() ? std::vector<std::string>{config->dags_folder} : paths);
   size_t dags = 0, errors = 0;
   nlohmann::json json_errors = nlohmann::json::array(), json_dags = nlohmann::json::array();
+  nlohmann::json json_warnings = nlohmann::json::array();
   for (const auto& f : files) {
     for (const auto& d : f.errors) {
       ++errors;
@@ -33,10 +68,17 @@ void Validate(Invocation& inv, const std::vector<std::string>& paths) {
     for (const auto& d : f.dags) {
       ++dags;
       json_dags.push_back({{"dag", d.id}, {"file", f.path}});
+      for (const std::string& w : NotifierWarnings(d, config->notifiers)) {
+        json_warnings.push_back(w);
+        if (inv.flags.output != "json") std::cerr << w << "\n";
+      }
     }
   }
   if (inv.flags.output == "json") {
-    PrintJson({{"ok", errors == 0}, {"dags", json_dags}, {"errors", json_errors}});
+    PrintJson({{"ok", errors == 0},
+               {"dags", json_dags},
+               {"errors", json_errors},
+               {"warnings", json_warnings}});
   } else if (errors == 0) {
     std::cout << dags << " dag(s) in " << files.size() << " file(s): no errors" << std::endl;
   } else {

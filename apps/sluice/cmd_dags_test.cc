@@ -92,6 +92,7 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   options.recover_open_runs = false;
   options.handle_commands = false;
   options.log_progress = false;  // it prints the run's outcome itself
+  options.alerts = false;        // a test run alerts no one
   options.dag_poll_interval = std::chrono::hours(24 * 365);
   Driver scheduler(options, **store, **executor, **loop, source);
   st = scheduler.Start();

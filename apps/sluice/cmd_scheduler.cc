@@ -8,6 +8,7 @@
 #include "control/scheduler_lock.h"
 #include "control/store_open.h"
 #include "executor/executor.h"
+#include "notify/delivery_worker.h"
 #include "scheduler/driver.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -67,6 +68,13 @@ void RunScheduler(Invocation& inv, const char* what) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // Alerts go out from a thread of their own on a connection of their own: a notifier that is
+  // slow or down never holds up a loop turn (src/notify/README.md).
+  auto alerts_store = control::OpenStore(*config);
+  if (!alerts_store.ok()) return void(inv.exit_code = ReportError(alerts_store.status()));
+  notify::DeliveryThread alerts(std::move(*alerts_store),
+                                notify::CreateSender(notify::ProcessEnvLookup()), config->notifiers,
+                                notify::DeliveryWorkerOptions(), SystemClock());
   st = scheduler.Start();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   SLUICE_LOG_INFO(

@@ -20,6 +20,7 @@ void AddScheduleCommands(CLI::App& app, Invocation& inv);
 void AddSchedulerCommands(CLI::App& app, Invocation& inv);
 void AddDbCommands(CLI::App& app, Invocation& inv);
 void AddPoolsCommands(CLI::App& app, Invocation& inv);
+void AddAlertsCommands(CLI::App& app, Invocation& inv);
 void AddImportCrontabCommand(CLI::App& app, Invocation& inv);
 void AddCompletionCommand(CLI::App& app);
 

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   AddSchedulerCommands(app, inv);
   AddDbCommands(app, inv);
   AddPoolsCommands(app, inv);
+  AddAlertsCommands(app, inv);
   AddImportCrontabCommand(app, inv);
   AddCompletionCommand(app);
 

@@ -129,6 +129,55 @@ struct CommandRecord {
   std::string result;             // a message for the caller
 };
 
+// An alert to send: one event (a task or run failed, retried, succeeded, missed its SLA, ran
+// long) for one notifier named in sluice.yaml. Written pending, in the same batch as the
+// transition that caused it; the delivery worker (src/notify/) sends it, retrying with back-off,
+// until it is delivered or given up (failed). It holds what the message says, never a resolved
+// secret: URLs and headers are resolved from sluice.yaml at send time.
+enum class DeliveryState { kPending, kDelivered, kFailed };
+const char* DeliveryStateName(DeliveryState s);  // "pending", "delivered", "failed"
+std::optional<DeliveryState> ParseDeliveryState(const std::string& name);
+
+struct DeliveryRecord {
+  int64_t id = 0;     // assigned by the store
+  TimePoint created;  // when the event happened; retries give up an hour after it
+  std::string event;  // "failure", "retry", "success", "sla_miss", "long_running"
+  std::string notifier;
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;                    // empty: an event of the run
+  std::optional<int> map_index;           // of a mapped task instance
+  std::string subject_state;              // the task's (or run's) state the event is about
+  int try_number = 0;                     // of the attempt (0 for a run's event)
+  int max_tries = 0;                      // retries + 1 (0 for a run's event)
+  std::optional<TimePoint> logical_date;  // of the run
+  std::string log_path;  // the attempt's log, whose last lines go in the message; may be empty
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;                       // sends tried so far
+  std::optional<TimePoint> next_attempt;  // pending: not before then (written: `created`)
+  std::optional<TimePoint> last_attempt;  // when the last send was tried
+  std::string last_error;                 // of the last failed send; empty once delivered
+  bool operator==(const DeliveryRecord&) const = default;
+};
+
+// One try at sending a delivery, and how it went.
+struct DeliveryAttemptRecord {
+  int64_t delivery_id = 0;
+  int number = 1;  // 1-based
+  TimePoint time;
+  bool ok = false;
+  std::optional<int> http_status;  // a webhook's response status, when one came
+  std::string error;               // why it failed (secrets already removed); empty when ok
+  bool operator==(const DeliveryAttemptRecord&) const = default;
+};
+
+// Which deliveries ListDeliveries returns.
+struct DeliveryFilter {
+  std::optional<std::string> dag_id;
+  std::optional<DeliveryState> state;
+  std::optional<int> limit;
+};
+
 // A task instance written only if its stored state is still `from`: `to` names the row and
 // holds every field to write, as an upsert would. How a scheduler moves a row that another
 // process (an executor claiming work, a CLI command) may have moved meanwhile.
@@ -161,11 +210,14 @@ struct WriteBatch {
   std::vector<AttemptRecord> attempts;
   std::vector<EventRecord> events;               // appended in order
   std::vector<CommandRecord> finished_commands;  // by id: state and result updated
+  // Inserted as new rows (ids assigned by the store, in order); their `id` is ignored. Alerts
+  // caused by this batch's transitions, so the two are committed or lost together.
+  std::vector<DeliveryRecord> deliveries;
 
   bool empty() const {
     return dags.empty() && set_paused.empty() && dag_versions.empty() && runs.empty() &&
            task_instances.empty() && run_transitions.empty() && task_transitions.empty() &&
-           attempts.empty() && events.empty() && finished_commands.empty();
+           attempts.empty() && events.empty() && finished_commands.empty() && deliveries.empty();
   }
 };
 
@@ -290,6 +342,24 @@ class Store {
   virtual Result<int64_t> EnqueueCommand(const CommandRecord& command) = 0;
   virtual Result<std::vector<CommandRecord>> PendingCommands() = 0;
   virtual Result<std::optional<CommandRecord>> GetCommand(int64_t id) = 0;
+
+  // Alert deliveries (WriteBatch::deliveries writes them). The delivery worker runs on its own
+  // connection beside the scheduler's.
+  //
+  // Pending deliveries whose next_attempt is at or before `now`, oldest next_attempt first (then
+  // by id), at most `limit`.
+  virtual Result<std::vector<DeliveryRecord>> DueDeliveries(TimePoint now, int limit) = 0;
+  // Records one send of a pending delivery, in one transaction: the attempt is added (its
+  // number must be the delivery's attempts + 1) and the delivery moves to `state` with
+  // `next_attempt` (pending: when to try again; else none), its attempts, last_attempt and
+  // last_error updated. Errors: kNotFound for an unknown id; kConflict when the delivery is no
+  // longer pending or the number is not the next one (someone else sent it meanwhile).
+  virtual Status RecordDeliveryAttempt(const DeliveryAttemptRecord& attempt, DeliveryState state,
+                                       std::optional<TimePoint> next_attempt) = 0;
+  // Newest first (by id).
+  virtual Result<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryFilter& filter) = 0;
+  // A delivery's attempts, oldest first; none for an unknown id.
+  virtual Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode with

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "control/notifier_config.h"
 #include "time/duration.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -203,12 +204,15 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
         SLUICE_RETURN_IF_ERROR(ReadPools(kv.second, path, where, &config->pools));
       } else if (key == "connections") {
         SLUICE_RETURN_IF_ERROR(ReadConnections(path, kv.first, kv.second, config));
+      } else if (key == "notifiers") {
+        SLUICE_ASSIGN_OR_RETURN(config->notifiers, ReadNotifiers(kv.second, path, config->home));
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
         const std::string hint =
             ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
-                               "log_max_bytes", "log_retention", "pools", "connections"});
+                               "log_max_bytes", "log_retention", "pools", "connections",
+                               "notifiers"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

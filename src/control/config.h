@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "notify/notifier.h"
 #include "sluice/clock.h"
 #include "sluice/status.h"
 
@@ -47,6 +48,9 @@ struct Config {
   // wins over the file's entry of the same name. Each URL is checked at load (CheckConnectionUrl).
   // A URL may hold a password: show it only through RedactUrl (util/redact.h).
   std::map<std::string, std::string> connections;
+  // sluice.yaml `notifiers:` (notifier_config.h): alert channels by name. URLs and headers
+  // keep their `{{ env.NAME }}` templates; they are resolved at send time.
+  notify::Notifiers notifiers;
   std::string logs_dir() const { return home + "/logs"; }
 };
 

@@ -251,5 +251,61 @@ TEST_F(ConfigTest, TheProcessEnvironmentHasTheConnectionVariables) {
   EXPECT_EQ(env["SLUICE_CONN_CONFIG_TEST"], "sqlite:///t.db");
 }
 
+
+TEST_F(ConfigTest, NotifiersAreReadWithTheirTemplatesKept) {
+  dir_.Write("home/sluice.yaml", R"(notifiers:
+  ops:   {webhook: "https://hooks.example/T0/B0", headers: {Authorization: "Bearer {{ env.HOOK_TOKEN }}"}}
+  mail:  {email: {to: [oncall@example.com], from: sluice@example.com, smtp: "smtp://127.0.0.1:2525", starttls: false}}
+  pager: {command: [./bin/page], timeout: 30s}
+)");
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->notifiers.size(), 3u);
+  const notify::NotifierSpec& ops = config->notifiers.at("ops");
+  EXPECT_EQ(ops.kind, notify::NotifierKind::kWebhook);
+  EXPECT_EQ(ops.url, "https://hooks.example/T0/B0");
+  EXPECT_EQ(ops.headers.at("Authorization"), "Bearer {{ env.HOOK_TOKEN }}");
+  EXPECT_EQ(ops.timeout, std::chrono::seconds(10));
+  const notify::NotifierSpec& mail = config->notifiers.at("mail");
+  EXPECT_EQ(mail.kind, notify::NotifierKind::kEmail);
+  EXPECT_EQ(mail.to, std::vector<std::string>{"oncall@example.com"});
+  EXPECT_EQ(mail.from, "sluice@example.com");
+  EXPECT_EQ(mail.smtp, "smtp://127.0.0.1:2525");
+  EXPECT_FALSE(mail.starttls);
+  const notify::NotifierSpec& pager = config->notifiers.at("pager");
+  EXPECT_EQ(pager.kind, notify::NotifierKind::kCommand);
+  EXPECT_EQ(pager.argv, std::vector<std::string>{"./bin/page"});
+  EXPECT_EQ(pager.cwd, home());
+  EXPECT_EQ(pager.timeout, std::chrono::seconds(30));
+}
+
+TEST_F(ConfigTest, BadNotifiersAreErrorsAtTheirPlace) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"notifiers: [ops]\n", "1:12: error: 'notifiers' must be a mapping of names to notifiers"},
+      {"notifiers:\n  ops: {webhok: x}\n",
+       "2:9: error: notifier 'ops': unknown key 'webhok' (did you mean 'webhook'?)"},
+      {"notifiers:\n  ops: {timeout: 5s}\n",
+       "2:8: error: notifier 'ops': needs one of webhook, email or command"},
+      {"notifiers:\n  ops: {webhook: ftp://x}\n",
+       "2:18: error: notifier 'ops': 'webhook' must be an http:// or https:// URL"},
+      {"notifiers:\n  ops: {webhook: 'http://x/{{ ds }}'}\n",
+       "2:18: error: notifier 'ops': 'webhook': '{{ ds }}': only {{ env.NAME }} may appear here"},
+      {"notifiers:\n  mail: {email: {from: a@b, smtp: 'smtp://h:25'}}\n",
+       "2:17: error: notifier 'mail': 'email' needs 'to' (one address or a list)"},
+      {"notifiers:\n  p: {command: []}\n",
+       "2:16: error: notifier 'p': 'command' must be a non-empty list: [PROGRAM, ARG...]"},
+      {"notifiers:\n  p: {command: [x], headers: {A: b}}\n",
+       "2:30: error: notifier 'p': 'headers' is for a webhook"},
+      {"notifiers:\n  'a b': {command: [x]}\n",
+       "2:3: error: notifier name 'a b' must be letters, digits, '_', '.' or '-'"},
+  };
+  for (const auto& [yaml, error] : cases) {
+    dir_.Write("home/sluice.yaml", yaml);
+    auto config = LoadConfig({home(), ""}, {});
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_EQ(config.status().message(), home() + "/sluice.yaml:" + error) << yaml;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::control

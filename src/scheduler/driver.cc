@@ -239,6 +239,7 @@ void Driver::EndAbandonedTestRuns(TimePoint now) {
 
 Status Driver::Commit() {
   Decision decision = planner_->TakeDecision();
+  if (options_.alerts) AddAlertDeliveries(&decision.writes, AlertLookupFor(decision.writes));
   if (!decision.writes.empty()) {
     // Nothing is acted on until this commit succeeds; a failed commit stops the loop.
     Status st = store_.Apply(decision.writes);
@@ -275,6 +276,27 @@ Status Driver::Commit() {
     }
   }
   return Status::Ok();
+}
+
+AlertLookup Driver::AlertLookupFor(const WriteBatch& writes) {
+  AlertLookup lookup;
+  lookup.dag = [this](const std::string& dag_id) -> const DagSpec* {
+    // The planner keeps the graph alive past this commit.
+    DagGraphPtr graph = planner_->CurrentGraph(dag_id);
+    return graph ? &graph->spec() : nullptr;
+  };
+  lookup.logical_date = [this, &writes](const std::string& dag_id,
+                                        const std::string& run_id) -> std::optional<TimePoint> {
+    // A run that ended in this batch has left the planner: its record is in the batch.
+    for (const RunTransition& t : writes.run_transitions) {
+      if (t.to.dag_id == dag_id && t.to.run_id == run_id) return t.to.logical_date;
+    }
+    for (const RunRecord& r : writes.runs) {
+      if (r.dag_id == dag_id && r.run_id == run_id) return r.logical_date;
+    }
+    return planner_->LogicalDateOf(dag_id, run_id);
+  };
+  return lookup;
 }
 
 Status Driver::Reload(const Status& conflict) {

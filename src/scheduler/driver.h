@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "executor/executor.h"
+#include "scheduler/alert_events.h"
 #include "scheduler/dag_source.h"
 #include "scheduler/log_retention.h"
 #include "scheduler/planner.h"
@@ -51,6 +52,9 @@ struct DriverOptions {
   // Runs each sensor poke at once on the driver's thread instead of the poker's own (poker.h):
   // for tests on simulated time, where a thread would race the simulated clock.
   bool poke_inline = false;
+  // Each commit also writes the alert deliveries its transitions cause (alert_events.h), for
+  // the delivery worker (src/notify/) to send. False: no alerts (dags test).
+  bool alerts = true;
 };
 
 class Driver {
@@ -110,6 +114,8 @@ class Driver {
   // Commits the planner's decision, then performs its actions. A conflict (a row someone else
   // moved meanwhile) discards the decision and reloads (Reload).
   Status Commit();
+  // What AddAlertDeliveries needs, answered from `writes` and the planner.
+  AlertLookup AlertLookupFor(const WriteBatch& writes);
   // Starts over from the store, as a restarted scheduler would, keeping the executor and what
   // it watches: the planner's memory is dropped, nothing of the discarded decision was acted on.
   Status Reload(const Status& conflict);

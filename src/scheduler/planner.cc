@@ -219,6 +219,13 @@ bool Planner::HoldsRun(const std::string& dag_id, const std::string& run_id) con
   return runs_.count({dag_id, run_id}) > 0;
 }
 
+std::optional<TimePoint> Planner::LogicalDateOf(const std::string& dag_id,
+                                                const std::string& run_id) const {
+  auto it = runs_.find({dag_id, run_id});
+  if (it == runs_.end()) return std::nullopt;
+  return it->second->rec.logical_date;
+}
+
 std::optional<RunState> Planner::RunStateOf(const std::string& dag_id,
                                             const std::string& run_id) const {
   auto it = runs_.find({dag_id, run_id});

@@ -157,6 +157,9 @@ class Planner {
   size_t running_attempts() const { return attempts_.size(); }
   bool HoldsRun(const std::string& dag_id, const std::string& run_id) const;
   std::optional<RunState> RunStateOf(const std::string& dag_id, const std::string& run_id) const;
+  // The logical date of a run the planner holds (alert_events.h asks it).
+  std::optional<TimePoint> LogicalDateOf(const std::string& dag_id,
+                                         const std::string& run_id) const;
   // A graph the planner already built for this version, or null.
   DagGraphPtr FindVersion(const std::string& dag_id, const std::string& hash) const;
   // The current graph of `dag_id`, or null.

@@ -59,7 +59,7 @@ class JsonOutputTest(SluiceTestCase):
         self.assertEqual(r.code, 1, r)
         self.assertEqual(r.json(), {"ok": False, "dags": [], "errors": [
             {"file": path, "line": 3, "col": 15,
-             "message": "unknown key 'retires' (did you mean 'retries'?)"}]})
+             "message": "unknown key 'retires' (did you mean 'retries'?)"}], "warnings": []})
 
     def test_pause_and_unpause(self):
         self.write_dag("hello.yaml", HELLO)

@@ -144,6 +144,7 @@ Status ApplyInTransaction(Tables& db, const WriteBatch& batch) {
     db.SetAttempt(a);
   }
   for (const EventRecord& e : batch.events) db.AppendEvent(e);
+  for (const DeliveryRecord& d : batch.deliveries) db.AppendDelivery(d);
   for (const CommandRecord& c : batch.finished_commands) {
     const std::string op = "finish command " + std::to_string(c.id);
     if (c.id < 1 || c.id > static_cast<int64_t>(db.commands().size())) {
@@ -520,6 +521,71 @@ Result<std::optional<CommandRecord>> MemoryStore::GetCommand(int64_t id) {
   const std::vector<CommandRecord>& commands = db.tables->commands();
   if (id < 1 || id > static_cast<int64_t>(commands.size())) return std::optional<CommandRecord>();
   return std::optional<CommandRecord>(commands[id - 1]);
+}
+
+Result<std::vector<DeliveryRecord>> MemoryStore::DueDeliveries(TimePoint now, int limit) {
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("list due deliveries"));
+  std::vector<DeliveryRecord> out;
+  for (const DeliveryRecord& d : db.tables->deliveries()) {
+    if (d.state == DeliveryState::kPending && d.next_attempt && *d.next_attempt <= now) {
+      out.push_back(d);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DeliveryRecord& a, const DeliveryRecord& b) {
+    return *a.next_attempt < *b.next_attempt;
+  });
+  if (limit >= 0 && out.size() > static_cast<size_t>(limit)) out.resize(limit);
+  return out;
+}
+
+Status MemoryStore::RecordDeliveryAttempt(const DeliveryAttemptRecord& attempt, DeliveryState state,
+                                          std::optional<TimePoint> next_attempt) {
+  const std::string op = "record attempt " + std::to_string(attempt.number) + " of delivery " +
+                         std::to_string(attempt.delivery_id);
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock(op));
+  const auto& rows = db.tables->deliveries();
+  if (attempt.delivery_id < 1 || attempt.delivery_id > static_cast<int64_t>(rows.size())) {
+    return Status::NotFound(op + ": no such delivery");
+  }
+  DeliveryRecord row = rows[attempt.delivery_id - 1];
+  if (row.state != DeliveryState::kPending) {
+    return Status::Conflict(op + ": the delivery is " + DeliveryStateName(row.state) +
+                            ", not pending");
+  }
+  if (attempt.number != row.attempts + 1) {
+    return Status::Conflict(op + ": expected attempt " + std::to_string(row.attempts + 1));
+  }
+  row.state = state;
+  row.attempts = attempt.number;
+  row.next_attempt = state == DeliveryState::kPending ? next_attempt : std::nullopt;
+  row.last_attempt = attempt.time;
+  row.last_error = attempt.error;
+  db.tables->SetDelivery(row);
+  db.tables->AppendDeliveryAttempt(attempt);
+  return Status::Ok();
+}
+
+Result<std::vector<DeliveryRecord>> MemoryStore::ListDeliveries(const DeliveryFilter& filter) {
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("list deliveries"));
+  std::vector<DeliveryRecord> out;
+  const auto& rows = db.tables->deliveries();
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (filter.dag_id && it->dag_id != *filter.dag_id) continue;
+    if (filter.state && it->state != *filter.state) continue;
+    if (filter.limit && *filter.limit >= 0 && out.size() >= static_cast<size_t>(*filter.limit)) {
+      break;
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+Result<std::vector<DeliveryAttemptRecord>> MemoryStore::ListDeliveryAttempts(int64_t delivery_id) {
+  SLUICE_ASSIGN_OR_RETURN(Locked db,
+                          Lock("list attempts of delivery " + std::to_string(delivery_id)));
+  auto it = db.tables->delivery_attempts().find(delivery_id);
+  if (it == db.tables->delivery_attempts().end()) return std::vector<DeliveryAttemptRecord>();
+  return it->second;
 }
 
 }  // namespace sluice

@@ -123,6 +123,29 @@ int64_t Tables::AppendCommand(CommandRecord c) {
   return commands_.back().id;
 }
 
+int64_t Tables::AppendDelivery(DeliveryRecord d) {
+  OnUndo([this] { deliveries_.pop_back(); });
+  d.id = static_cast<int64_t>(deliveries_.size()) + 1;
+  deliveries_.push_back(std::move(d));
+  return deliveries_.back().id;
+}
+
+void Tables::SetDelivery(const DeliveryRecord& d) {
+  SLUICE_DCHECK(d.id >= 1 && d.id <= static_cast<int64_t>(deliveries_.size()),
+                "a delivery is updated by an id the table holds");
+  OnUndo([this, old = deliveries_[d.id - 1]] { deliveries_[old.id - 1] = old; });
+  deliveries_[d.id - 1] = d;
+}
+
+void Tables::AppendDeliveryAttempt(const DeliveryAttemptRecord& a) {
+  OnUndo([this, id = a.delivery_id] {
+    auto& list = delivery_attempts_[id];
+    list.pop_back();
+    if (list.empty()) delivery_attempts_.erase(id);
+  });
+  delivery_attempts_[a.delivery_id].push_back(a);
+}
+
 void Tables::SetCommand(const CommandRecord& c) {
   SLUICE_DCHECK(c.id >= 1 && c.id <= static_cast<int64_t>(commands_.size()),
                 "the caller looked the command up");

@@ -71,7 +71,12 @@ class Tables {
   const std::map<AttemptKey, AttemptRecord>& attempts() const { return attempts_; }
   const std::vector<EventRecord>& events() const { return events_; }        // event id i at [i - 1]
   const std::vector<CommandRecord>& commands() const { return commands_; }  // id i at [i - 1]
-  const std::set<RunKey>& open_runs() const { return open_runs_; }          // queued or running
+  const std::vector<DeliveryRecord>& deliveries() const { return deliveries_; }  // id i at [i - 1]
+  // A delivery's attempts, by delivery id, oldest first.
+  const std::map<int64_t, std::vector<DeliveryAttemptRecord>>& delivery_attempts() const {
+    return delivery_attempts_;
+  }
+  const std::set<RunKey>& open_runs() const { return open_runs_; }            // queued or running
   const std::map<int64_t, TaskInstanceKey>& queue() const { return queue_; }  // by queued_order
 
   // Writes, each undone by Rollback. A run or task instance written for the first time gets
@@ -86,6 +91,9 @@ class Tables {
   int64_t AppendEvent(EventRecord e);
   int64_t AppendCommand(CommandRecord c);
   void SetCommand(const CommandRecord& c);  // an existing id
+  int64_t AppendDelivery(DeliveryRecord d);
+  void SetDelivery(const DeliveryRecord& d);  // an existing id
+  void AppendDeliveryAttempt(const DeliveryAttemptRecord& a);
 
   // A transaction: every Set* from Begin to Commit or Rollback is undone by Rollback.
   void Begin();
@@ -106,6 +114,8 @@ class Tables {
   std::map<AttemptKey, AttemptRecord> attempts_;
   std::vector<EventRecord> events_;
   std::vector<CommandRecord> commands_;
+  std::vector<DeliveryRecord> deliveries_;
+  std::map<int64_t, std::vector<DeliveryAttemptRecord>> delivery_attempts_;
   std::set<RunKey> open_runs_;
   std::map<int64_t, TaskInstanceKey> queue_;
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "store/sqlite/sqlite_deliveries.h"
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_transitions.h"
@@ -213,6 +214,7 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
     }
   }
   SLUICE_RETURN_IF_ERROR(sqlite::InsertEvents(db, batch.events));
+  SLUICE_RETURN_IF_ERROR(sqlite::InsertDeliveries(db, batch.deliveries));
   if (!batch.finished_commands.empty()) {
     SLUICE_ASSIGN_OR_RETURN(Statement * finish, db.Prepare(kFinishCommand));
     for (const CommandRecord& c : batch.finished_commands) {

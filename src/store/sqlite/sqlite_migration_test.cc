@@ -22,7 +22,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
                           "4 0004_attempts_in_task_instance_order.sql",
                           "5 0005_mapped_task_instances_and_claims.sql",
                           "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql",
-                          "8 0008_sensor_pokes.sql"));
+                          "8 0008_sensor_pokes.sql", "9 0009_alert_deliveries.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows

@@ -74,6 +74,12 @@ class SqliteStore final : public Store {
   Result<std::vector<CommandRecord>> PendingCommands() override;
   Result<std::optional<CommandRecord>> GetCommand(int64_t id) override;
 
+  Result<std::vector<DeliveryRecord>> DueDeliveries(TimePoint now, int limit) override;
+  Status RecordDeliveryAttempt(const DeliveryAttemptRecord& attempt, DeliveryState state,
+                               std::optional<TimePoint> next_attempt) override;
+  Result<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryFilter& filter) override;
+  Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) override;
+
  private:
   // Inspect(); with `stop_at_schema`, a schema finding is returned without the integrity check.
   Result<StoreReport> InspectSchemaThenFile(bool stop_at_schema);

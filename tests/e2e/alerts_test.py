@@ -1,0 +1,310 @@
+"""Issue 14, alerts: the real scheduler delivers to a local HTTP sink, a local SMTP sink and a
+command, retries a sink that is down until it is up, resumes pending deliveries after kill -9,
+and never shows a header secret in `alerts list` or its log."""
+import base64
+import email
+import email.header
+import json
+import os
+import signal
+import socket
+import socketserver
+import threading
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sluice_e2e import SluiceTestCase
+
+SECRET = "tok-8f3a9c1e77"
+
+
+class HttpSink:
+    """Records every POST: (path, headers, parsed JSON body)."""
+
+    def __init__(self, port=0):
+        self.posts = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                sink.posts.append((self.path, dict(self.headers), json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmtpSink:
+    """A tiny SMTP server (EHLO, MAIL, RCPT, DATA, QUIT) that keeps each message."""
+
+    def __init__(self):
+        self.messages = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                def say(line):
+                    self.wfile.write((line + "\r\n").encode())
+                    self.wfile.flush()
+
+                say("220 sink ESMTP")
+                mail_from, rcpts = None, []
+                while True:
+                    line = self.rfile.readline().decode(errors="replace")
+                    if not line:
+                        return
+                    verb = line.strip().split(" ")[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        say("250 sink")
+                    elif verb == "MAIL":
+                        mail_from = line.strip()[10:]
+                        say("250 ok")
+                    elif verb == "RCPT":
+                        rcpts.append(line.strip()[8:])
+                        say("250 ok")
+                    elif verb == "DATA":
+                        say("354 go ahead")
+                        data = b""
+                        while True:
+                            chunk = self.rfile.readline()
+                            if chunk in (b".\r\n", b".\n", b""):
+                                break
+                            data += chunk
+                        sink.messages.append((mail_from, rcpts, data))
+                        say("250 queued")
+                    elif verb == "QUIT":
+                        say("221 bye")
+                        return
+                    else:
+                        say("250 ok")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+FAILING_DAG = """dag: nightly
+tasks:
+  fetch:
+    run: "for i in $(seq 1 30); do echo line $i; done; exit 3"
+    on_failure: [ops]
+"""
+
+
+class AlertsTest(SluiceTestCase):
+    def setUp(self):
+        super().setUp()
+        self.env["HOOK_TOKEN"] = SECRET
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+        super().tearDown()
+
+    def write_config(self, text):
+        with open(os.path.join(self.home, "sluice.yaml"), "w") as f:
+            f.write(text)
+
+    def webhook_config(self, port):
+        self.write_config(
+            "notifiers:\n"
+            f"  ops: {{webhook: \"http://127.0.0.1:{port}/hooks/T0/B0\", "
+            "headers: {Authorization: \"Bearer {{ env.HOOK_TOKEN }}\"}, timeout: 5s}\n")
+
+    def alerts(self, *args):
+        r = self.sluice("alerts", "list", "--output", "json", *args)
+        self.assertEqual(r.code, 0, r)
+        return r.json()
+
+    def trigger(self, dag):
+        r = self.sluice("dags", "trigger", dag)
+        self.assertEqual(r.code, 0, r)
+
+    def scheduler_log(self, p):
+        with open(p.log_path) as f:
+            return f.read()
+
+    def test_a_failed_task_posts_exactly_one_json_to_the_webhook(self):
+        sink = HttpSink()
+        self.sinks.append(sink)
+        self.webhook_config(sink.port)
+        self.write_dag("nightly.yaml", FAILING_DAG)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        self.wait_until(lambda: sink.posts, timeout=30, what="the webhook's POST")
+        run = self.runs("nightly")[0]
+        self.wait_until(lambda: run["state"] == "failed" or self.runs("nightly")[0]["state"] == "failed",
+                        what="the run to fail")
+        self.wait_until(lambda: self.alerts()[0]["state"] == "delivered", what="delivered")
+        path, headers, body = sink.posts[0]
+        self.assertEqual(path, "/hooks/T0/B0")
+        self.assertEqual(headers["Authorization"], "Bearer " + SECRET)
+        self.assertEqual(headers["Content-Type"], "application/json")
+        run_id = run["run_id"]
+        self.assertEqual(body["event"], "failure")
+        self.assertEqual(body["dag"], "nightly")
+        self.assertEqual(body["run"], run_id)
+        self.assertEqual(body["task"], "fetch")
+        self.assertEqual(body["state"], "failed")
+        self.assertEqual(body["try"], 1)
+        self.assertEqual(body["max_tries"], 1)
+        self.assertEqual(body["logical_date"], run["logical_date"])
+        self.assertEqual(body["log"], [f"line {i}" for i in range(11, 31)])
+        self.assertEqual(body["text"], f"✗ nightly/{run_id} task fetch failed (try 1 of 1)")
+        self.assertIsNone(body["url"])
+        alerts = self.alerts()
+        self.assertEqual(len(alerts), 1)
+        a = alerts[0]
+        self.assertEqual({k: a[k] for k in ("event", "notifier", "dag", "run", "task", "state",
+                                            "attempts", "last_error")},
+                         {"event": "failure", "notifier": "ops", "dag": "nightly", "run": run_id,
+                          "task": "fetch", "state": "delivered", "attempts": 1,
+                          "last_error": None})
+        self.assertEqual(a["history"][0]["http_status"], 200)
+        # Nothing more comes: one failure, one notifier, one POST.
+        self.stop_scheduler(p)
+        self.assertEqual(len(sink.posts), 1)
+        table = self.sluice("alerts", "list")
+        for text in (table.out, table.err, json.dumps(alerts), self.scheduler_log(p)):
+            self.assertNotIn(SECRET, text)
+
+    def test_a_sink_that_is_down_gets_the_alert_once_it_is_up(self):
+        port = free_port()
+        self.webhook_config(port)
+        self.write_dag("nightly.yaml", FAILING_DAG)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        first = self.wait_until(
+            lambda: [a for a in self.alerts() if a["attempts"] >= 1], timeout=30,
+            what="the first attempt")[0]
+        self.assertEqual(first["state"], "pending")
+        self.assertIsNotNone(first["last_error"])
+        sink = HttpSink(port)
+        self.sinks.append(sink)
+        # The second try comes 10 s after the first.
+        delivered = self.wait_until(
+            lambda: [a for a in self.alerts() if a["state"] == "delivered"], timeout=40,
+            what="the retry to deliver")[0]
+        self.assertEqual(delivered["attempts"], 2)
+        self.assertEqual([h["ok"] for h in delivered["history"]], [False, True])
+        self.assertIsNotNone(delivered["history"][0]["error"])
+        self.assertIsNone(delivered["last_error"])
+        self.assertEqual(len(sink.posts), 1)
+        self.stop_scheduler(p)
+        log = self.scheduler_log(p)
+        self.assertIn("not delivered (attempt 1)", log)
+        self.assertNotIn(SECRET, log)
+        self.assertNotIn("/hooks/T0/B0", log)
+
+    def test_a_pending_delivery_survives_kill_9(self):
+        port = free_port()
+        self.webhook_config(port)
+        self.write_dag("nightly.yaml", FAILING_DAG)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        self.wait_until(lambda: [a for a in self.alerts() if a["attempts"] >= 1], timeout=30,
+                        what="the first attempt")
+        self.stop_scheduler(p, signal.SIGKILL)
+        sink = HttpSink(port)
+        self.sinks.append(sink)
+        p = self.start_scheduler()
+        delivered = self.wait_until(
+            lambda: [a for a in self.alerts() if a["state"] == "delivered"], timeout=40,
+            what="delivery after the restart")[0]
+        self.assertEqual(delivered["attempts"], 2)
+        self.assertEqual(len(sink.posts), 1)
+        self.stop_scheduler(p)
+
+    def test_email_and_command_notifiers_and_a_run_level_list(self):
+        smtp = SmtpSink()
+        self.sinks.append(smtp)
+        out = os.path.join(self.root, "paged.json")
+        script = os.path.join(self.home, "page.sh")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\ncat > {out}\n")
+        os.chmod(script, 0o755)
+        self.write_config(
+            "notifiers:\n"
+            "  mail: {email: {to: [oncall@example.com], from: sluice@example.com, "
+            f"smtp: \"smtp://127.0.0.1:{smtp.port}\", starttls: false}}}}\n"
+            "  pager: {command: [./page.sh]}\n")
+        self.write_dag("ok.yaml", "dag: ok\non_success: [mail, pager]\ntasks:\n"
+                       "  a: {run: \"echo hello\"}\n")
+        p = self.start_scheduler()
+        self.trigger("ok")
+        # The task's success and the run's, each to both notifiers.
+        self.wait_until(lambda: len([a for a in self.alerts() if a["state"] == "delivered"]) == 4,
+                        timeout=30, what="four deliveries")
+        self.stop_scheduler(p)
+        self.assertEqual(len(smtp.messages), 2)
+        mail_from, rcpts, data = smtp.messages[0]
+        self.assertEqual(mail_from, "<sluice@example.com>")
+        self.assertEqual(rcpts, ["<oncall@example.com>"])
+        msg = email.message_from_bytes(data)
+        subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+        self.assertRegex(subject, r"^\[sluice\] ✓ ok/manual__\S+ (task a|run) succeeded")
+        self.assertIn("dag: ok", msg.get_payload(decode=True).decode())
+        with open(out) as f:
+            paged = json.loads(f.read())
+        self.assertEqual(paged["dag"], "ok")
+        self.assertEqual(paged["event"], "success")
+
+    def test_an_unknown_notifier_fails_the_delivery_saying_why(self):
+        self.write_config("notifiers:\n  pager: {command: [/bin/true]}\n")
+        path = self.write_dag("nightly.yaml", FAILING_DAG)
+        # `dags validate` warns (the DAG is valid and runs).
+        r = self.sluice("dags", "validate")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(f"{path}:3:3: warning: task 'fetch': on_failure: notifier 'ops' is not "
+                      "defined under notifiers: in sluice.yaml (defined: pager)", r.err)
+        r = self.sluice("dags", "validate", "--output", "json")
+        self.assertEqual(len(r.json()["warnings"]), 1, r)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        failed = self.wait_until(
+            lambda: [a for a in self.alerts("--state", "failed")], timeout=30,
+            what="the delivery to fail")[0]
+        self.stop_scheduler(p)
+        self.assertEqual(failed["attempts"], 1)
+        self.assertEqual(failed["last_error"],
+                         "notifier 'ops' is not defined under notifiers: in sluice.yaml "
+                         "(defined: pager)")
+        self.assertIn("notifier 'ops' is not defined", self.scheduler_log(p))
+
+    def test_a_bad_notifier_in_sluice_yaml_is_an_error_at_its_place(self):
+        self.write_config("notifiers:\n  ops: {webhok: http://x}\n")
+        r = self.sluice("alerts", "list")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("sluice.yaml:2:9: error: notifier 'ops': unknown key 'webhok' "
+                      "(did you mean 'webhook'?)", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
