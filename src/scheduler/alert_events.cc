@@ -3,23 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "scheduler/decision.h"
+
 namespace sluice {
 namespace {
-
-// The task instance an event is about, as the batch writes it last (nullptr if it does not).
-const TaskInstanceRecord* Written(const WriteBatch& writes, const EventRecord& e) {
-  auto same = [&](const TaskInstanceRecord& ti) {
-    return ti.dag_id == e.dag_id && ti.run_id == e.run_id && ti.task_id == e.task_id &&
-           ti.map_index == e.map_index;
-  };
-  for (auto it = writes.task_transitions.rbegin(); it != writes.task_transitions.rend(); ++it) {
-    if (same(it->to)) return &it->to;
-  }
-  for (auto it = writes.task_instances.rbegin(); it != writes.task_instances.rend(); ++it) {
-    if (same(*it)) return &*it;
-  }
-  return nullptr;
-}
 
 // The log of the attempt that ended, when the batch records it.
 std::string LogPath(const WriteBatch& writes, const EventRecord& e, int try_number) {
@@ -73,7 +60,7 @@ void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
         add(ListFor(event, spec->on_failure, spec->on_retry, spec->on_success));
         d.max_tries = spec->retries + 1;
       }
-      if (const TaskInstanceRecord* ti = Written(*writes, e)) {
+      if (const TaskInstanceRecord* ti = WrittenTaskInstance(*writes, e)) {
         d.try_number = ti->try_number;
         if (d.max_tries > 0) d.max_tries += ti->retry_base;
       }

@@ -44,4 +44,22 @@ struct Decision {
   bool empty() const { return writes.empty() && actions.empty(); }
 };
 
+// The task instance the event `e` is about, as `writes` stores it: its last write (a transition
+// or an upsert), since the last write of a row is what the commit leaves. nullptr if the batch
+// does not write it. For what reads a committed batch (decision_log.h, alert_events.h).
+inline const TaskInstanceRecord* WrittenTaskInstance(const WriteBatch& writes,
+                                                     const EventRecord& e) {
+  auto same = [&](const TaskInstanceRecord& ti) {
+    return ti.dag_id == e.dag_id && ti.run_id == e.run_id && ti.task_id == e.task_id &&
+           ti.map_index == e.map_index;
+  };
+  for (auto it = writes.task_transitions.rbegin(); it != writes.task_transitions.rend(); ++it) {
+    if (same(it->to)) return &it->to;
+  }
+  for (auto it = writes.task_instances.rbegin(); it != writes.task_instances.rend(); ++it) {
+    if (same(*it)) return &*it;
+  }
+  return nullptr;
+}
+
 }  // namespace sluice

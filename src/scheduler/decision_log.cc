@@ -1,5 +1,6 @@
 #include "scheduler/decision_log.h"
 
+#include "scheduler/decision.h"
 #include "time/time_format.h"
 #include "util/strings.h"
 
@@ -12,24 +13,8 @@ std::string TaskName(const EventRecord& e) {
   return name;
 }
 
-// The task instance an event is about, as this batch writes it (nullptr if it does not).
-const TaskInstanceRecord* Written(const WriteBatch& writes, const EventRecord& e) {
-  auto same = [&](const TaskInstanceRecord& ti) {
-    return ti.dag_id == e.dag_id && ti.run_id == e.run_id && ti.task_id == e.task_id &&
-           ti.map_index == e.map_index;
-  };
-  // The last write of a row is what is stored.
-  for (auto it = writes.task_transitions.rbegin(); it != writes.task_transitions.rend(); ++it) {
-    if (same(it->to)) return &it->to;
-  }
-  for (auto it = writes.task_instances.rbegin(); it != writes.task_instances.rend(); ++it) {
-    if (same(*it)) return &*it;
-  }
-  return nullptr;
-}
-
 std::string TaskLine(const WriteBatch& writes, const EventRecord& e) {
-  const TaskInstanceRecord* ti = Written(writes, e);
+  const TaskInstanceRecord* ti = WrittenTaskInstance(writes, e);
   std::string line = "task " + TaskName(e);
   if (ti != nullptr && ti->try_number > 0) line += " try " + std::to_string(ti->try_number);
   // A lost attempt's detail is its error, "lost: ...": it says what happened by itself.
