@@ -209,10 +209,9 @@ Status ReadConfigFile(const std::string& path, Config* config, std::string* dags
       } else if (key == "dags") {
         *dags = kv.second.IsScalar() ? kv.second.Scalar() : "";
       } else {
-        const std::string hint =
-            ClosestMatch(key, {"parallelism", "durability", "dags", "dags_paused_on_create",
-                               "log_max_bytes", "log_retention", "pools", "connections",
-                               "notifiers"});
+        const std::string hint = ClosestMatch(
+            key, {"parallelism", "durability", "dags", "dags_paused_on_create", "log_max_bytes",
+                  "log_retention", "pools", "connections", "notifiers"});
         return Status::Invalid(where + "unknown key '" + key + "'" +
                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }

@@ -251,7 +251,6 @@ TEST_F(ConfigTest, TheProcessEnvironmentHasTheConnectionVariables) {
   EXPECT_EQ(env["SLUICE_CONN_CONFIG_TEST"], "sqlite:///t.db");
 }
 
-
 TEST_F(ConfigTest, NotifiersAreReadWithTheirTemplatesKept) {
   dir_.Write("home/sluice.yaml", R"(notifiers:
   ops:   {webhook: "https://hooks.example/T0/B0", headers: {Authorization: "Bearer {{ env.HOOK_TOKEN }}"}}
