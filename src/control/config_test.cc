@@ -278,6 +278,16 @@ TEST_F(ConfigTest, NotifiersAreReadWithTheirTemplatesKept) {
   EXPECT_EQ(pager.timeout, std::chrono::seconds(30));
 }
 
+TEST_F(ConfigTest, ANotifiersCaFileIsTakenFromTheHomeFolder) {
+  dir_.Write("home/certs/relay-ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  dir_.Write("home/sluice.yaml", R"(notifiers:
+  mail: {email: {to: a@b, from: s@b, smtp: "smtp://relay:587", starttls: true}, ca_file: certs/relay-ca.pem}
+)");
+  auto config = LoadConfig({home(), ""}, {});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->notifiers.at("mail").ca_file, home() + "/certs/relay-ca.pem");
+}
+
 TEST_F(ConfigTest, BadNotifiersAreErrorsAtTheirPlace) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"notifiers: [ops]\n", "1:12: error: 'notifiers' must be a mapping of names to notifiers"},
@@ -297,6 +307,10 @@ TEST_F(ConfigTest, BadNotifiersAreErrorsAtTheirPlace) {
        "2:30: error: notifier 'p': 'headers' is for a webhook"},
       {"notifiers:\n  'a b': {command: [x]}\n",
        "2:3: error: notifier name 'a b' must be letters, digits, '_', '.' or '-'"},
+      {"notifiers:\n  p: {command: [x], ca_file: ca.pem}\n",
+       "2:30: error: notifier 'p': 'ca_file' is for a webhook or an email notifier"},
+      {"notifiers:\n  ops: {webhook: 'https://h/', ca_file: nope.pem}\n",
+       "2:41: error: notifier 'ops': 'ca_file': " + home() + "/nope.pem is not a file"},
   };
   for (const auto& [yaml, error] : cases) {
     dir_.Write("home/sluice.yaml", yaml);

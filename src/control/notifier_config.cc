@@ -1,5 +1,7 @@
 #include "control/notifier_config.h"
 
+#include <filesystem>
+
 #include "notify/env_template.h"
 #include "time/duration.h"
 #include "util/strings.h"
@@ -89,8 +91,10 @@ class Reader {
     notify::NotifierSpec spec;
     spec.cwd = home_;
     int kinds = 0;
-    const std::vector<std::string> known = {"webhook", "email", "command", "headers", "timeout"};
+    const std::vector<std::string> known = {"webhook", "email",   "command",
+                                            "headers", "timeout", "ca_file"};
     std::optional<YAML::Node> headers;
+    std::optional<YAML::Node> ca_file;
     for (const auto& kv : node) {
       const std::string key = kv.first.as<std::string>();
       const YAML::Node& v = kv.second;
@@ -115,6 +119,8 @@ class Reader {
         }
       } else if (key == "headers") {
         headers = v;
+      } else if (key == "ca_file") {
+        ca_file = v;
       } else if (key == "timeout") {
         auto d = v.IsScalar() ? ParseDuration(v.Scalar())
                               : Result<Duration>(Status::Invalid("expected a duration"));
@@ -129,6 +135,7 @@ class Reader {
       return Error(node, kinds == 0 ? "needs one of webhook, email or command"
                                     : "has more than one of webhook, email and command");
     }
+    if (ca_file) SLUICE_RETURN_IF_ERROR(ReadCaFile(*ca_file, &spec));
     if (headers) {
       if (spec.kind != notify::NotifierKind::kWebhook) {
         return Error(*headers, "'headers' is for a webhook");
@@ -140,6 +147,22 @@ class Reader {
       }
     }
     return spec;
+  }
+
+  // A file checked now, so a typo is an error at its place rather than a failed send later.
+  Status ReadCaFile(const YAML::Node& v, notify::NotifierSpec* spec) {
+    if (spec->kind == notify::NotifierKind::kCommand) {
+      return Error(v, "'ca_file' is for a webhook or an email notifier");
+    }
+    SLUICE_ASSIGN_OR_RETURN(std::string path, Text(v, "ca_file", false));
+    std::filesystem::path full(path);
+    if (full.is_relative()) full = std::filesystem::path(home_) / full;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(full, ec)) {
+      return Error(v, "'ca_file': " + full.string() + " is not a file");
+    }
+    spec->ca_file = full.string();
+    return Status::Ok();
   }
 
   Status ReadEmail(const YAML::Node& node, notify::NotifierSpec* spec) {

@@ -31,6 +31,9 @@ struct NotifierSpec {
   bool starttls = false;
   std::string username;
   std::string password;
+  // webhook and email: a PEM file of the certificate authorities to trust for TLS (an internal
+  // relay's private CA), an absolute path; empty: the system's.
+  std::string ca_file;
   // command: argv (no shell), the alert's JSON on its stdin; exit code 0 is delivered.
   std::vector<std::string> argv;
   std::string cwd;  // where the command runs: the scheduler's home

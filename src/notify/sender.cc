@@ -116,6 +116,7 @@ class RealSender final : public Sender {
     curl_easy_setopt(curl.handle, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(curl.handle, CURLOPT_WRITEFUNCTION, DiscardBody);
     curl_easy_setopt(curl.handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!n.ca_file.empty()) curl_easy_setopt(curl.handle, CURLOPT_CAINFO, n.ca_file.c_str());
     const CURLcode code = curl_easy_perform(curl.handle);
     if (code != CURLE_OK) return {false, std::nullopt, CurlError(code, detail)};
     long status = 0;
@@ -164,6 +165,7 @@ class RealSender final : public Sender {
     curl_easy_setopt(curl.handle, CURLOPT_ERRORBUFFER, detail);
     if (n.starttls)
       curl_easy_setopt(curl.handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    if (!n.ca_file.empty()) curl_easy_setopt(curl.handle, CURLOPT_CAINFO, n.ca_file.c_str());
     if (!username.empty()) {
       curl_easy_setopt(curl.handle, CURLOPT_USERNAME, username.c_str());
       curl_easy_setopt(curl.handle, CURLOPT_PASSWORD, password.c_str());

@@ -9,6 +9,8 @@ import os
 import signal
 import socket
 import socketserver
+import ssl
+import subprocess
 import threading
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,10 +50,13 @@ class HttpSink:
 
 
 class SmtpSink:
-    """A tiny SMTP server (EHLO, MAIL, RCPT, DATA, QUIT) that keeps each message."""
+    """A tiny SMTP server (EHLO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, QUIT) that keeps each
+    message. With `tls` (an ssl.SSLContext) it offers STARTTLS; with `login` (user, password)
+    it refuses mail until that login."""
 
-    def __init__(self):
-        self.messages = []
+    def __init__(self, tls=None, login=None):
+        self.messages = []  # (mail_from, rcpts, data, over_tls, user)
+        self.auth_failures = 0
         sink = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -61,15 +66,44 @@ class SmtpSink:
                     self.wfile.flush()
 
                 say("220 sink ESMTP")
-                mail_from, rcpts = None, []
+                mail_from, rcpts, over_tls, user = None, [], False, None
                 while True:
                     line = self.rfile.readline().decode(errors="replace")
                     if not line:
                         return
-                    verb = line.strip().split(" ")[0].upper()
+                    words = line.strip().split(" ")
+                    verb = words[0].upper()
                     if verb in ("EHLO", "HELO"):
+                        offers = []
+                        if tls is not None and not over_tls:
+                            offers.append("STARTTLS")
+                        if login is not None:
+                            offers.append("AUTH PLAIN")
+                        for offer in offers:
+                            say("250-" + offer)
                         say("250 sink")
+                    elif verb == "STARTTLS" and tls is not None:
+                        say("220 go ahead")
+                        self.connection = tls.wrap_socket(self.connection, server_side=True)
+                        self.rfile = self.connection.makefile("rb")
+                        self.wfile = self.connection.makefile("wb")
+                        over_tls = True
+                    elif verb == "AUTH" and login is not None:
+                        answer = words[2] if len(words) > 2 else None
+                        if answer is None:
+                            say("334 ")
+                            answer = self.rfile.readline().decode().strip()
+                        parts = base64.b64decode(answer).split(b"\0")
+                        if [p.decode() for p in parts[1:]] == list(login):
+                            user = login[0]
+                            say("235 2.7.0 authenticated")
+                        else:
+                            sink.auth_failures += 1
+                            say("535 5.7.8 authentication credentials invalid")
                     elif verb == "MAIL":
+                        if login is not None and user is None:
+                            say("530 5.7.0 authentication required")
+                            continue
                         mail_from = line.strip()[10:]
                         say("250 ok")
                     elif verb == "RCPT":
@@ -83,13 +117,17 @@ class SmtpSink:
                             if chunk in (b".\r\n", b".\n", b""):
                                 break
                             data += chunk
-                        sink.messages.append((mail_from, rcpts, data))
+                        sink.messages.append((mail_from, rcpts, data, over_tls, user))
                         say("250 queued")
                     elif verb == "QUIT":
                         say("221 bye")
                         return
                     else:
                         say("250 ok")
+
+            def finish(self):
+                super().finish()
+                self.connection.close()  # the TLS socket STARTTLS made, if any
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -99,6 +137,15 @@ class SmtpSink:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed_certificate(folder):
+    """A certificate for 127.0.0.1 and its key, made by Debian's openssl: (cert, key) paths."""
+    cert, key = os.path.join(folder, "relay.pem"), os.path.join(folder, "relay.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
 
 
 def free_port():
@@ -264,7 +311,8 @@ class AlertsTest(SluiceTestCase):
                         timeout=30, what="four deliveries")
         self.stop_scheduler(p)
         self.assertEqual(len(smtp.messages), 2)
-        mail_from, rcpts, data = smtp.messages[0]
+        mail_from, rcpts, data, over_tls, _ = smtp.messages[0]
+        self.assertFalse(over_tls)
         self.assertEqual(mail_from, "<sluice@example.com>")
         self.assertEqual(rcpts, ["<oncall@example.com>"])
         msg = email.message_from_bytes(data)
@@ -275,6 +323,75 @@ class AlertsTest(SluiceTestCase):
             paged = json.loads(f.read())
         self.assertEqual(paged["dag"], "ok")
         self.assertEqual(paged["event"], "success")
+
+    def mail_with_starttls_and_login(self, smtp, ca_file, password_env="SMTP_PASSWORD"):
+        self.write_config(
+            "notifiers:\n"
+            "  mail: {email: {to: [oncall@example.com], from: sluice@example.com, "
+            f"smtp: \"smtp://127.0.0.1:{smtp.port}\", starttls: true, username: etl, "
+            f"password: \"{{{{ env.{password_env} }}}}\"}}, ca_file: {ca_file}, timeout: 5s}}\n")
+        self.write_dag("nightly.yaml", FAILING_DAG.replace("[ops]", "[mail]"))
+
+    def test_email_over_starttls_with_a_login_and_a_private_ca(self):
+        cert, key = self_signed_certificate(self.root)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        smtp = SmtpSink(tls=tls, login=("etl", SECRET))
+        self.sinks.append(smtp)
+        self.env["SMTP_PASSWORD"] = SECRET
+        self.mail_with_starttls_and_login(smtp, cert)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        delivered = self.wait_until(lambda: self.alerts("--state", "delivered"), timeout=30,
+                                    what="the mail to be delivered")[0]
+        self.assertEqual((delivered["notifier"], delivered["event"], delivered["attempts"]),
+                         ("mail", "failure", 1))
+        self.stop_scheduler(p)
+        self.assertEqual(len(smtp.messages), 1)
+        mail_from, rcpts, data, over_tls, user = smtp.messages[0]
+        self.assertEqual((mail_from, rcpts, over_tls, user),
+                         ("<sluice@example.com>", ["<oncall@example.com>"], True, "etl"))
+        self.assertIn("line 30", email.message_from_bytes(data).get_payload(decode=True).decode())
+        self.assertNotIn(SECRET, self.sluice("alerts", "list").out)
+        self.assertNotIn(SECRET, self.scheduler_log(p))
+
+    def test_a_wrong_password_fails_the_send_saying_why(self):
+        cert, key = self_signed_certificate(self.root)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        smtp = SmtpSink(tls=tls, login=("etl", "the-right-one"))
+        self.sinks.append(smtp)
+        self.env["SMTP_PASSWORD"] = SECRET
+        self.mail_with_starttls_and_login(smtp, cert)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        pending = self.wait_until(
+            lambda: [a for a in self.alerts() if a["attempts"] >= 1], timeout=30,
+            what="the first send")[0]
+        self.stop_scheduler(p)
+        # Not delivered, tried again later, and the error says why without the password.
+        self.assertEqual(pending["state"], "pending")
+        self.assertEqual(pending["last_error"], "Login denied")
+        self.assertEqual(smtp.auth_failures, 1)
+        self.assertEqual(smtp.messages, [])
+        self.assertNotIn(SECRET, self.scheduler_log(p))
+
+    def test_starttls_true_refuses_a_relay_that_does_not_offer_it(self):
+        cert, _ = self_signed_certificate(self.root)
+        plain = SmtpSink(login=("etl", SECRET))
+        self.sinks.append(plain)
+        self.env["SMTP_PASSWORD"] = SECRET
+        self.mail_with_starttls_and_login(plain, cert)
+        p = self.start_scheduler()
+        self.trigger("nightly")
+        pending = self.wait_until(
+            lambda: [a for a in self.alerts() if a["attempts"] >= 1], timeout=30,
+            what="the first send")[0]
+        self.stop_scheduler(p)
+        self.assertEqual(pending["state"], "pending")
+        self.assertTrue(pending["last_error"].startswith("Requested SSL level failed"),
+                        pending["last_error"])
+        self.assertEqual(plain.messages, [])
 
     def test_an_unknown_notifier_fails_the_delivery_saying_why(self):
         self.write_config("notifiers:\n  pager: {command: [/bin/true]}\n")
