@@ -3,9 +3,13 @@
 namespace sluice {
 
 Result<std::shared_ptr<const DagGraph>> DagGraph::Build(DagSpec spec) {
+  return Build(std::make_shared<const DagSpec>(std::move(spec)));
+}
+
+Result<std::shared_ptr<const DagGraph>> DagGraph::Build(std::shared_ptr<const DagSpec> spec) {
   auto graph = std::make_shared<DagGraph>();
   graph->spec_ = std::move(spec);
-  const auto& tasks = graph->spec_.tasks;
+  const auto& tasks = graph->spec_->tasks;
   graph->upstream_.resize(tasks.size());
   graph->downstream_.resize(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -22,7 +26,7 @@ Result<std::shared_ptr<const DagGraph>> DagGraph::Build(DagSpec spec) {
       graph->downstream_[static_cast<size_t>(it->second)].push_back(static_cast<int>(i));
     }
   }
-  const DagSpec& s = graph->spec_;
+  const DagSpec& s = *graph->spec_;
   if (s.schedule) {
     if (!s.start) return Status::Invalid("dag '" + s.id + "': 'start' is required with a schedule");
     SLUICE_ASSIGN_OR_RETURN(Timetable tt,

@@ -18,11 +18,14 @@ class DagGraph {
  public:
   // Fails only if the schedule cannot be built (the loader has already validated it).
   static Result<std::shared_ptr<const DagGraph>> Build(DagSpec spec);
+  // Shares `spec` rather than copying it: the planner keeps each file's specs as loaded, and a
+  // DAG of 10,000 tasks is megabytes.
+  static Result<std::shared_ptr<const DagGraph>> Build(std::shared_ptr<const DagSpec> spec);
 
-  const DagSpec& spec() const { return spec_; }
-  const std::string& id() const { return spec_.id; }
-  size_t size() const { return spec_.tasks.size(); }
-  const TaskSpec& task(size_t i) const { return spec_.tasks[i]; }
+  const DagSpec& spec() const { return *spec_; }
+  const std::string& id() const { return spec_->id; }
+  size_t size() const { return spec_->tasks.size(); }
+  const TaskSpec& task(size_t i) const { return spec_->tasks[i]; }
   const std::vector<int>& upstream(size_t i) const { return upstream_[i]; }
   const std::vector<int>& downstream(size_t i) const { return downstream_[i]; }
   bool is_leaf(size_t i) const { return downstream_[i].empty(); }
@@ -36,7 +39,7 @@ class DagGraph {
   std::vector<int> WithDownstream(int task) const;
 
  private:
-  DagSpec spec_;
+  std::shared_ptr<const DagSpec> spec_;
   std::vector<std::vector<int>> upstream_;
   std::vector<std::vector<int>> downstream_;
   std::unordered_map<std::string, int> index_;

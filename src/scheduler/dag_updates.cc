@@ -42,7 +42,7 @@ void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
     touched_files.insert(path);
     auto old = files_.find(path);
     if (old != files_.end()) {
-      for (const auto& spec : old->second.dags) affected.insert(spec.id);
+      for (const auto& spec : old->second.dags) affected.insert(spec->id);
     }
     // A DAG whose row still names this file (after a restart, before any good load of it).
     for (const auto& [id, dag] : dags_) {
@@ -50,7 +50,7 @@ void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
     }
     if (change.deleted) {
       if (old != files_.end()) {
-        for (const auto& spec : old->second.dags) id_files_[spec.id].erase(path);
+        for (const auto& spec : old->second.dags) id_files_[spec->id].erase(path);
         files_.erase(old);
       }
       file_errors_.erase(path);
@@ -60,13 +60,16 @@ void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
     file.errors.clear();
     for (const auto& d : change.loaded.errors) file.errors.push_back(d.ToString());
     if (!change.loaded.ok()) continue;  // keeps its last good load
-    for (const auto& spec : file.dags) id_files_[spec.id].erase(path);
-    file.dags = change.loaded.dags;
+    for (const auto& spec : file.dags) id_files_[spec->id].erase(path);
+    file.dags.clear();
+    for (const DagSpec& spec : change.loaded.dags) {
+      file.dags.push_back(std::make_shared<const DagSpec>(spec));
+    }
     file.id_locations = change.loaded.id_locations;
     file.id_locations.resize(file.dags.size(), SourceLocation{path, 1, 1});
     for (const auto& spec : file.dags) {
-      id_files_[spec.id].insert(path);
-      affected.insert(spec.id);
+      id_files_[spec->id].insert(path);
+      affected.insert(spec->id);
     }
   }
   // Duplicate-id errors, by file, for every file that defines an affected id.
@@ -92,13 +95,13 @@ void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
     auto file = files_.find(f);
     if (file == files_.end()) continue;
     for (const auto& spec : file->second.dags) {
-      if (affected.count(spec.id) || id_files_[spec.id].size() < 2) continue;
-      for (const auto& g : id_files_[spec.id]) {
+      if (affected.count(spec->id) || id_files_[spec->id].size() < 2) continue;
+      for (const auto& g : id_files_[spec->id]) {
         if (g == f) continue;
-        const SourceLocation here = IdLocation(f, spec.id);
-        const SourceLocation there = IdLocation(g, spec.id);
+        const SourceLocation here = IdLocation(f, spec->id);
+        const SourceLocation there = IdLocation(g, spec->id);
         duplicates[f].push_back(here.file + ":" + std::to_string(here.line) + ":" +
-                                std::to_string(here.column) + ": error: dag '" + spec.id +
+                                std::to_string(here.column) + ": error: dag '" + spec->id +
                                 "' is also defined in " + there.file + ":" +
                                 std::to_string(there.line) + ":" + std::to_string(there.column));
       }
@@ -135,8 +138,8 @@ void Planner::OnDagFilesChanged(const std::vector<DagFileChange>& changes,
       const FileDags& file = files_[f];
       if (file.errors.empty()) {
         for (const auto& spec : file.dags) {
-          if (spec.id == id) {
-            ApplyDagVersion(spec, f, stored_versions.count(spec.id + "@" + spec.hash) > 0);
+          if (spec->id == id) {
+            ApplyDagVersion(spec, f, stored_versions.count(spec->id + "@" + spec->hash) > 0);
           }
         }
         continue;
@@ -183,13 +186,15 @@ SourceLocation Planner::IdLocation(const std::string& file, const std::string& d
   auto it = files_.find(file);
   if (it != files_.end()) {
     for (size_t i = 0; i < it->second.dags.size(); ++i) {
-      if (it->second.dags[i].id == dag_id) return it->second.id_locations[i];
+      if (it->second.dags[i]->id == dag_id) return it->second.id_locations[i];
     }
   }
   return SourceLocation{file, 1, 1};
 }
 
-void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool stored) {
+void Planner::ApplyDagVersion(const std::shared_ptr<const DagSpec>& shared, const std::string& file,
+                              bool stored) {
+  const DagSpec& spec = *shared;
   // Every id the store has was loaded at start (LoadDag): one not in memory is new.
   const bool created = dags_.count(spec.id) == 0;
   DagEntry& dag = dags_[spec.id];
@@ -200,7 +205,7 @@ void Planner::ApplyDagVersion(const DagSpec& spec, const std::string& file, bool
   if (dag.graph && dag.graph->spec().hash == spec.hash) {
     graph = dag.graph;
   } else {
-    auto built = DagGraph::Build(spec);
+    auto built = DagGraph::Build(shared);
     if (!built.ok()) {
       // The loader validated the schedule already; should the two disagree, the file's row
       // says so rather than the DAG silently keeping its old version.

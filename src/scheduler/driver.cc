@@ -12,6 +12,7 @@
 #include "scheduler/decision_log.h"
 #include "scheduler/run_builder.h"
 #include "util/log.h"
+#include "util/memory.h"
 #include "util/strings.h"
 
 namespace sluice {
@@ -275,6 +276,13 @@ Status Driver::Commit() {
       poker_->Submit(std::move(poke->request));
     }
   }
+  if (dags_loaded_) {
+    // Parsing DAG files and writing their new versions leave much of the heap free between the
+    // specs that stay; handed back now, the scheduler's RSS does not stay at the load's peak.
+    dags_loaded_ = false;
+    decision = Decision();
+    ReturnFreeMemoryToOs();
+  }
   return Status::Ok();
 }
 
@@ -364,6 +372,7 @@ void Driver::HandleDagChanges(std::vector<DagFileChange> changes, TimePoint now)
     }
   }
   for (size_t i = 0; i < changes.size(); ++i) LogDagFileChange(changes[i], known[i]);
+  dags_loaded_ = true;
 }
 
 // One line per file that changed: loaded, changed, broken (its first error), removed.

@@ -139,7 +139,8 @@ class Driver {
 
   std::map<std::string, DagGraphPtr> versions_;  // "dag@hash" -> graph read from the store
   std::vector<AttemptOutcome> launch_failures_;  // handed to the planner at the next turn
-  Status stop_error_;  // the first NoteStop() error; ends the loop at the end of the turn
+  Status stop_error_;         // the first NoteStop() error; ends the loop at the end of the turn
+  bool dags_loaded_ = false;  // DAG files were loaded since the last commit (Commit trims)
   std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};

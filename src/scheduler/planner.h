@@ -247,7 +247,8 @@ class Planner {
   };
 
   // DAG files and schedules (dag_updates.cc).
-  void ApplyDagVersion(const DagSpec& spec, const std::string& file, bool stored);
+  void ApplyDagVersion(const std::shared_ptr<const DagSpec>& spec, const std::string& file,
+                       bool stored);
   void OnDagScheduleChanged(const std::string& dag_id);
   void ScheduleNextRun(DagEntry& dag);
   void CreateDueRun(const std::string& dag_id);
@@ -329,8 +330,8 @@ class Planner {
   std::map<std::string, DagEntry> dags_;
   // A DAG file as last loaded: its last good DAGs (kept while it is broken) and its own errors.
   struct FileDags {
-    std::vector<DagSpec> dags;
-    std::vector<SourceLocation> id_locations;  // parallel to dags
+    std::vector<std::shared_ptr<const DagSpec>> dags;  // shared with their DagGraphs
+    std::vector<SourceLocation> id_locations;          // parallel to dags
     std::vector<std::string> errors;
   };
   SourceLocation IdLocation(const std::string& file, const std::string& dag_id) const;
