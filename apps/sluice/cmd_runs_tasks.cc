@@ -10,6 +10,7 @@
 #include "control/run_lookup.h"
 #include "control/task_log.h"
 #include "control/task_why.h"
+#include "executor/log_lines.h"
 #include "time/duration.h"
 
 namespace sluice::cli {
@@ -169,11 +170,10 @@ void Why(Invocation& inv, const std::string& dag, const std::string& run, const 
 // that are not UTF-8 become U+FFFD.
 void PrintLogLineAsJson(std::string_view line) {
   nlohmann::json j = {{"time", nullptr}, {"stream", nullptr}, {"text", std::string(line)}};
-  const size_t bar = line.find("| ", 28);
-  if (line.size() >= 29 && line[26] == 'Z' && line[27] == ' ' && bar != std::string_view::npos) {
-    j["time"] = std::string(line.substr(0, 27));
-    j["stream"] = std::string(line.substr(28, bar - 28));
-    j["text"] = std::string(line.substr(bar + 2));
+  if (const std::optional<LogLine> parsed = ParseLogLine(line)) {
+    j["time"] = std::string(parsed->time);
+    j["stream"] = std::string(parsed->tag);
+    j["text"] = std::string(parsed->text);
   }
   std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

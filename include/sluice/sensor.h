@@ -93,10 +93,11 @@ class SensorType {
 // "poke_backoff", "max_poke_every", "soft_fail", "mode".
 const std::vector<std::string>& CommonSensorKeys();
 
-// The message for a key a sensor type does not know: "unknown key 'pth' (did you mean
-// 'path'?)", the hint taken from `type_keys`, the common sensor keys and the common task keys.
-// For a type's Validate. Thread-safe.
-std::string UnknownSensorKeyMessage(const std::string& key,
+// The message for a key the sensor type `type` does not know, worded as for any unknown key in a
+// DAG file: "unknown key 'pth' (did you mean 'path'?)", the hint taken from `type_keys`, the
+// common sensor keys and the common task keys; with no close key, the type's own keys: "unknown
+// key 'path' (sensor: time takes at)". For a type's Validate. Thread-safe.
+std::string UnknownSensorKeyMessage(const std::string& key, const std::string& type,
                                     const std::vector<std::string>& type_keys);
 
 // Registers `type` under `name`, the value of a task's `sensor:` key. Process-wide, at start-up,

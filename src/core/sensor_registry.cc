@@ -80,12 +80,17 @@ const std::vector<std::string>& CommonSensorKeys() {
   return kKeys;
 }
 
-std::string UnknownSensorKeyMessage(const std::string& key,
+std::string UnknownSensorKeyMessage(const std::string& key, const std::string& type,
                                     const std::vector<std::string>& type_keys) {
   std::vector<std::string> known = type_keys;
   known.insert(known.end(), CommonSensorKeys().begin(), CommonSensorKeys().end());
   known.insert(known.end(), CommonTaskKeys().begin(), CommonTaskKeys().end());
-  return UnknownKeyMessage(key, known);
+  if (!ClosestMatch(key, known).empty()) return UnknownKeyMessage(key, known);
+  std::string takes;
+  for (size_t i = 0; i < type_keys.size(); ++i) {
+    takes += (i == 0 ? "" : i + 1 == type_keys.size() ? " or " : ", ") + type_keys[i];
+  }
+  return "unknown key '" + key + "' (sensor: " + type + " takes " + takes + ")";
 }
 
 }  // namespace sluice

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "executor/log_lines.h"
+
 namespace sluice {
 namespace {
 
@@ -124,14 +126,14 @@ std::optional<AttemptResult> ResultFromLogTail(std::string_view tail, std::strin
   tail.remove_suffix(1);
   const size_t nl = tail.rfind('\n');
   std::string_view line = nl == std::string_view::npos ? tail : tail.substr(nl + 1);
-  // TIMESTAMP (27 characters) " sluice| result: " FIELDS. Task output is always tagged out|
-  // or err|, so a task cannot forge this line.
-  const std::string_view marker = " sluice| ";
-  if (line.size() < 27 + marker.size() || line.substr(27, marker.size()) != marker ||
-      line.substr(27 + marker.size(), kResultNotePrefix.size()) != kResultNotePrefix) {
+  // TIMESTAMP " sluice| result: " FIELDS. Task output is always tagged out| or err|, so a task
+  // cannot forge this line.
+  const std::optional<LogLine> parsed = ParseLogLine(line);
+  if (!parsed || parsed->tag != "sluice" ||
+      parsed->text.substr(0, kResultNotePrefix.size()) != kResultNotePrefix) {
     return std::nullopt;
   }
-  return ParseAttemptResult(line.substr(27 + marker.size() + kResultNotePrefix.size()), error);
+  return ParseAttemptResult(parsed->text.substr(kResultNotePrefix.size()), error);
 }
 
 }  // namespace sluice

@@ -31,6 +31,19 @@ void AppendLogLine(int64_t t_us, std::string_view tag, std::string_view text, st
   *out += '\n';
 }
 
+std::optional<LogLine> ParseLogLine(std::string_view line) {
+  // The timestamp has a fixed width (27 characters, FormatLogTimestamp), then " TAG| ".
+  constexpr size_t kTimeSize = 27;
+  if (line.size() < kTimeSize + 3 || line[kTimeSize - 1] != 'Z' || line[kTimeSize] != ' ') {
+    return std::nullopt;
+  }
+  const size_t bar = line.find("| ", kTimeSize + 1);
+  if (bar == std::string_view::npos) return std::nullopt;
+  const std::string_view tag = line.substr(kTimeSize + 1, bar - kTimeSize - 1);
+  if (tag.empty() || tag.find(' ') != std::string_view::npos) return std::nullopt;
+  return LogLine{line.substr(0, kTimeSize), tag, line.substr(bar + 2)};
+}
+
 void LogLineSplitter::Feed(std::string_view data, int64_t t_us, std::string* out) {
   while (!data.empty()) {
     size_t nl = data.find('\n');

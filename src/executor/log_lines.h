@@ -4,6 +4,7 @@
 // Dependency-free: part of sluice-supervisor.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,15 @@ std::string FormatLogTimestamp(int64_t t_us);
 
 // Appends "TIMESTAMP TAG| text\n" to *out.
 void AppendLogLine(int64_t t_us, std::string_view tag, std::string_view text, std::string* out);
+
+// One line as AppendLogLine wrote it (without its newline), cut into its parts; views into it.
+struct LogLine {
+  std::string_view time;  // "2026-11-23T07:38:18.123456Z"
+  std::string_view tag;   // "out", "err" or "sluice"
+  std::string_view text;
+};
+// Nullopt for a line not in the format (a log written by something else, a torn last line).
+std::optional<LogLine> ParseLogLine(std::string_view line);
 
 // Cuts one output stream into log lines. A line longer than `max_line` bytes is written in
 // pieces of that size, so a task that never prints a newline cannot grow the buffer unbounded.

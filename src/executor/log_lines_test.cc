@@ -30,6 +30,26 @@ TEST(LogLinesTest, SplitsLinesAcrossChunksAndKeepsTheLastPartialLine) {
   EXPECT_EQ(more, "");
 }
 
+TEST(LogLinesTest, ALineIsReadBackIntoItsParts) {
+  std::string log;
+  AppendLogLine(kT, "err", "a| b  ", &log);
+  log.pop_back();
+  std::optional<LogLine> line = ParseLogLine(log);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->time, "2026-11-23T07:38:18.123456Z");
+  EXPECT_EQ(line->tag, "err");
+  EXPECT_EQ(line->text, "a| b  ");
+  line = ParseLogLine("2026-11-23T07:38:18.123456Z out| ");
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->text, "");
+  // Not the format: plain text, a torn timestamp, no tag, a space in the tag.
+  EXPECT_FALSE(ParseLogLine("hello | world").has_value());
+  EXPECT_FALSE(ParseLogLine("2026-11-23T07:38:18.12 out| x").has_value());
+  EXPECT_FALSE(ParseLogLine("2026-11-23T07:38:18.123456Z | x").has_value());
+  EXPECT_FALSE(ParseLogLine("2026-11-23T07:38:18.123456Z a b| x").has_value());
+  EXPECT_FALSE(ParseLogLine("").has_value());
+}
+
 TEST(LogLinesTest, LongLinesAreCutIntoPiecesNotDropped) {
   LogLineSplitter err("err", 4);
   std::string log;

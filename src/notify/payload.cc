@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "executor/log_lines.h"
 #include "time/time_format.h"
 
 namespace sluice::notify {
@@ -103,16 +104,12 @@ std::vector<std::string> LastLines(const std::string& path, int n) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     // An attempt log's line is "TIMESTAMP TAG| text" (executor/log_lines.h): the alert shows
     // the task's output (out, err) as it printed it, not the supervisor's notes.
-    const size_t space = line.find(' ');
-    const size_t bar = line.find("| ");
-    if (space != std::string::npos && bar != std::string::npos && bar > space &&
-        line.compare(0, 2, "20") == 0) {
-      const std::string tag = line.substr(space + 1, bar - space - 1);
-      if (tag == "sluice") {
+    if (const std::optional<LogLine> parsed = ParseLogLine(line)) {
+      if (parsed->tag == "sluice") {
         pos = nl + 1;
         continue;
       }
-      if (tag == "out" || tag == "err") line = line.substr(bar + 2);
+      if (parsed->tag == "out" || parsed->tag == "err") line = std::string(parsed->text);
     }
     lines.push_back(std::move(line));
     pos = nl + 1;

@@ -141,7 +141,7 @@ TEST(TimeSensorTest, ReadsAWallTimeAndSaysWhenItIsMet) {
                           "24-hour)",
                           "d.yaml:4:7: error: a 'time' sensor needs 'at' (a wall time such as "
                           "\"16:15\")",
-                          "d.yaml:5:34: error: unknown key 'path'"));
+                          "d.yaml:5:34: error: unknown key 'path' (sensor: time takes at)"));
   const SensorType* type = FindSensorType("time");
   ASSERT_NE(type, nullptr);
   const Value config = Value::FromMap({{"at", Value("16:15")}});

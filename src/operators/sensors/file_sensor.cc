@@ -60,7 +60,7 @@ class FileSensor final : public SensorType {
         stable_for = ReadSpecDuration(e, diags);
         ok = ok && stable_for.has_value();
       } else {
-        diags.Error(e.key, UnknownSensorKeyMessage(k, FileKeys()));
+        diags.Error(e.key, UnknownSensorKeyMessage(k, "file", FileKeys()));
         ok = false;
       }
     }

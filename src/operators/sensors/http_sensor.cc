@@ -274,7 +274,7 @@ class HttpSensor final : public SensorType {
         equals = &e;
         config.emplace_back("equals", ScalarValue(e.value));
       } else {
-        ReportUnknownSensorKey(e, "an http sensor", kKeys, diags);
+        diags.Error(e.key, UnknownSensorKeyMessage(e.key.text, "http", kKeys));
         ok = false;
       }
     }

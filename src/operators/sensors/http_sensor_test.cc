@@ -94,8 +94,7 @@ TEST(HttpSensorValidateTest, EveryErrorAtItsPlace) {
           "6:11: 'Bad Name' is not a header name",
           "6:33: header 'X-Token': '${' must be followed by a variable name and '}'",
           "7:9: 'equals' must be a JSON scalar: true, false, null, a number or a string",
-          "9:1: unknown key 'tiemout' in an http sensor (use url, method, headers, body, status, "
-          "json_path or equals)",
+          "9:1: unknown key 'tiemout' (did you mean 'timeout'?)",
           "8:1: 'body' needs method: POST"));
   for (const std::string& e : v.errors) EXPECT_THAT(e, Not(HasSubstr("hunter2")));
 
@@ -105,8 +104,7 @@ TEST(HttpSensorValidateTest, EveryErrorAtItsPlace) {
                           "1:2: an http sensor needs 'url'"));
   v = ValidateTask(*sensor, "{sensor: http, url: 'http://h', jsonpath: $.x, headers: [a]}");
   EXPECT_THAT(v.errors,
-              ElementsAre("1:33: unknown key 'jsonpath' in an http sensor (did you mean "
-                          "'json_path'?)",
+              ElementsAre("1:33: unknown key 'jsonpath' (did you mean 'json_path'?)",
                           "1:57: 'headers' must be a mapping of header names to strings"));
 }
 

@@ -4,18 +4,6 @@
 
 namespace sluice {
 
-void ReportUnknownSensorKey(const SpecEntry& entry, std::string_view what,
-                            const std::vector<std::string>& keys, SpecDiagnostics& diags) {
-  const std::string hint = ClosestMatch(entry.key.text, keys);
-  std::string use;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    use += (i == 0 ? "" : i + 1 == keys.size() ? " or " : ", ") + keys[i];
-  }
-  diags.Error(entry.key,
-              "unknown key '" + entry.key.text + "' in " + std::string(what) + " " +
-                  (hint.empty() ? "(use " + use + ")" : "(did you mean '" + hint + "'?)"));
-}
-
 std::string OneLine(std::string_view text, size_t max) {
   std::string_view first = Trim(text);
   first = first.substr(0, std::min(first.find('\n'), first.size()));

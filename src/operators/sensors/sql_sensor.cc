@@ -210,7 +210,7 @@ class SqlSensor final : public SensorType {
           diags.Template(e.value);
         }
       } else {
-        ReportUnknownSensorKey(e, "a sql sensor", kKeys, diags);
+        diags.Error(e.key, UnknownSensorKeyMessage(e.key.text, "sql", kKeys));
         ok = false;
       }
     }

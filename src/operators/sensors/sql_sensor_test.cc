@@ -52,7 +52,7 @@ TEST(SqlSensorValidateTest, EveryErrorAtItsPlace) {
   EXPECT_THAT(v.errors,
               ElementsAre("2:13: 'connection' must be the name of a connection (sluice.yaml "
                           "connections or SLUICE_CONN_NAME), such as warehouse, not a URL",
-                          "3:1: unknown key 'qurey' in a sql sensor (did you mean 'query'?)",
+                          "3:1: unknown key 'qurey' (did you mean 'query'?)",
                           "1:1: a sql sensor needs 'query' (its first value is the condition)"));
   for (const std::string& e : v.errors) EXPECT_THAT(e, Not(HasSubstr("hunter2")));
 
@@ -63,12 +63,10 @@ TEST(SqlSensorValidateTest, EveryErrorAtItsPlace) {
                                     "condition)"));
 
   v = ValidateTask(*sensor, "sensor: sql\nconnection: [a]\nquery: '  '\ntimeout_x: 1\n");
-  EXPECT_THAT(
-      v.errors,
-      ElementsAre("2:13: 'connection' must be a string",
-                  "3:8: 'query' is empty (give a query whose first value is the "
-                  "condition)",
-                  "4:1: unknown key 'timeout_x' in a sql sensor (use connection or query)"));
+  EXPECT_THAT(v.errors, ElementsAre("2:13: 'connection' must be a string",
+                                    "3:8: 'query' is empty (give a query whose first value is the "
+                                    "condition)",
+                                    "4:1: unknown key 'timeout_x' (did you mean 'timeout'?)"));
 }
 
 // SQLite files, relative to the task's folder or absolute.

@@ -42,7 +42,7 @@ class TimeSensor final : public SensorType {
         }
         ok = ok && at.has_value();
       } else {
-        diags.Error(e.key, UnknownSensorKeyMessage(e.key.text, {"at"}));
+        diags.Error(e.key, UnknownSensorKeyMessage(e.key.text, "time", {"at"}));
         ok = false;
       }
     }
