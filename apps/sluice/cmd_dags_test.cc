@@ -90,6 +90,12 @@ void TestDag(Invocation& inv, const std::string& ref, const std::string& date,
   // A scheduler ends the run once this process is gone (scheduler/abandoned_run.h).
   options.planner.executor = DagsTestExecutor(options.planner.hostname, ::getpid());
   options.recover_open_runs = false;
+  // `external` sensors: other DAGs' runs change in the scheduler's process, unseen here, so they
+  // are read again every poke_every, on the poker's own connection.
+  options.planner.external_sensors_poll = true;
+  auto sensor_store = control::OpenStore(*config);
+  if (!sensor_store.ok()) return void(inv.exit_code = ReportError(sensor_store.status()));
+  options.sensor_store = sensor_store->get();
   options.handle_commands = false;
   options.log_progress = false;  // it prints the run's outcome itself
   options.alerts = false;        // a test run alerts no one

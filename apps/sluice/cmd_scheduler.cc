@@ -60,6 +60,11 @@ void RunScheduler(Invocation& inv, const char* what) {
   options.planner.hostname = Hostname();
   // Its executor's claims carry this name; a restarted scheduler on this host takes them back.
   options.planner.executor = "local@" + options.planner.hostname;
+  // `external` sensors read runs the scheduler does not hold on the poker's thread, on a
+  // connection of its own (scheduler/external_waits.h).
+  auto sensor_store = control::OpenStore(*config);
+  if (!sensor_store.ok()) return void(inv.exit_code = ReportError(sensor_store.status()));
+  options.sensor_store = sensor_store->get();
   Driver scheduler(options, **store, **executor, **loop, *source);
   g_scheduler = &scheduler;
   struct sigaction sa;

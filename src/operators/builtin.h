@@ -24,7 +24,8 @@ std::unique_ptr<const Operator> MakeExecOperator();    // exec.cc
 std::unique_ptr<const Operator> MakeSensorOperator();  // sensor.cc
 
 // The built-in sensor types (sensors/).
-std::unique_ptr<const SensorType> MakeFileSensor();  // sensors/file_sensor.cc
-std::unique_ptr<const SensorType> MakeTimeSensor();  // sensors/time_sensor.cc
+std::unique_ptr<const SensorType> MakeFileSensor();      // sensors/file_sensor.cc
+std::unique_ptr<const SensorType> MakeTimeSensor();      // sensors/time_sensor.cc
+std::unique_ptr<const SensorType> MakeExternalSensor();  // sensors/external_sensor.cc
 
 }  // namespace sluice

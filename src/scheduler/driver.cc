@@ -26,7 +26,11 @@ Driver::Driver(DriverOptions options, Store& store, Executor& executor, EventLoo
       clock_(loop.clock()),
       source_(dags),
       planner_(std::make_unique<Planner>(options_.planner)),
-      poker_(std::make_unique<Poker>(loop, options_.connections, options_.poke_inline)) {
+      poker_(std::make_unique<Poker>(loop, options_.connections,
+                                     options_.sensor_store  ? options_.sensor_store
+                                     : options_.poke_inline ? &store
+                                                            : nullptr,
+                                     options_.poke_inline)) {
   if (options_.log_retention) {
     log_retention_ = std::make_unique<LogRetention>(
         LogRetentionOptions{options_.planner.logs_dir, *options_.log_retention,

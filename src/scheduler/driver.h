@@ -52,6 +52,10 @@ struct DriverOptions {
   // Runs each sensor poke at once on the driver's thread instead of the poker's own (poker.h):
   // for tests on simulated time, where a thread would race the simulated clock.
   bool poke_inline = false;
+  // A store connection of the poker's thread alone, for `external` sensors' reads of runs the
+  // planner does not hold (external_waits.h); borrowed. Null: the driver's own store, which only
+  // a poke_inline driver may share (else those reads fail with an error).
+  Store* sensor_store = nullptr;
   // Each commit also writes the alert deliveries its transitions cause (alert_events.h), for
   // the delivery worker (src/notify/) to send. False: no alerts (dags test).
   bool alerts = true;

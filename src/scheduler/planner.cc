@@ -247,6 +247,8 @@ Decision Planner::TakeDecision() {
   // A finished run leaves memory once its final state is in the writes; dropping it may admit
   // the next queued run of its DAG, whose start belongs in the same commit.
   for (;;) {
+    // External sensors woken by this decision's changes are met (or not) within it.
+    WakeExternalWaiters();
     // New rows go in the DAG's task order, the order the store lists a run's task instances.
     std::vector<std::pair<int, TaskSlot*>> fresh;
     for (const auto& [key, task_id] : dirty_tasks_) {
@@ -318,11 +320,17 @@ void Planner::MarkDirty(ActiveRun& run, int task) {
   MarkDirty(run, run.tasks[static_cast<size_t>(task)].rec.task_id);
 }
 
+// Every change of a run the planner makes passes here: it wakes the external sensors waiting
+// for the run (external_waits.h).
 void Planner::MarkDirty(ActiveRun& run, const std::string& task_id) {
   dirty_tasks_.insert({{run.rec.dag_id, run.rec.run_id}, task_id});
+  external_waits_.Changed(run.rec.dag_id, run.rec.logical_date, run.rec.run_id, task_id);
 }
 
-void Planner::MarkRunDirty(ActiveRun& run) { dirty_runs_.insert({run.rec.dag_id, run.rec.run_id}); }
+void Planner::MarkRunDirty(ActiveRun& run) {
+  dirty_runs_.insert({run.rec.dag_id, run.rec.run_id});
+  external_waits_.Changed(run.rec.dag_id, run.rec.logical_date);
+}
 
 void Planner::RecordAttempt(const AttemptRecord& rec) {
   attempt_writes_[AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index}] =

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sensor_config.h"
 #include "core/template.h"
 #include "scheduler/dag_graph.h"
 #include "scheduler/dag_source.h"
@@ -23,6 +24,7 @@
 #include "scheduler/depends_on_past.h"
 #include "scheduler/dispatch_limit.h"
 #include "scheduler/explanation.h"
+#include "scheduler/external_waits.h"
 #include "scheduler/pool_limit.h"
 #include "scheduler/trigger_rule.h"
 #include "sluice/store.h"
@@ -46,6 +48,10 @@ struct PlannerOptions {
   // A DAG id the store has never seen is created paused (sluice.yaml dags_paused_on_create).
   bool dags_paused_on_create = false;
   int max_runs_created_per_turn = 1000;  // bounds a turn when catchup has a long backlog
+  // `external` sensors read a run they wait for and the planner does not hold again every
+  // poke_every, instead of only once: for `dags test`, where another process (the scheduler)
+  // moves other DAGs' runs without waking this one.
+  bool external_sensors_poll = false;
 };
 
 // A run as the store holds it, handed to the planner to take charge of.
@@ -286,6 +292,18 @@ class Planner {
   std::string KillSensor(ActiveRun& run, int task);
   Explanation ExplainSensor(const ActiveRun& run, int task, TimePoint now) const;
 
+  // `external` sensors (external_waits.cc): registered as waiters of the other run, checked at
+  // once and again at each change of that run (WakeExternalWaiters), never poked.
+  bool IsExternalSensor(const ActiveRun& run, int task) const;
+  // `wake`: the other run changed (a check finding what the last one did is not counted).
+  void CheckExternal(ActiveRun& run, int task, bool wake);
+  // The store read of an external sensor came back; false for any other sensor's poke.
+  bool OnExternalResult(const PokeOutcome& outcome);
+  void RecordExternalCheck(ActiveRun& run, int task, const PokeResult& found);
+  void ArmExternalTimeout(ActiveRun& run, int task);
+  void TimeOutExternal(ActiveRun& run, int task, const SensorConfig& sensor);
+  void WakeExternalWaiters();
+
   // Runs and readiness (run_progress.cc).
   // Takes charge of a run. `stored`: the records are as the store holds them (else they are
   // new, written with this decision).
@@ -349,6 +367,7 @@ class Planner {
   std::map<AttemptKey, RunningAttempt> attempts_;
   std::vector<AttemptOutcome> pending_outcomes_;  // attempts that could not start: next tick
   uint64_t last_poke_id_ = 0;
+  ExternalWaits external_waits_;  // external sensors by the run they wait for
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
   PoolLimit* pools_ = nullptr;  // one of limits_
   ClosedRuns closed_;

@@ -1,12 +1,13 @@
 #include "scheduler/poker.h"
 
 #include "core/sensor_registry.h"
+#include "scheduler/external_waits.h"
 
 namespace sluice {
 
-Poker::Poker(EventLoop& loop, const std::map<std::string, std::string>& connections,
+Poker::Poker(EventLoop& loop, const std::map<std::string, std::string>& connections, Store* store,
              bool run_inline)
-    : loop_(loop), connections_(connections), inline_(run_inline) {
+    : loop_(loop), connections_(connections), store_(store), inline_(run_inline) {
   if (!inline_) thread_ = std::thread([this] { Loop(); });
 }
 
@@ -59,6 +60,15 @@ PokeOutcome Poker::RunOne(const PokeRequest& request) const {
   out.run_id = request.run_id;
   out.task_id = request.task_id;
   out.id = request.id;
+  if (request.type == kExternalSensorType) {  // one read of the store, not a poke
+    if (store_ != nullptr) {
+      out.result = ReadExternalRun(*store_, request.config);
+    } else {
+      out.result.outcome = PokeResult::Outcome::kError;
+      out.result.detail = "no store connection to read other DAGs' runs from";
+    }
+    return out;
+  }
   const SensorType* type = FindSensorType(request.type);
   if (type == nullptr) {
     out.result.outcome = PokeResult::Outcome::kError;

@@ -22,15 +22,18 @@
 #include <vector>
 
 #include "scheduler/poke.h"
+#include "sluice/store.h"
 #include "util/event_loop.h"
 
 namespace sluice {
 
 class Poker {
  public:
-  // Borrows `loop` (woken for each result) and `connections` (handed to each poke); both must
-  // outlive the poker.
-  Poker(EventLoop& loop, const std::map<std::string, std::string>& connections, bool run_inline);
+  // Borrows `loop` (woken for each result), `connections` (handed to each poke) and `store`,
+  // a connection of the poker's thread alone for `external` sensors' reads
+  // (external_waits.h; null: they fail with an error); all must outlive the poker.
+  Poker(EventLoop& loop, const std::map<std::string, std::string>& connections, Store* store,
+        bool run_inline);
   // Stops the thread after the poke it is running; queued pokes are dropped (a restarted
   // scheduler pokes its deferred sensors again).
   ~Poker();
@@ -52,6 +55,7 @@ class Poker {
 
   EventLoop& loop_;
   const std::map<std::string, std::string>& connections_;
+  Store* const store_;
   const bool inline_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

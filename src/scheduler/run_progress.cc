@@ -401,6 +401,8 @@ std::optional<PastTask> Planner::PreviousTask(const ActiveRun& run,
 // A run of `dag_id` closed (or a closed run changed): kept for runs created later, and it is
 // now the previous run of every open run after it whose previous run is older.
 void Planner::NoteClosed(const std::string& dag_id, RunOutcomes outcomes) {
+  // A mark of a closed run changes it without the planner holding it.
+  external_waits_.Changed(dag_id, outcomes.logical_date);
   const auto closed_key = std::pair(outcomes.logical_date, outcomes.run_id);
   for (auto it = runs_.lower_bound({dag_id, ""}); it != runs_.end() && it->first.first == dag_id;
        ++it) {

@@ -44,6 +44,10 @@ void Planner::Defer(ActiveRun& run, int task) {
 }
 
 void Planner::RequestPoke(ActiveRun& run, int task) {
+  if (IsExternalSensor(run, task)) {  // woken by the other run, not poked (external_waits.cc)
+    CheckExternal(run, task, /*wake=*/false);
+    return;
+  }
   auto& slot = run.tasks[static_cast<size_t>(task)];
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
   Result<SensorConfig> sensor = SensorConfig::FromValue(spec.config);
@@ -124,6 +128,7 @@ void Planner::RequestPoke(ActiveRun& run, int task) {
 
 void Planner::OnPokeResult(const PokeOutcome& o, TimePoint now) {
   now_ = now;
+  if (OnExternalResult(o)) return;
   auto it = runs_.find({o.dag_id, o.run_id});
   if (it == runs_.end() || it->second->rec.state != RunState::kRunning) return;
   ActiveRun& run = *it->second;
