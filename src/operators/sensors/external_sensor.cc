@@ -71,7 +71,7 @@ class ExternalSensor final : public SensorType {
       } else if (k == "states") {
         states = &e;
       } else {
-        diags.Error(e.key, UnknownSensorKeyMessage(k, ExternalKeys()));
+        diags.Error(e.key, UnknownSensorKeyMessage(k, "external", ExternalKeys()));
         ok = false;
       }
     }
