@@ -31,6 +31,7 @@ DagSpec EveryField() {
   d.on_retry = {"r"};
   d.on_success = {"s"};
   d.on_sla_miss = {"pager"};
+  d.on_long_running = {"ops"};
   d.sla = 2h;
   d.file = "/dags/all.yaml";
   TaskSpec a;
@@ -58,6 +59,8 @@ DagSpec EveryField() {
   b.on_failure = {"f"};
   b.on_retry = {"r"};
   b.on_success = {"s"};
+  b.on_long_running = {"l"};
+  b.expected_duration = 10min;
   b.location = {"/dags/all.yaml", 22, 3};
   d.tasks = {a, b};
   d.hash = DagHash(d);
