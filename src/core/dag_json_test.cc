@@ -31,7 +31,6 @@ DagSpec EveryField() {
   d.on_retry = {"r"};
   d.on_success = {"s"};
   d.on_sla_miss = {"pager"};
-  d.on_long_running = {"ops"};
   d.sla = 2h;
   d.file = "/dags/all.yaml";
   TaskSpec a;
@@ -59,8 +58,6 @@ DagSpec EveryField() {
   b.on_failure = {"f"};
   b.on_retry = {"r"};
   b.on_success = {"s"};
-  b.on_long_running = {"l"};
-  b.expected_duration = 10min;
   b.location = {"/dags/all.yaml", 22, 3};
   d.tasks = {a, b};
   d.hash = DagHash(d);
@@ -147,6 +144,20 @@ TEST(DagJsonTest, HashesOfRunAndExecDagsAreThoseOfBeforeKindsWereOpen) {
   ASSERT_TRUE(f.ok()) << f.errors[0].ToString();
   EXPECT_EQ(f.dags[0].hash, "5d3fa6747cc8cd09");
   EXPECT_EQ(DagHash(EveryField()), "5283069178d8a9a7");
+}
+
+// expected_duration and on_long_running are written only when set: EveryField's hash above is
+// the one it had before they existed.
+TEST(DagJsonTest, LongRunningKeysRoundTripWhenSet) {
+  DagSpec d = EveryField();
+  d.on_long_running = {"ops"};
+  d.tasks[1].on_long_running = {"l"};
+  d.tasks[1].expected_duration = 10min;
+  d.hash = DagHash(d);
+  EXPECT_NE(d.hash, DagHash(EveryField()));
+  Result<DagSpec> back = DagFromJson(DagToJson(d));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*back, d);
 }
 
 TEST(DagJsonTest, AnExecTaskKeepsTheEmptyRunFieldOfBefore) {
