@@ -49,6 +49,7 @@ void ListAlerts(Invocation& inv, const AlertQuery& query) {
                       {"last_error", OrNull(d.last_error)},
                       {"next_attempt", JsonTime(d.next_attempt)},
                       {"created", JsonTime(d.created)},
+                      {"detail", OrNull(d.detail)},
                       {"history", history}});
     }
     return PrintJson(rows);

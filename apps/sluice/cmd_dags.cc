@@ -34,7 +34,8 @@ std::vector<std::string> NotifierWarnings(const DagSpec& dag, const notify::Noti
        {std::pair<std::string, const std::vector<std::string>*>{"on_failure", &dag.on_failure},
         {"on_retry", &dag.on_retry},
         {"on_success", &dag.on_success},
-        {"on_sla_miss", &dag.on_sla_miss}}) {
+        {"on_sla_miss", &dag.on_sla_miss},
+        {"on_long_running", &dag.on_long_running}}) {
     check(*list, key, file, "dag '" + dag.id + "': ");
   }
   for (const TaskSpec& t : dag.tasks) {
@@ -44,6 +45,7 @@ std::vector<std::string> NotifierWarnings(const DagSpec& dag, const notify::Noti
     check(t.on_failure, "on_failure", where, what);
     check(t.on_retry, "on_retry", where, what);
     check(t.on_success, "on_success", where, what);
+    check(t.on_long_running, "on_long_running", where, what);
   }
   return out;
 }

@@ -51,14 +51,19 @@ void ListRuns(Invocation& inv, const control::RunListQuery& query) {
                       {"logical_date", JsonTime(r.logical_date)},
                       {"start", JsonTime(r.start)},
                       {"end", JsonTime(r.end)},
-                      {"duration", JsonDuration(r.start, r.end, now)}});
+                      {"duration", JsonDuration(r.start, r.end, now)},
+                      {"sla_missed", r.sla_missed_at.has_value()},
+                      {"sla_missed_at", JsonTime(r.sla_missed_at)}});
     }
     return PrintJson(rows);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : *runs) {
-    rows.push_back({r.dag_id, r.run_id, RunStateName(r.state), TableTime(r.logical_date),
-                    TableTime(r.start), TableTime(r.end), TableDuration(r.start, r.end, now)});
+    // A run that missed its SLA says so beside its state, whatever state it is in now.
+    const std::string state =
+        std::string(RunStateName(r.state)) + (r.sla_missed_at ? " (sla missed)" : "");
+    rows.push_back({r.dag_id, r.run_id, state, TableTime(r.logical_date), TableTime(r.start),
+                    TableTime(r.end), TableDuration(r.start, r.end, now)});
   }
   PrintTable({"DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END", "DURATION"}, rows);
 }

@@ -65,8 +65,11 @@ struct TaskSpec {
   int priority = 0;                        // higher runs first
   int skip_exit_code = 99;                 // this exit code ends the attempt `skipped`
   bool depends_on_past = false;
-  std::vector<std::string> on_failure, on_retry, on_success;  // notifier names
-  SourceLocation location;                                    // of the task's key
+  // How long an attempt is expected to run: one running longer alerts `on_long_running`. Unset:
+  // 3x the median of the task's last 10 successful attempts, once there are 5 of them.
+  std::optional<Duration> expected_duration;
+  std::vector<std::string> on_failure, on_retry, on_success, on_long_running;  // notifier names
+  SourceLocation location;                                                     // of the task's key
   bool operator==(const TaskSpec&) const = default;
 };
 
@@ -90,7 +93,9 @@ struct DagSpec {
   int max_active_tasks = 16;
   // Default params. Scalars keep their YAML text; lists and maps are stored as JSON text.
   std::map<std::string, std::string> params;
-  std::vector<std::string> on_failure, on_retry, on_success, on_sla_miss;
+  // Notifier names; on_failure, on_retry, on_success and on_long_running apply to every task.
+  std::vector<std::string> on_failure, on_retry, on_success, on_sla_miss, on_long_running;
+  // A run not done this long after it was due misses its SLA (alerting on_sla_miss once).
   std::optional<Duration> sla;
   std::vector<TaskSpec> tasks;  // in file order; `defaults` already applied
 

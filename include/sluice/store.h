@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sluice/clock.h"
@@ -55,6 +56,9 @@ struct RunRecord {
   TimePoint queued_at;
   std::optional<TimePoint> start;
   std::optional<TimePoint> end;
+  // When the run missed its DAG's `sla` (it was not done `sla` after it was due): set once, by
+  // the scheduler, and kept when the run ends later. Its sla_miss alert was written then.
+  std::optional<TimePoint> sla_missed_at;
   bool operator==(const RunRecord&) const = default;
 };
 
@@ -101,6 +105,9 @@ struct AttemptRecord {
   std::string error;            // why it failed when there is no exit code ("lost: ...")
   bool kill_requested = false;  // a user asked it to stop (`tasks kill`): it fails, no retry
   std::string log_note;  // its log was cut: how much was not kept and why; empty: it is whole
+  // When it was found running longer than its task's threshold (`expected_duration`, or 3x the
+  // median of recent successes) and its long_running alert was written; set once per attempt.
+  std::optional<TimePoint> long_running_at;
   bool operator==(const AttemptRecord&) const = default;
 };
 
@@ -152,6 +159,9 @@ struct DeliveryRecord {
   int max_tries = 0;                      // retries + 1 (0 for a run's event)
   std::optional<TimePoint> logical_date;  // of the run
   std::string log_path;  // the attempt's log, whose last lines go in the message; may be empty
+  // What the event's text adds: for sla_miss the due time and the SLA, for long_running how
+  // long the attempt has run and its threshold. Empty for the other events.
+  std::string detail;
   DeliveryState state = DeliveryState::kPending;
   int attempts = 0;                       // sends tried so far
   std::optional<TimePoint> next_attempt;  // pending: not before then (written: `created`)
@@ -358,6 +368,12 @@ class Store {
                                        std::optional<TimePoint> next_attempt) = 0;
   // Newest first (by id).
   virtual Result<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryFilter& filter) = 0;
+
+  // The successful attempts of each (dag_id, task_id) in `tasks`: its newest `per_task` by end,
+  // newest first, grouped by task in no particular order. One query however many tasks: the
+  // scheduler reads them once at start for the long_running rule (3x the median duration).
+  virtual Result<std::vector<AttemptRecord>> RecentSuccesses(
+      const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) = 0;
   // A delivery's attempts, oldest first; none for an unknown id.
   virtual Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) = 0;
 };

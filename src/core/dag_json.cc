@@ -146,6 +146,9 @@ json TaskJson(const TaskSpec& t) {
   j["on_failure"] = t.on_failure;
   j["on_retry"] = t.on_retry;
   j["on_success"] = t.on_success;
+  // Written only when set, as pool_slots, so existing versions keep their hashes.
+  if (!t.on_long_running.empty()) j["on_long_running"] = t.on_long_running;
+  if (t.expected_duration) j["expected_duration"] = OptionalDuration(t.expected_duration);
   j["location"] = {
       {"file", t.location.file}, {"line", t.location.line}, {"column", t.location.column}};
   // The config under the kind's name, as the file wrote it: `"run": "./x.sh"`. A registered
@@ -190,6 +193,12 @@ TaskSpec TaskFrom(const json& j) {
   t.on_failure = j.at("on_failure").get<std::vector<std::string>>();
   t.on_retry = j.at("on_retry").get<std::vector<std::string>>();
   t.on_success = j.at("on_success").get<std::vector<std::string>>();
+  if (j.contains("on_long_running")) {
+    t.on_long_running = j.at("on_long_running").get<std::vector<std::string>>();
+  }
+  if (j.contains("expected_duration")) {
+    t.expected_duration = OptionalDurationFrom(j.at("expected_duration"));
+  }
   const json& loc = j.at("location");
   t.location.file = loc.at("file").get<std::string>();
   t.location.line = loc.at("line").get<int>();
@@ -220,6 +229,7 @@ json DagJson(const DagSpec& d) {
   j["on_retry"] = d.on_retry;
   j["on_success"] = d.on_success;
   j["on_sla_miss"] = d.on_sla_miss;
+  if (!d.on_long_running.empty()) j["on_long_running"] = d.on_long_running;
   j["sla"] = OptionalDuration(d.sla);
   j["tasks"] = json::array();
   for (const TaskSpec& t : d.tasks) j["tasks"].push_back(TaskJson(t));
@@ -264,6 +274,9 @@ Result<DagSpec> DagFromJson(const std::string& text) {
     d.on_retry = j.at("on_retry").get<std::vector<std::string>>();
     d.on_success = j.at("on_success").get<std::vector<std::string>>();
     d.on_sla_miss = j.at("on_sla_miss").get<std::vector<std::string>>();
+    if (j.contains("on_long_running")) {
+      d.on_long_running = j.at("on_long_running").get<std::vector<std::string>>();
+    }
     d.sla = OptionalDurationFrom(j.at("sla"));
     for (const json& t : j.at("tasks")) d.tasks.push_back(TaskFrom(t));
     d.file = j.at("file").get<std::string>();

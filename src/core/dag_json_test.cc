@@ -146,6 +146,20 @@ TEST(DagJsonTest, HashesOfRunAndExecDagsAreThoseOfBeforeKindsWereOpen) {
   EXPECT_EQ(DagHash(EveryField()), "5283069178d8a9a7");
 }
 
+// expected_duration and on_long_running are written only when set: EveryField's hash above is
+// the one it had before they existed.
+TEST(DagJsonTest, LongRunningKeysRoundTripWhenSet) {
+  DagSpec d = EveryField();
+  d.on_long_running = {"ops"};
+  d.tasks[1].on_long_running = {"l"};
+  d.tasks[1].expected_duration = 10min;
+  d.hash = DagHash(d);
+  EXPECT_NE(d.hash, DagHash(EveryField()));
+  Result<DagSpec> back = DagFromJson(DagToJson(d));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*back, d);
+}
+
 TEST(DagJsonTest, AnExecTaskKeepsTheEmptyRunFieldOfBefore) {
   DagSpec d = EveryField();
   std::string json = DagToJson(d);

@@ -141,6 +141,29 @@ TEST(DagLoaderTest, FullSpecReadsEveryKey) {
   EXPECT_EQ(rep.retries, 3);
 }
 
+TEST(DagLoaderTest, LongRunningKeysOnTheDagInDefaultsAndOnATask) {
+  LoadedFile f = LoadDagText("l.yaml", R"(dag: l
+on_long_running: [ops]
+defaults:
+  expected_duration: 30m
+tasks:
+  a: {run: x, expected_duration: 10m, on_long_running: [pager]}
+  b: {run: x}
+)");
+  ASSERT_TRUE(f.ok()) << f.errors[0].ToString();
+  const DagSpec& d = f.dags[0];
+  EXPECT_THAT(d.on_long_running, ElementsAre("ops"));
+  EXPECT_EQ(d.tasks[0].expected_duration, Duration(10min));
+  EXPECT_THAT(d.tasks[0].on_long_running, ElementsAre("pager"));
+  EXPECT_EQ(d.tasks[1].expected_duration, Duration(30min));  // from defaults
+  EXPECT_THAT(d.tasks[1].on_long_running, IsEmpty());        // the DAG's list applies at alert time
+
+  LoadedFile bad = LoadDagText("l.yaml", "dag: l\ntasks:\n  a: {run: x, expected_duration: 0s}\n");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].ToString(),
+            "l.yaml:3:34: error: 'expected_duration' must be longer than 0s");
+}
+
 TEST(DagLoaderTest, MinimalSpecHasTheDocumentedDefaults) {
   LoadedFile f = LoadDagText("m.yaml", "dag: m\ntasks:\n  only: {run: true}\n");
   ASSERT_TRUE(f.ok()) << f.errors[0].ToString();

@@ -28,6 +28,7 @@ const std::vector<std::string>& DagKeys() {
                                                  "on_retry",
                                                  "on_success",
                                                  "on_sla_miss",
+                                                 "on_long_running",
                                                  "sla",
                                                  "tasks"};
   return kKeys;
@@ -175,6 +176,8 @@ std::optional<ParsedDag> ParseDagDocument(const YAML::Node& doc, DiagnosticSink&
       if (auto v = ReadStringList(e, "notifier names", diags)) spec.on_success = *v;
     } else if (k == "on_sla_miss") {
       if (auto v = ReadStringList(e, "notifier names", diags)) spec.on_sla_miss = *v;
+    } else if (k == "on_long_running") {
+      if (auto v = ReadStringList(e, "notifier names", diags)) spec.on_long_running = *v;
     } else if (k == "sla") {
       if (auto v = ReadDuration(e, diags)) spec.sla = *v;
     } else if (k == "tasks") {

@@ -133,6 +133,16 @@ bool ApplyTaskKey(const YamlEntry& e, TaskSpec& task, TaskSource& src, Diagnosti
     if (auto v = ReadStringList(e, "notifier names", diags)) task.on_retry = *v;
   } else if (k == "on_success") {
     if (auto v = ReadStringList(e, "notifier names", diags)) task.on_success = *v;
+  } else if (k == "on_long_running") {
+    if (auto v = ReadStringList(e, "notifier names", diags)) task.on_long_running = *v;
+  } else if (k == "expected_duration") {
+    if (auto v = ReadDuration(e, diags)) {
+      if (*v <= Duration::zero()) {
+        diags.Error(e.value, "'expected_duration' must be longer than 0s");
+      } else {
+        task.expected_duration = *v;
+      }
+    }
   } else {
     return false;
   }
@@ -158,7 +168,9 @@ const std::vector<std::string>& CommonTaskKeys() {
                                                  "depends_on_past",
                                                  "on_failure",
                                                  "on_retry",
-                                                 "on_success"};
+                                                 "on_success",
+                                                 "on_long_running",
+                                                 "expected_duration"};
   return kKeys;
 }
 

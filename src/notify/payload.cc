@@ -31,8 +31,15 @@ std::string AlertText(const DeliveryRecord& d) {
   if (d.event == "failure") return "✗ " + subject + " failed" + TryText(d);
   if (d.event == "retry") return "↻ " + subject + " failed, will retry" + TryText(d);
   if (d.event == "success") return "✓ " + subject + " succeeded" + TryText(d);
-  if (d.event == "sla_miss") return "⏰ " + subject + " missed its SLA (not done in time)";
-  if (d.event == "long_running") return "⌛ " + subject + " is running long" + TryText(d);
+  // The detail says by how much: "not done 2h after it was due at ...", "running 1h 5m, ...".
+  if (d.event == "sla_miss") {
+    return "⏰ " + subject + " missed its SLA" +
+           (d.detail.empty() ? " (not done in time)" : ": " + d.detail);
+  }
+  if (d.event == "long_running") {
+    return "⌛ " + subject + " is running long" + TryText(d) +
+           (d.detail.empty() ? "" : ": " + d.detail);
+  }
   return subject + ": " + d.event;
 }
 
@@ -54,6 +61,7 @@ std::string AlertJson(const DeliveryRecord& d, const std::vector<std::string>& l
       {"url", nullptr},
       {"notifier", d.notifier},
       {"delivery", d.id},
+      {"detail", d.detail.empty() ? json(nullptr) : json(d.detail)},
   };
   // A log line that is not UTF-8 is replaced, not a reason to send nothing.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -66,6 +74,7 @@ std::string AlertMailBody(const DeliveryRecord& d, const std::vector<std::string
   body += "run: " + d.run_id + "\n";
   if (!d.task_id.empty()) body += "task: " + d.task_id + "\n";
   body += "state: " + d.subject_state + "\n";
+  if (!d.detail.empty()) body += "detail: " + d.detail + "\n";
   if (!d.task_id.empty() && d.try_number > 0) {
     body += "try: " + std::to_string(d.try_number) +
             (d.max_tries > 0 ? " of " + std::to_string(d.max_tries) : "") + "\n";

@@ -5,7 +5,9 @@
 // JSON: {"event", "dag", "run", "task" (null for a run's event), "map_index" (null unless
 // mapped), "state", "try" and "max_tries" (null for a run's event), "logical_date" (ISO-8601
 // UTC or null), "log" (the attempt's last 20 lines), "text", "url" (the UI's link: null until
-// there is a UI), "notifier", "delivery" (the delivery's id: a receiver can drop a repeat)}.
+// there is a UI), "notifier", "delivery" (the delivery's id: a receiver can drop a repeat),
+// "detail" (sla_miss: the due time and the SLA; long_running: how long it has run and its
+// threshold; null for other events)}.
 
 #include <string>
 #include <vector>

@@ -47,8 +47,32 @@ TEST(PayloadTest, JsonHasEveryField) {
     "task": "fetch", "map_index": null, "state": "failed", "try": 2, "max_tries": 3,
     "logical_date": "2026-01-02T00:00:00Z", "log": ["a", "b"],
     "text": "✗ nightly/scheduled__2026-01-02T00:00:00Z task fetch failed (try 2 of 3)",
-    "url": null, "notifier": "ops", "delivery": 7})j");
+    "url": null, "notifier": "ops", "delivery": 7, "detail": null})j");
   EXPECT_EQ(j, expected);
+}
+
+TEST(PayloadTest, SlaMissAndLongRunningSayByHowMuch) {
+  DeliveryRecord sla = TaskFailure();
+  sla.event = "sla_miss";
+  sla.task_id = "";
+  sla.try_number = 0;
+  sla.max_tries = 0;
+  sla.subject_state = "running";
+  sla.detail = "not done 2h after it was due at 2026-01-03T00:00:00Z (sla 2h)";
+  EXPECT_EQ(AlertText(sla),
+            "⏰ nightly/scheduled__2026-01-02T00:00:00Z run missed its SLA: not done 2h after it "
+            "was due at 2026-01-03T00:00:00Z (sla 2h)");
+  EXPECT_EQ(nlohmann::json::parse(AlertJson(sla, {}))["detail"], sla.detail);
+
+  DeliveryRecord slow = TaskFailure();
+  slow.event = "long_running";
+  slow.subject_state = "running";
+  slow.detail = "running 31m, longer than 30m (expected_duration)";
+  EXPECT_EQ(AlertText(slow),
+            "⌛ nightly/scheduled__2026-01-02T00:00:00Z task fetch is running long (try 2 of 3): "
+            "running 31m, longer than 30m (expected_duration)");
+  EXPECT_NE(AlertMailBody(slow, {}).find("\ndetail: running 31m, longer than 30m"),
+            std::string::npos);
 }
 
 TEST(PayloadTest, ARunEventHasNoTaskOrTry) {

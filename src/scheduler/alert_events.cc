@@ -38,12 +38,17 @@ const std::vector<std::string>& ListFor(const std::string& event,
 
 }  // namespace
 
+TimePoint SlaDueTime(const RunRecord& run) {
+  return run.type == RunType::kScheduled ? run.data_interval_end : run.queued_at;
+}
+
 void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
   std::vector<DeliveryRecord> added;
   for (const EventRecord& e : writes->events) {
-    const bool task = e.kind == "task_state";
-    if ((!task && e.kind != "run_state") || e.from == e.to) continue;
-    const std::string event = EventName(e.to);
+    const bool timer_event = e.kind == "sla_miss" || e.kind == "long_running";
+    const bool task = e.kind == "task_state" || e.kind == "long_running";
+    if (!timer_event && ((!task && e.kind != "run_state") || e.from == e.to)) continue;
+    const std::string event = timer_event ? e.kind : EventName(e.to);
     // A run alerts on its end only; a task may also be retried.
     if (event.empty() || (!task && event == "retry")) continue;
     const DagSpec* dag = lookup.dag ? lookup.dag(e.dag_id) : nullptr;
@@ -57,7 +62,9 @@ void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
     DeliveryRecord d;
     if (task) {
       if (const TaskSpec* spec = dag->FindTask(e.task_id)) {
-        add(ListFor(event, spec->on_failure, spec->on_retry, spec->on_success));
+        add(event == "long_running"
+                ? spec->on_long_running
+                : ListFor(event, spec->on_failure, spec->on_retry, spec->on_success));
         d.max_tries = spec->retries + 1;
       }
       if (const TaskInstanceRecord* ti = WrittenTaskInstance(*writes, e)) {
@@ -68,7 +75,13 @@ void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
       d.map_index = e.map_index;
       d.log_path = LogPath(*writes, e, d.try_number);
     }
-    add(ListFor(event, dag->on_failure, dag->on_retry, dag->on_success));
+    if (event == "sla_miss") {
+      add(dag->on_sla_miss);
+    } else if (event == "long_running") {
+      add(dag->on_long_running);
+    } else {
+      add(ListFor(event, dag->on_failure, dag->on_retry, dag->on_success));
+    }
     if (names.empty()) continue;
     d.created = e.time;
     d.next_attempt = e.time;
@@ -76,6 +89,7 @@ void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
     d.dag_id = e.dag_id;
     d.run_id = e.run_id;
     d.subject_state = e.to;
+    if (timer_event) d.detail = e.detail;
     if (lookup.logical_date) d.logical_date = lookup.logical_date(e.dag_id, e.run_id);
     for (const std::string& name : names) {
       d.notifier = name;

@@ -59,6 +59,14 @@ std::vector<std::string> DecisionWarnings(const WriteBatch& writes) {
     if (a.map_index) name += "[" + std::to_string(*a.map_index) + "]";
     lines.push_back("task " + name + " try " + std::to_string(a.try_number) + ": " + a.log_note);
   }
+  // The alert timers' findings (alert_timers.cc), said whether or not anyone is alerted.
+  for (const EventRecord& e : writes.events) {
+    if (e.kind == "sla_miss") {
+      lines.push_back("run " + e.dag_id + "/" + e.run_id + " missed its SLA: " + e.detail);
+    } else if (e.kind == "long_running") {
+      lines.push_back("task " + TaskName(e) + " is running long: " + e.detail);
+    }
+  }
   return lines;
 }
 

@@ -15,7 +15,9 @@ namespace sluice {
 std::vector<std::string> DecisionLogLines(const WriteBatch& writes);
 
 // Warnings for `writes`: one per ended attempt whose log was cut (its log_note), e.g. "task
-// etl/RUN/load try 1: log cut: No space left on device: 5230 bytes not kept". Pure.
+// etl/RUN/load try 1: log cut: No space left on device: 5230 bytes not kept", then one per SLA
+// miss ("run etl/RUN missed its SLA: not done 2h after ...") and long-running attempt ("task
+// etl/RUN/load is running long: running 31m, longer than 30m (expected_duration)"). Pure.
 std::vector<std::string> DecisionWarnings(const WriteBatch& writes);
 
 }  // namespace sluice

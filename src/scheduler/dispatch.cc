@@ -122,6 +122,7 @@ void Planner::AttemptStarted(const AttemptRecord& rec, const TaskSpec* spec, con
   std::optional<DispatchCandidate> candidate;
   if (spec && dag) candidate.emplace(DispatchCandidate{*dag, *spec});
   for (auto& limit : limits_) limit->Acquire(key, candidate ? &*candidate : nullptr);
+  if (!orphaned) ArmLongRunning(rec, spec);
 }
 
 void Planner::AttemptEnded(const AttemptKey& key) {
@@ -254,6 +255,7 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
   }
 
   if (success) {
+    NoteSuccess(rec);
     FinishTask(*run, task, TaskState::kSuccess, "", rec.end);
     return;
   }

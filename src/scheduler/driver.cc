@@ -151,6 +151,7 @@ Status Driver::Turn(Duration max_wait) {
     }
   }
   RetryClosedRuns();
+  if (!history_to_read_.empty()) ReadSuccessHistory({});
   // Leases are checked only while something holds one, so an idle scheduler (or a simulated
   // year) does not turn for them.
   if (!planner_->HoldsClaims()) {
@@ -321,6 +322,7 @@ Status Driver::Reload(const Status& conflict) {
   launch_failures_.clear();
   poker_->Forget();
   closed_runs_to_read_.clear();
+  history_to_read_.clear();
   Arm(&planner_timer_, TimePoint::max());
   source_.Rewind();
   Status st = Start();
@@ -366,6 +368,11 @@ void Driver::HandleDagChanges(std::vector<DagFileChange> changes, TimePoint now)
   }
   // One poll's changes together: a DAG id defined in two files is seen whichever comes first.
   planner_->OnDagFilesChanged(changes, stored, now);
+  std::vector<const DagSpec*> loaded;
+  for (const auto& change : changes) {
+    for (const auto& spec : change.loaded.dags) loaded.push_back(&spec);
+  }
+  ReadSuccessHistory(loaded);
   for (const auto& [dag_id, hash] : planner_->TakeWantedVersions()) {
     auto graph = GraphFor(dag_id, hash);
     if (graph.ok()) {
@@ -524,6 +531,35 @@ void Driver::TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled) {
   SLUICE_LOG_ERROR("{}: reading its runs for depends_on_past: {}", dag_id, st.message());
   planner_->ClosedRunsUnreadable(dag_id);
   closed_runs_to_read_[dag_id] = scheduled;
+}
+
+void Driver::ReadSuccessHistory(const std::vector<const DagSpec*>& dags) {
+  for (const DagSpec* dag : dags) {
+    for (const TaskSpec& task : dag->tasks) {
+      if (task.expected_duration || planner_->TracksSuccesses(dag->id, task.id)) continue;
+      if (task.on_long_running.empty() && dag->on_long_running.empty()) continue;
+      history_to_read_.emplace(dag->id, task.id);
+    }
+  }
+  if (history_to_read_.empty()) return;
+  const std::vector<std::pair<std::string, std::string>> tasks(history_to_read_.begin(),
+                                                               history_to_read_.end());
+  auto successes = store_.RecentSuccesses(tasks, static_cast<int>(kLongRunningHistory));
+  if (!successes.ok()) {
+    if (NoteStop(successes.status())) return;
+    SLUICE_LOG_ERROR("reading recent successes for on_long_running: {}",
+                     successes.status().message());
+    return;
+  }
+  std::map<std::pair<std::string, std::string>, std::vector<Duration>> by_task;
+  for (const auto& task : tasks) by_task[task];
+  for (const AttemptRecord& a : *successes) {  // newest first within each task
+    if (a.end) by_task[{a.dag_id, a.task_id}].push_back(*a.end - a.start);
+  }
+  for (auto& [task, durations] : by_task) {
+    planner_->TrackSuccesses(task.first, task.second, std::move(durations));
+  }
+  history_to_read_.clear();
 }
 
 void Driver::RetryClosedRuns() {

@@ -15,7 +15,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "executor/executor.h"
@@ -115,6 +117,10 @@ class Driver {
   Status TrackClosedRuns(const std::string& dag_id, bool scheduled);
   void TrackClosedRunsOrRetry(const std::string& dag_id, bool scheduled);
   void RetryClosedRuns();
+  // Hands the planner the recent successes of the tasks of `dags` whose long_running threshold
+  // comes from their history (on_long_running notifiers, no expected_duration), for those it
+  // does not keep yet: one store read for all of them. A failed read is tried again next turn.
+  void ReadSuccessHistory(const std::vector<const DagSpec*>& dags);
   // Commits the planner's decision, then performs its actions. A conflict (a row someone else
   // moved meanwhile) discards the decision and reloads (Reload).
   Status Commit();
@@ -146,6 +152,8 @@ class Driver {
   Status stop_error_;         // the first NoteStop() error; ends the loop at the end of the turn
   bool dags_loaded_ = false;  // DAG files were loaded since the last commit (Commit trims)
   std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
+  // (dag id, task id) whose successes could not be read yet (ReadSuccessHistory).
+  std::set<std::pair<std::string, std::string>> history_to_read_;
   TimePoint next_dag_poll_{};
   TimePoint next_command_poll_{};
   TimePoint next_lease_check_{};

@@ -204,6 +204,7 @@ void Planner::OnTick(TimePoint now) {
     }
     timers_.erase(timers_.begin());
     armed_ = TimePoint::max();  // the loop's timer for it is spent: the next one is armed anew
+    if (FireAlertTimer(timer)) continue;
     if (timer.kind == Timer::Kind::kRetry) {
       FireRetry(timer);
     } else if (timer.kind == Timer::Kind::kPoke) {

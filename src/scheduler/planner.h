@@ -23,6 +23,7 @@
 #include "scheduler/decision.h"
 #include "scheduler/depends_on_past.h"
 #include "scheduler/dispatch_limit.h"
+#include "scheduler/duration_history.h"
 #include "scheduler/explanation.h"
 #include "scheduler/external_waits.h"
 #include "scheduler/pool_limit.h"
@@ -149,6 +150,13 @@ class Planner {
   void NoteLaunched(const AttemptKey& key, int64_t pid);
   // Stops every running attempt (their ends still come as outcomes).
   void KillAll();
+  // Starts keeping `task_id`'s recent successes for the long_running rule (alert_timers.cc),
+  // newest first, as the store has them; its running attempts are watched from then on.
+  void TrackSuccesses(const std::string& dag_id, const std::string& task_id,
+                      std::vector<Duration> newest_first);
+  bool TracksSuccesses(const std::string& dag_id, const std::string& task_id) const {
+    return durations_.Tracks(dag_id, task_id);
+  }
 
   // Everything decided since the last call. Runs that ended leave memory here (their final
   // state is in these writes); the next queued run of their DAG may then be admitted.
@@ -245,10 +253,11 @@ class Planner {
   };
   // The planner's one timer queue: what is due when.
   struct Timer {
-    enum class Kind { kRetry, kSchedule, kPoke } kind;
+    enum class Kind { kRetry, kSchedule, kPoke, kSlaMiss, kLongRunning } kind;
     std::string dag_id;
-    std::string run_id;   // kRetry, kPoke
-    std::string task_id;  // kRetry, kPoke
+    std::string run_id;   // kRetry, kPoke, kSlaMiss, kLongRunning
+    std::string task_id;  // kRetry, kPoke, kLongRunning
+    int try_number = 0;   // kLongRunning: the attempt's
     auto operator<=>(const Timer&) const = default;
   };
 
@@ -303,6 +312,15 @@ class Planner {
   void ArmExternalTimeout(ActiveRun& run, int task);
   void TimeOutExternal(ActiveRun& run, int task, const SensorConfig& sensor);
   void WakeExternalWaiters();
+  // SLA misses and long-running attempts (alert_timers.cc).
+  void ArmSlaMiss(const ActiveRun& run);
+  void FireSlaMiss(const Timer& timer);
+  void ArmLongRunning(const AttemptRecord& rec, const TaskSpec* spec);
+  void FireLongRunning(const Timer& timer);
+  // After a successful attempt: its duration joins its task's history.
+  void NoteSuccess(const AttemptRecord& rec);
+  // Fires a timer of this file's kinds; false for another kind.
+  bool FireAlertTimer(const Timer& timer);
 
   // Runs and readiness (run_progress.cc).
   // Takes charge of a run. `stored`: the records are as the store holds them (else they are
@@ -371,6 +389,7 @@ class Planner {
   std::vector<std::unique_ptr<DispatchLimit>> limits_;
   PoolLimit* pools_ = nullptr;  // one of limits_
   ClosedRuns closed_;
+  DurationHistory durations_;              // for the long_running rule
   std::set<std::string> past_unreadable_;  // DAGs whose closed runs could not be read
   // Task instances found running under another executor at start-up, until they move on.
   std::set<AttemptKey> held_elsewhere_;

@@ -126,6 +126,7 @@ void Planner::RebindRun(ActiveRun& run, DagGraphPtr graph) {
     if (!IsTerminal(run.tasks[i].rec.state)) ++run.unfinished;
   }
   if (graph_changed && run.rec.state == RunState::kRunning) Reactivate(run);
+  ArmSlaMiss(run);
 }
 
 // Counts how `task`'s upstream tasks ended, from their states now.

@@ -26,6 +26,7 @@ DeliveryRecord FullDelivery(const std::string& notifier, TimePoint created) {
   d.logical_date = Jan2();
   d.log_path = "/logs/nightly/x/fetch@3.2.log";
   d.next_attempt = created;
+  d.detail = "running 1h 2m, threshold 30m (expected_duration)";
   return d;
 }
 

@@ -35,6 +35,7 @@ RunRecord FullRun(const std::string& dag_id, const std::string& run_id, TimePoin
   r.queued_at = logical_date + Duration(kHourUs + 1);
   r.start = logical_date + Duration(kHourUs + 2);
   r.end = logical_date + Duration(kHourUs + 3);
+  r.sla_missed_at = logical_date + Duration(kHourUs + 4);
   return r;
 }
 
@@ -74,6 +75,7 @@ AttemptRecord FullAttempt(const std::string& dag_id, const std::string& run_id,
   a.error = "lost: supervisor gone";
   a.kill_requested = true;
   a.log_note = "log cut: No space left on device: 12 bytes not kept";
+  a.long_running_at = Jan2(int64_t{10} * try_number + 4);
   return a;
 }
 

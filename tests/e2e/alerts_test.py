@@ -415,6 +415,67 @@ class AlertsTest(SluiceTestCase):
                          "(defined: pager)")
         self.assertIn("notifier 'ops' is not defined", self.scheduler_log(p))
 
+    def test_an_sla_miss_and_a_long_running_attempt_are_posted_once(self):
+        sink = HttpSink()
+        self.sinks.append(sink)
+        self.webhook_config(sink.port)
+        self.write_dag("late.yaml", "dag: late\nsla: 2s\non_sla_miss: [ops]\ntasks:\n"
+                       "  nap: {run: \"sleep 5\"}\n")
+        self.write_dag("slow.yaml", "dag: slow\ntasks:\n"
+                       "  nap: {run: \"sleep 3\", expected_duration: 1s, "
+                       "on_long_running: [ops]}\n")
+        p = self.start_scheduler()
+        self.trigger("late")
+        self.trigger("slow")
+        self.wait_until(lambda: len(sink.posts) >= 2, timeout=30, what="two POSTs")
+        self.wait_until(lambda: all(r["state"] == "success" for r in self.runs())
+                        and len(self.runs()) == 2, timeout=30, what="both runs to succeed")
+        self.wait_until(lambda: len([a for a in self.alerts() if a["state"] == "delivered"]) == 2,
+                        timeout=30, what="two deliveries")
+        self.stop_scheduler(p)
+        by_event = {body["event"]: body for _, _, body in sink.posts}
+        self.assertEqual(sorted(by_event), ["long_running", "sla_miss"])
+        self.assertEqual(len(sink.posts), 2)  # once each, though both ran on past their limits
+
+        late = self.runs("late")[0]
+        sla = by_event["sla_miss"]
+        self.assertEqual((sla["dag"], sla["run"], sla["task"], sla["state"], sla["try"]),
+                         ("late", late["run_id"], None, "running", None))
+        self.assertRegex(sla["detail"],
+                         r"^not done 2s after it was due at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z "
+                         r"\(sla 2s\)$")
+        self.assertEqual(sla["text"], f"⏰ late/{late['run_id']} run missed its SLA: " + sla["detail"])
+        self.assertTrue(late["sla_missed"])
+        self.assertIsNotNone(late["sla_missed_at"])
+        self.assertFalse(self.runs("slow")[0]["sla_missed"])
+        table = self.sluice("runs", "list", "--dag", "late")
+        self.assertIn("success (sla missed)", table.out)
+
+        slow = self.runs("slow")[0]
+        long = by_event["long_running"]
+        self.assertEqual((long["dag"], long["run"], long["task"], long["state"], long["try"],
+                          long["max_tries"]), ("slow", slow["run_id"], "nap", "running", 1, 1))
+        self.assertRegex(long["detail"], r"^running [12]s, longer than 1s \(expected_duration\)$")
+        self.assertEqual(long["text"],
+                         f"⌛ slow/{slow['run_id']} task nap is running long (try 1 of 1): "
+                         + long["detail"])
+        self.assertEqual(sorted(a["detail"] for a in self.alerts()),
+                         sorted([long["detail"], sla["detail"]]))
+
+    def test_unknown_notifiers_of_sla_and_long_running_lists_are_warnings(self):
+        self.write_config("notifiers:\n  pager: {command: [/bin/true]}\n")
+        path = self.write_dag("late.yaml", "dag: late\nsla: 1h\non_sla_miss: [ops]\n"
+                              "on_long_running: [ops]\ntasks:\n"
+                              "  nap: {run: \"true\", on_long_running: [mail]}\n")
+        r = self.sluice("dags", "validate")
+        self.assertEqual(r.code, 0, r)
+        defined = "is not defined under notifiers: in sluice.yaml (defined: pager)"
+        self.assertIn(f"{path}: warning: dag 'late': on_sla_miss: notifier 'ops' {defined}", r.err)
+        self.assertIn(f"{path}: warning: dag 'late': on_long_running: notifier 'ops' {defined}",
+                      r.err)
+        self.assertIn(f"{path}:6:3: warning: task 'nap': on_long_running: notifier 'mail' "
+                      f"{defined}", r.err)
+
     def test_a_bad_notifier_in_sluice_yaml_is_an_error_at_its_place(self):
         self.write_config("notifiers:\n  ops: {webhok: http://x}\n")
         r = self.sluice("alerts", "list")

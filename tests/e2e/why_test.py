@@ -138,7 +138,8 @@ class FailureAndDurationTest(SluiceTestCase):
         runs = self.runs("failing")
         self.assertEqual(len(runs), 1)
         self.assertEqual(set(runs[0]), {"dag", "run_id", "state", "logical_date", "start", "end",
-                                        "duration"})
+                                        "duration", "sla_missed", "sla_missed_at"})
+        self.assertFalse(runs[0]["sla_missed"])
         self.assertGreaterEqual(runs[0]["duration"], 1.0)
         table = self.sluice("runs", "list")
         self.assertEqual(table.out.splitlines()[0].split(),

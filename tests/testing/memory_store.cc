@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <set>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -576,6 +578,28 @@ Result<std::vector<DeliveryRecord>> MemoryStore::ListDeliveries(const DeliveryFi
       break;
     }
     out.push_back(*it);
+  }
+  return out;
+}
+
+Result<std::vector<AttemptRecord>> MemoryStore::RecentSuccesses(
+    const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) {
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("list recent successful attempts"));
+  const std::set<std::pair<std::string, std::string>> wanted(tasks.begin(), tasks.end());
+  std::map<std::pair<std::string, std::string>, std::vector<AttemptRecord>> by_task;
+  for (const auto& [key, a] : db.tables->attempts()) {
+    if (a.state != AttemptState::kSuccess || !a.end) continue;
+    if (wanted.count({a.dag_id, a.task_id}) != 0) by_task[{a.dag_id, a.task_id}].push_back(a);
+  }
+  std::vector<AttemptRecord> out;
+  for (auto& [task, list] : by_task) {
+    std::stable_sort(list.begin(), list.end(), [](const AttemptRecord& x, const AttemptRecord& y) {
+      return *x.end > *y.end;
+    });
+    if (per_task > 0 && list.size() > static_cast<size_t>(per_task)) {
+      list.resize(static_cast<size_t>(per_task));
+    }
+    if (per_task > 0) out.insert(out.end(), list.begin(), list.end());
   }
   return out;
 }

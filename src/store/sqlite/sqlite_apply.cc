@@ -34,14 +34,15 @@ constexpr const char* kInsertDagVersion =
 
 constexpr const char* kUpsertRun =
     "INSERT INTO runs (dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
-    "data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+    "data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us, sla_missed_us) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
     "ON CONFLICT (dag_id, run_id) DO UPDATE SET type = excluded.type, state = excluded.state, "
     "logical_date_us = excluded.logical_date_us, "
     "data_interval_start_us = excluded.data_interval_start_us, "
     "data_interval_end_us = excluded.data_interval_end_us, dag_hash = excluded.dag_hash, "
     "params_json = excluded.params_json, queued_at_us = excluded.queued_at_us, "
-    "start_us = excluded.start_us, end_us = excluded.end_us";
+    "start_us = excluded.start_us, end_us = excluded.end_us, "
+    "sla_missed_us = excluded.sla_missed_us";
 
 // An update keeps the row's seq, so ListTaskInstances keeps the first insertion order, and the
 // attempts stored under it (0004) stay its own. queued_order: see kQueuedOrderOnUpdate.
@@ -69,15 +70,17 @@ const std::string& UpsertTaskInstanceSql() {
 // pick a new rowid.) The WHERE is required before ON CONFLICT in an INSERT ... SELECT.
 constexpr const char* kUpsertAttempt =
     "INSERT INTO attempts (id, dag_id, run_id, task_id, map_index, try_number, state, start_us, "
-    "end_us, exit_code, signal, timed_out, host, pid, log_path, error, kill_requested, log_note) "
+    "end_us, exit_code, signal, timed_out, host, pid, log_path, error, kill_requested, log_note, "
+    "long_running_us) "
     "SELECT seq * 1048576 + ?5, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17 "
+    "?16, ?17, ?18 "
     "FROM task_instances WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND map_index = ?4 "
     "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
     "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
     "signal = excluded.signal, timed_out = excluded.timed_out, host = excluded.host, "
     "pid = excluded.pid, log_path = excluded.log_path, error = excluded.error, "
-    "kill_requested = excluded.kill_requested, log_note = excluded.log_note";
+    "kill_requested = excluded.kill_requested, log_note = excluded.log_note, "
+    "long_running_us = excluded.long_running_us";
 
 constexpr const char* kFinishCommand = "UPDATE commands SET state = ?1, result = ?2 WHERE id = ?3";
 
@@ -125,6 +128,7 @@ void BindAttempt(Statement& s, const AttemptRecord& a) {
   s.Bind(15, a.error);
   s.Bind(16, a.kill_requested);
   s.Bind(17, a.log_note);
+  s.Bind(18, a.long_running_at);
 }
 
 std::string AttemptName(const AttemptRecord& a) {

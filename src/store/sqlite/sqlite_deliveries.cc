@@ -17,13 +17,13 @@ using sqlite::Statement;
 constexpr const char* kInsertDelivery =
     "INSERT INTO alert_deliveries (created_us, event, notifier, dag_id, run_id, task_id, "
     "map_index, subject_state, try_number, max_tries, logical_date_us, log_path, state, "
-    "attempts, next_attempt_us, last_attempt_us, last_error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    "attempts, next_attempt_us, last_attempt_us, last_error, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 constexpr const char* kDeliveryColumns =
     "SELECT id, created_us, event, notifier, dag_id, run_id, task_id, map_index, subject_state, "
     "try_number, max_tries, logical_date_us, log_path, state, attempts, next_attempt_us, "
-    "last_attempt_us, last_error FROM alert_deliveries";
+    "last_attempt_us, last_error, detail FROM alert_deliveries";
 
 Result<DeliveryRecord> ReadDelivery(const Statement& s) {
   DeliveryRecord d;
@@ -47,6 +47,7 @@ Result<DeliveryRecord> ReadDelivery(const Statement& s) {
   d.next_attempt = s.OptionalTime(15);
   d.last_attempt = s.OptionalTime(16);
   d.last_error = s.Text(17);
+  d.detail = s.Text(18);
   return d;
 }
 
@@ -87,6 +88,7 @@ Status InsertDeliveries(Db& db, const std::vector<DeliveryRecord>& deliveries) {
     q->Bind(15, d.next_attempt);
     q->Bind(16, d.last_attempt);
     q->Bind(17, d.last_error);
+    q->Bind(18, d.detail);
     Status st = q->Run("");
     if (!st.ok()) {
       return st.WithContext("insert delivery of " + d.event + " to " + d.notifier + " for " +

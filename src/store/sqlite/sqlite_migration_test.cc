@@ -22,7 +22,8 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
                           "4 0004_attempts_in_task_instance_order.sql",
                           "5 0005_mapped_task_instances_and_claims.sql",
                           "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql",
-                          "8 0008_sensor_pokes.sql", "9 0009_alert_deliveries.sql"));
+                          "8 0008_sensor_pokes.sql", "9 0009_alert_deliveries.sql",
+                          "10 0010_sla_miss.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows
@@ -91,7 +92,9 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
 
   RunFilter dag_d;
   dag_d.dag_id = "d";
-  EXPECT_THAT(Must(store.ListRuns(dag_d)), ElementsAre(FullRun("d", "r", Jan2())));
+  RunRecord run = FullRun("d", "r", Jan2());
+  run.sla_missed_at.reset();  // from before version 10: no SLA was ever missed
+  EXPECT_THAT(Must(store.ListRuns(dag_d)), ElementsAre(run));
   AttemptRecord gone{.dag_id = "e",
                      .run_id = "old",
                      .task_id = "gone",
@@ -122,8 +125,9 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseMigratesToTheLatestKeepingItsRows) {
   EXPECT_THAT(Must(store.ListTaskInstances("d", "r")), ElementsAre(t, t1));
   AttemptRecord failed = FullAttempt("d", "r", "t1", 1);
   failed.log_path = "/logs/t1/1.log";
-  failed.kill_requested = false;  // from before version 6: no kill was ever requested
-  failed.log_note.clear();        // from before version 7: logs were never cut
+  failed.kill_requested = false;   // from before version 6: no kill was ever requested
+  failed.log_note.clear();         // from before version 7: logs were never cut
+  failed.long_running_at.reset();  // from before version 10: none was found running long
   AttemptRecord running{.dag_id = "d",
                         .run_id = "r",
                         .task_id = "t1",

@@ -1,5 +1,6 @@
 // SqliteStore's reads. Each SELECT names its columns in the order its Read* function expects;
 // state names are parsed back, and a name this build does not know is an error, not a guess.
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "store/record_names.h"
@@ -31,7 +32,8 @@ DagRecord ReadDag(const Statement& s) {
 
 constexpr const char* kRunColumns =
     "SELECT dag_id, run_id, type, state, logical_date_us, data_interval_start_us, "
-    "data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us FROM runs";
+    "data_interval_end_us, dag_hash, params_json, queued_at_us, start_us, end_us, sla_missed_us "
+    "FROM runs";
 
 Result<RunRecord> ReadRun(const Statement& s) {
   RunRecord r;
@@ -50,6 +52,7 @@ Result<RunRecord> ReadRun(const Statement& s) {
   r.queued_at = s.Time(9);
   r.start = s.OptionalTime(10);
   r.end = s.OptionalTime(11);
+  r.sla_missed_at = s.OptionalTime(12);
   return r;
 }
 
@@ -59,7 +62,7 @@ Result<RunRecord> ReadRun(const Statement& s) {
 constexpr const char* kAttemptColumns =
     "SELECT a.dag_id, a.run_id, a.task_id, a.map_index, a.try_number, a.state, a.start_us, "
     "a.end_us, a.exit_code, a.signal, a.timed_out, a.host, a.pid, a.log_path, a.error, "
-    "a.kill_requested, a.log_note "
+    "a.kill_requested, a.log_note, a.long_running_us "
     "FROM task_instances t "
     "JOIN attempts a ON a.id BETWEEN t.seq * 1048576 + 1 AND t.seq * 1048576 + 1048575";
 
@@ -86,6 +89,7 @@ Result<AttemptRecord> ReadAttempt(const Statement& s) {
   a.error = s.Text(14);
   a.kill_requested = s.Bool(15);
   a.log_note = s.Text(16);
+  a.long_running_at = s.OptionalTime(17);
   return a;
 }
 
@@ -267,6 +271,25 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListRunningAttempts() {
                        "WHERE r.state IN ('queued', 'running') AND a.state = 'running' "
                        "ORDER BY a.dag_id, a.run_id, a.task_id, a.map_index, a.try_number",
                    {}, "list running attempts", ReadAttempt);
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::RecentSuccesses(
+    const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) {
+  if (tasks.empty() || per_task <= 0) return std::vector<AttemptRecord>{};
+  // The tasks go in as one JSON array of [dag_id, task_id] pairs, so one statement (cached
+  // once) serves any number of them.
+  nlohmann::json wanted = nlohmann::json::array();
+  for (const auto& [dag_id, task_id] : tasks) wanted.push_back({dag_id, task_id});
+  return SelectAll(
+      *db_,
+      "SELECT dag_id, run_id, task_id, map_index, try_number, state, start_us, end_us, "
+      "exit_code, signal, timed_out, host, pid, log_path, error, kill_requested, log_note, "
+      "long_running_us FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.dag_id, a.task_id "
+      "ORDER BY a.end_us DESC, a.id DESC) AS n FROM attempts a "
+      "WHERE a.state = 'success' AND a.end_us IS NOT NULL AND (a.dag_id, a.task_id) IN "
+      "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))) "
+      "WHERE n <= CAST(?2 AS INTEGER) ORDER BY dag_id, task_id, n",
+      {wanted.dump(), std::to_string(per_task)}, "list recent successful attempts", ReadAttempt);
 }
 
 Result<std::vector<EventRecord>> SqliteStore::ListEvents(int64_t after_id, int limit) {

@@ -68,6 +68,7 @@ void BindRun(Statement& s, const RunRecord& r) {
   s.Bind(10, r.queued_at);
   s.Bind(11, r.start);
   s.Bind(12, r.end);
+  s.Bind(13, r.sla_missed_at);
 }
 
 Status InsertEvents(Db& db, const std::vector<EventRecord>& events) {

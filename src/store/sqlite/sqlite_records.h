@@ -43,7 +43,7 @@ void BindTaskInstance(Statement& s, const TaskInstanceRecord& t);
 // that becomes queued goes to the end of the queue, any other has none.
 extern const char* const kQueuedOrderOnUpdate;
 
-// Binds a run's key to ?1..?2 and its other fields to ?3..?12, in kRunColumns' order.
+// Binds a run's key to ?1..?2 and its other fields to ?3..?13, in kRunColumns' order.
 void BindRun(Statement& s, const RunRecord& r);
 
 // Appends `events` in order (their ids are the store's).

@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
   Status RecordDeliveryAttempt(const DeliveryAttemptRecord& attempt, DeliveryState state,
                                std::optional<TimePoint> next_attempt) override;
   Result<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryFilter& filter) override;
+  Result<std::vector<AttemptRecord>> RecentSuccesses(
+      const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) override;
   Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) override;
 
  private:

@@ -24,7 +24,8 @@ const std::string& UpdateTaskInstanceSql() {
 constexpr const char* kUpdateRun =
     "UPDATE runs SET type = ?3, state = ?4, logical_date_us = ?5, data_interval_start_us = ?6, "
     "data_interval_end_us = ?7, dag_hash = ?8, params_json = ?9, queued_at_us = ?10, "
-    "start_us = ?11, end_us = ?12 WHERE dag_id = ?1 AND run_id = ?2 AND state = ?13";
+    "start_us = ?11, end_us = ?12, sla_missed_us = ?13 "
+    "WHERE dag_id = ?1 AND run_id = ?2 AND state = ?14";
 
 // The stored state of the row `select` finds (by the key bound to it), or "" when none.
 Result<std::string> StoredState(Statement& select, const std::string& op) {
@@ -71,7 +72,7 @@ Status ApplyRunTransition(Db& db, const RunTransition& t) {
   {
     Query q(*update);
     BindRun(*update, t.to);
-    q->Bind(13, RunStateName(t.from));
+    q->Bind(14, RunStateName(t.from));
     Status st = q->Run("");
     if (!st.ok()) return st.WithContext("update " + what());
     if (db.Changes() == 1) return Status::Ok();
