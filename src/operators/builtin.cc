@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "operators/sensors/command_sensor.h"
 #include "operators/sensors/http_sensor.h"
 #include "operators/sensors/sql_sensor.h"
 
@@ -20,6 +21,7 @@ Status RegisterBuiltinOperators() {
     if (status.ok()) status = RegisterSensorType("time", MakeTimeSensor());
     if (status.ok()) status = RegisterSensorType("sql", MakeSqlSensor());
     if (status.ok()) status = RegisterSensorType("http", MakeHttpSensor());
+    if (status.ok()) status = RegisterSensorType("command", MakeCommandSensor());
   });
   return status;
 }

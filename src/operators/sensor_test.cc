@@ -117,7 +117,8 @@ TEST(SensorKindTest, ErrorsAtTheirColumn) {
           "d.yaml:10:30: error: 'max_poke_every' caps an exponential backoff (add "
           "poke_backoff: exponential, or remove it)",
           "d.yaml:11:30: error: unknown key 'poke_evry' (did you mean 'poke_every'?)",
-          "d.yaml:12:15: error: unknown sensor 'zzzzzz' (use 'file', 'time', 'sql' or 'http')"));
+          "d.yaml:12:15: error: unknown sensor 'zzzzzz' (use 'file', 'time', 'sql', 'http' or "
+          "'command')"));
 }
 
 TEST(SensorKindTest, TemplatesInTheTypesKeysAreChecked) {
