@@ -95,24 +95,23 @@ tasks:
   EXPECT_EQ(Iso(*wait.start), "2025-01-06T12:00:00Z");
   EXPECT_EQ(Iso(*wait.end), "2025-01-06T12:01:25Z");
   EXPECT_EQ(Attempts("s", "wait"), (std::vector<std::string>{"1:failed", "2:failed", "3:success"}));
+  auto claimed = [](const std::string& at, const std::string& until) {
+    return "queued>running 2025-01-06T" + at + "Z claimed by local@localhost until 2025-01-06T" +
+           until + "Z";
+  };
+  auto not_met = [](int poke, const std::string& at, const std::string& next) {
+    return "running>deferred 2025-01-06T" + at + "Z poke " + std::to_string(poke) +
+           ": exit code 1; next poke at 2025-01-06T" + next + "Z";
+  };
   EXPECT_EQ(
       Events("s", "wait"),
       (std::vector<std::string>{
           "none>scheduled 2025-01-06T12:00:00Z", "scheduled>queued 2025-01-06T12:00:00Z try 1",
-          "queued>running 2025-01-06T12:00:00Z claimed by local@localhost until "
-          "2025-01-06T12:01:00Z",
-          "running>deferred 2025-01-06T12:00:05Z poke 1: exit code 1; next poke at "
-          "2025-01-06T12:00:35Z",
+          claimed("12:00:00", "12:01:00"), not_met(1, "12:00:05", "12:00:35"),
           "deferred>scheduled 2025-01-06T12:00:35Z poke 2 due",
-          "scheduled>queued 2025-01-06T12:00:45Z try 2",
-          "queued>running 2025-01-06T12:00:45Z claimed by local@localhost until "
-          "2025-01-06T12:01:45Z",
-          "running>deferred 2025-01-06T12:00:50Z poke 2: exit code 1; next poke at "
-          "2025-01-06T12:01:20Z",
-          "deferred>scheduled 2025-01-06T12:01:20Z poke 3 due",
-          "scheduled>queued 2025-01-06T12:01:20Z try 3",
-          "queued>running 2025-01-06T12:01:20Z claimed by local@localhost until "
-          "2025-01-06T12:02:20Z",
+          "scheduled>queued 2025-01-06T12:00:45Z try 2", claimed("12:00:45", "12:01:45"),
+          not_met(2, "12:00:50", "12:01:20"), "deferred>scheduled 2025-01-06T12:01:20Z poke 3 due",
+          "scheduled>queued 2025-01-06T12:01:20Z try 3", claimed("12:01:20", "12:02:20"),
           "running>success 2025-01-06T12:01:25Z poke 3: exit code 0"}));
   EXPECT_EQ(RunStateName(OnlyRun("s").state), std::string("success"));
 }
