@@ -218,6 +218,25 @@ tasks:
   EXPECT_EQ(Launches().size(), 1u);
 }
 
+TEST_F(RescheduleTest, APokeThatCannotStartFailsTheSensorWithTheReason) {
+  source_.Set("/dags/s.yaml", R"(
+dag: s
+tasks:
+  wait: {sensor: command, run: "true", mode: reschedule, pool: nowhere, retries: 2}
+)");
+  StartScheduler();
+  ASSERT_TRUE(scheduler_->TriggerRun("s", "{}").ok());
+  RunUntil(T("2025-01-06T12:05:00Z"));
+  TaskInstanceRecord wait = Ti("s", "wait");
+  EXPECT_EQ(TaskStateName(wait.state), std::string("failed"));
+  EXPECT_EQ(wait.pokes, 0);
+  EXPECT_EQ(wait.try_number, 1);
+  EXPECT_EQ(Events("s", "wait").back(),
+            "running>failed 2025-01-06T12:00:00Z pool 'nowhere' is not in sluice.yaml's pools "
+            "(pools: default)");
+  EXPECT_TRUE(Launches().empty());
+}
+
 TEST_F(RescheduleTest, PokeModeIsOneProcessAndItsTimeoutIsNotRetried) {
   source_.Set("/dags/s.yaml", R"(
 dag: s
