@@ -117,9 +117,11 @@ struct ProcessCommand {
   std::string cwd;
 };
 
-// How the scheduler runs the tasks of a kind: as a process (BuildCommand), or, for a sensor
-// (sluice/sensor.h), by poking its condition from the scheduler while the task is `deferred`.
-enum class RunStyle { kProcess, kSensor };
+// How the scheduler runs the tasks of a kind: as a process (BuildCommand); for a sensor
+// (sluice/sensor.h), by poking its condition from the scheduler while the task is `deferred`;
+// or, for a sensor in `mode: reschedule`, `deferred` between pokes with each poke one process
+// (BuildCommand), dispatched like a task's attempt.
+enum class RunStyle { kProcess, kSensor, kRescheduled };
 
 // A task kind. Implementations hold no mutable state (or guard it): one instance serves every
 // DAG and every attempt, and its methods may be called from several threads at once.
@@ -153,10 +155,10 @@ class Operator {
     return RunStyle::kProcess;
   }
 
-  // RunStyle::kProcess: what to start for one attempt of a task with `config` (as Validate
-  // returned it; possibly read back from a stored DAG version), rendering its templates with
-  // `templates`. An error (a template that does not render, a config of the wrong shape) fails
-  // the attempt with the error's message.
+  // RunStyle::kProcess (and each poke of kRescheduled): what to start for one attempt of a task
+  // with `config` (as Validate returned it; possibly read back from a stored DAG version),
+  // rendering its templates with `templates`. An error (a template that does not render, a config
+  // of the wrong shape) fails the attempt with the error's message.
   virtual Result<ProcessCommand> BuildCommand(const Value& config,
                                               const TemplateRenderer& templates) const = 0;
 

@@ -3,6 +3,8 @@
 // sensor task is `deferred` while it waits: the scheduler pokes its condition every
 // `poke_every`, off its event loop's hot path, and the task succeeds on the first poke that
 // finds the condition met. A waiting sensor holds no executor slot, no pool slot and no process.
+// (The `command` type differs: its pokes are processes, run by the executor; see
+// src/operators/sensors/command_sensor.h.)
 //
 // A sensor type is what `file`, `sql` and `http` implement, and what a type built outside
 // Sluice implements: plain values and one small interface, no third-party types. The keys every

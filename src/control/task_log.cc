@@ -168,34 +168,24 @@ Result<AttemptRecord> AwaitAttempt(const Context& ctx, const TaskLogRequest& req
   }
 }
 
-}  // namespace
-
-Result<uint64_t> LastLinesOffset(const std::string& path, int lines, size_t block) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Status::Errno("open(\"" + path + "\")");
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Status::Errno("fstat(\"" + path + "\")");
-  uint64_t end = static_cast<uint64_t>(st.st_size);
-  std::string buf(block, '\0');
-  int newlines = 0;
-  bool last_byte = true;  // the file's own last newline ends its last line, it starts none
-  while (end > 0) {
-    const uint64_t begin = end > block ? end - block : 0;
-    const size_t n = static_cast<size_t>(end - begin);
-    const ssize_t got = ::pread(fd.get(), buf.data(), n, static_cast<off_t>(begin));
-    if (got < 0) return Status::Errno("read(\"" + path + "\")");
-    if (static_cast<size_t>(got) != n) return Status::Io(path + ": changed while read");
-    for (size_t i = n; i-- > 0;) {
-      if (buf[i] == '\n' && !last_byte && ++newlines == lines) return begin + i + 1;
-      last_byte = false;
-    }
-    end = begin;
+// The attempts of a `mode: reschedule` command sensor's current wait, one per poke: the task
+// instance records pokes and has attempts (a scheduler-poked sensor has none, a process task no
+// pokes). Empty for any other task.
+Result<std::vector<AttemptRecord>> PokeAttempts(const Context& ctx, const TaskLogRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(RunRecord run, FindRun(ctx.store, request.dag_id, request.run_id));
+  SLUICE_ASSIGN_OR_RETURN(TaskInstanceRecord ti, FindTaskInstance(ctx.store, run, request.task_id));
+  std::vector<AttemptRecord> out;
+  if (ti.pokes == 0) return out;
+  SLUICE_ASSIGN_OR_RETURN(auto attempts,
+                          ctx.store.ListAttempts(run.dag_id, run.run_id, request.task_id));
+  for (AttemptRecord& a : attempts) {
+    if (a.try_number > ti.retry_base) out.push_back(std::move(a));
   }
-  return 0;
+  return out;
 }
 
-Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const TaskLogOutput& out) {
-  SLUICE_ASSIGN_OR_RETURN(AttemptRecord attempt, AwaitAttempt(ctx, request, out));
+Status ShowAttemptLog(const Context& ctx, const TaskLogRequest& request, AttemptRecord attempt,
+                      const TaskLogOutput& out) {
   const std::string path = attempt.log_path;
   // The store records an attempt before its supervisor creates the log: a follower waits.
   int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -232,6 +222,49 @@ Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const Task
   }
   printer.Finish();
   return Status::Ok();
+}
+
+}  // namespace
+
+Result<uint64_t> LastLinesOffset(const std::string& path, int lines, size_t block) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::Errno("open(\"" + path + "\")");
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::Errno("fstat(\"" + path + "\")");
+  uint64_t end = static_cast<uint64_t>(st.st_size);
+  std::string buf(block, '\0');
+  int newlines = 0;
+  bool last_byte = true;  // the file's own last newline ends its last line, it starts none
+  while (end > 0) {
+    const uint64_t begin = end > block ? end - block : 0;
+    const size_t n = static_cast<size_t>(end - begin);
+    const ssize_t got = ::pread(fd.get(), buf.data(), n, static_cast<off_t>(begin));
+    if (got < 0) return Status::Errno("read(\"" + path + "\")");
+    if (static_cast<size_t>(got) != n) return Status::Io(path + ": changed while read");
+    for (size_t i = n; i-- > 0;) {
+      if (buf[i] == '\n' && !last_byte && ++newlines == lines) return begin + i + 1;
+      last_byte = false;
+    }
+    end = begin;
+  }
+  return 0;
+}
+
+Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const TaskLogOutput& out) {
+  if (request.try_number == 0 && request.tail == 0 && !request.follow) {
+    // Every poke of a reschedule sensor is a try of its own: the whole wait is shown, each
+    // poke's log under a line naming its try.
+    SLUICE_ASSIGN_OR_RETURN(std::vector<AttemptRecord> pokes, PokeAttempts(ctx, request));
+    if (pokes.size() > 1) {
+      for (AttemptRecord& a : pokes) {
+        out.write("== try " + std::to_string(a.try_number) + " ==\n");
+        SLUICE_RETURN_IF_ERROR(ShowAttemptLog(ctx, request, std::move(a), out));
+      }
+      return Status::Ok();
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(AttemptRecord attempt, AwaitAttempt(ctx, request, out));
+  return ShowAttemptLog(ctx, request, std::move(attempt), out);
 }
 
 }  // namespace sluice::control

@@ -29,8 +29,10 @@ struct TaskLogOutput {
   std::function<void(Duration)> sleep;           // waits one poll interval
 };
 
-// Writes the attempt's log. With `follow`, keeps writing what the supervisor appends until the
-// attempt ends: its result line is written, or its log's lock (held by its supervisor while the
+// Writes the attempt's log. A `mode: reschedule` command sensor's pokes are tries of their own:
+// asked for no try, tail or follow, its current wait's pokes are written one after the other,
+// each under a line "== try N ==". With `follow`, keeps writing what the supervisor appends until
+// the attempt ends: its result line is written, or its log's lock (held by its supervisor while the
 // attempt lives) is seen free twice in a row with nothing new, which means the supervisor died.
 // A task with no attempt yet is waited for (a note says so); if it or its run ends before the
 // attempt starts, that is the error. Errors: as FindRun/FindAttempt; kFailedPrecondition

@@ -121,6 +121,44 @@ TEST_F(TaskLogTest, TailShowsTheLastLines) {
   EXPECT_EQ(written_, Line("out", "1") + Line("out", "2") + Line("out", "3") + kResult);
 }
 
+TEST_F(TaskLogTest, AllPokesOfARescheduleSensorOneAfterTheOther) {
+  WriteBatch batch;
+  auto ti = FindTaskInstance(*store_, *FindRun(*store_, "hello", run_), "a");
+  ASSERT_TRUE(ti.ok());
+  ti->state = TaskState::kDeferred;
+  ti->try_number = 2;
+  ti->pokes = 2;
+  batch.task_instances.push_back(*ti);
+  for (int n : {1, 2}) {
+    AttemptRecord a;
+    a.dag_id = "hello";
+    a.run_id = run_;
+    a.task_id = "a";
+    a.try_number = n;
+    a.start = kNow + std::chrono::seconds(n);
+    a.end = a.start;
+    a.state = AttemptState::kFailed;
+    a.log_path = config_.logs_dir() + "/hello/" + run_ + "/a." + std::to_string(n) + ".log";
+    Append(a.log_path, Line("out", "poke " + std::to_string(n)) + kResult);
+    batch.attempts.push_back(a);
+  }
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  ASSERT_TRUE(Show({}).ok());
+  EXPECT_EQ(written_, "== try 1 ==\n" + Line("out", "poke 1") + kResult + "== try 2 ==\n" +
+                          Line("out", "poke 2") + kResult);
+  // One try, or the last lines: as for any task.
+  written_.clear();
+  TaskLogRequest request;
+  request.try_number = 1;
+  ASSERT_TRUE(Show(request).ok());
+  EXPECT_EQ(written_, Line("out", "poke 1") + kResult);
+  written_.clear();
+  request = {};
+  request.tail = 1;
+  ASSERT_TRUE(Show(request).ok());
+  EXPECT_EQ(written_, kResult);
+}
+
 TEST(LastLinesOffset, ReadsBackwardsAcrossBlocks) {
   TempDir dir;
   const std::string path = dir.Write("f", "one\ntwo\nthree\nfour\n");

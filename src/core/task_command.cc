@@ -30,7 +30,7 @@ Result<ProcessCommand> BuildTaskCommand(const DagSpec& dag, const TaskSpec& task
   if (op == nullptr) {
     return Status::Invalid("task '" + task.id + "' has unknown kind '" + task.kind + "'");
   }
-  if (op->run_style(task.config) != RunStyle::kProcess) {
+  if (op->run_style(task.config) == RunStyle::kSensor) {
     return Status::Internal("kind '" + task.kind + "' does not run as a process");
   }
   ContextRenderer renderer(ctx);

@@ -246,8 +246,17 @@ std::optional<std::pair<TaskSpec, TaskSource>> ParseTask(const YamlEntry& entry,
   std::vector<std::string> kinds;
   std::vector<const YamlEntry*> others;
   for (const YamlEntry* e : entries) {
+    if (e == reading_kind) {
+      kinds.push_back(e->key);
+      continue;
+    }
+    // Beside a kind that reads the task's keys, another kind's key is one of those keys (a
+    // command sensor's `run`); the reading kind reports it when it is not.
+    if (reading_kind != nullptr && IsKindKey(e->key)) {
+      others.push_back(e);
+      continue;
+    }
     if (IsKindKey(e->key)) kinds.push_back(e->key);
-    if (e == reading_kind) continue;
     if (!ApplyTaskKey(*e, task, src, diags)) {
       if (reading_kind != nullptr) {
         others.push_back(e);

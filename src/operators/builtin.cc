@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "core/external_sensor_config.h"
+#include "operators/sensors/command_sensor.h"
 #include "operators/sensors/http_sensor.h"
 #include "operators/sensors/sql_sensor.h"
 
@@ -22,6 +23,7 @@ Status RegisterBuiltinOperators() {
     if (status.ok()) status = RegisterSensorType("sql", MakeSqlSensor());
     if (status.ok()) status = RegisterSensorType("http", MakeHttpSensor());
     if (status.ok()) status = RegisterSensorType(kExternalSensorType, MakeExternalSensor());
+    if (status.ok()) status = RegisterSensorType("command", MakeCommandSensor());
   });
   return status;
 }

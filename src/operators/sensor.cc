@@ -5,6 +5,7 @@
 #include "core/sensor_config.h"
 #include "core/sensor_registry.h"
 #include "operators/builtin.h"
+#include "operators/sensors/command_sensor.h"
 #include "util/strings.h"
 
 namespace sluice {
@@ -114,16 +115,22 @@ class SensorOperator final : public Operator {
     return out.ToValue();
   }
 
+  // A command sensor's pokes are processes (command_sensor.h): in `mode: poke` the task is one
+  // process that pokes in a loop, in `mode: reschedule` each poke is one.
   RunStyle run_style(const Value& config) const override {
-    (void)config;
-    return RunStyle::kSensor;
+    auto sensor = SensorConfig::FromValue(config);
+    if (!sensor.ok() || !IsCommandSensor(*sensor)) return RunStyle::kSensor;
+    return sensor->mode == SensorMode::kReschedule ? RunStyle::kRescheduled : RunStyle::kProcess;
   }
 
   Result<ProcessCommand> BuildCommand(const Value& config,
                                       const TemplateRenderer& templates) const override {
-    (void)config;
-    (void)templates;
-    return Status::Internal("a sensor is poked by the scheduler, not run as a process");
+    SLUICE_ASSIGN_OR_RETURN(SensorConfig sensor, SensorConfig::FromValue(config));
+    if (!IsCommandSensor(sensor)) {
+      return Status::Internal("a sensor is poked by the scheduler, not run as a process");
+    }
+    return sensor.mode == SensorMode::kReschedule ? CommandSensorPoke(sensor, templates)
+                                                  : CommandSensorLoop(sensor, templates);
   }
 
   std::string Describe(const Value& config) const override {

@@ -100,24 +100,25 @@ TEST(SensorKindTest, ErrorsAtTheirColumn) {
              "  h: {sensor: file, path: x, max_poke_every: 1m}\n"
              "  i: {sensor: file, path: x, poke_evry: 1m}\n"
              "  j: {sensor: zzzzzz, path: x}\n"),
-      ElementsAre("d.yaml:3:15: error: unknown sensor 'fiel' (did you mean 'file'?)",
-                  "d.yaml:4:21: error: unknown key 'pth' (did you mean 'path'?)",
-                  "d.yaml:5:42: error: invalid duration '5x' (use e.g. 45s, 5m, 2h, 1d, 1h30m "
-                  "or a number of seconds)",
-                  "d.yaml:6:36: error: 'mode: reschedule' is for command sensors only (a 'file' "
-                  "sensor is poked by the scheduler and holds no process while it waits)",
-                  "d.yaml:7:7: error: a 'file' sensor needs 'path' (a file or a glob such as "
-                  "in/*.csv)",
-                  "d.yaml:8:40: error: 'min_size' must be at least 0",
-                  "d.yaml:8:56: error: invalid duration 'soon' (use e.g. 45s, 5m, 2h, 1d, 1h30m "
-                  "or a number of seconds)",
-                  "d.yaml:9:42: error: 'poke_every' must be more than 0s",
-                  "d.yaml:9:57: error: 'soft_fail' must be true or false",
-                  "d.yaml:10:30: error: 'max_poke_every' caps an exponential backoff (add "
-                  "poke_backoff: exponential, or remove it)",
-                  "d.yaml:11:30: error: unknown key 'poke_evry' (did you mean 'poke_every'?)",
-                  "d.yaml:12:15: error: unknown sensor 'zzzzzz' (use 'file', 'time', 'sql', 'http' "
-                  "or 'external')"));
+      ElementsAre(
+          "d.yaml:3:15: error: unknown sensor 'fiel' (did you mean 'file'?)",
+          "d.yaml:4:21: error: unknown key 'pth' (did you mean 'path'?)",
+          "d.yaml:5:42: error: invalid duration '5x' (use e.g. 45s, 5m, 2h, 1d, 1h30m "
+          "or a number of seconds)",
+          "d.yaml:6:36: error: 'mode: reschedule' is for command sensors only (a 'file' "
+          "sensor is poked by the scheduler and holds no process while it waits)",
+          "d.yaml:7:7: error: a 'file' sensor needs 'path' (a file or a glob such as "
+          "in/*.csv)",
+          "d.yaml:8:40: error: 'min_size' must be at least 0",
+          "d.yaml:8:56: error: invalid duration 'soon' (use e.g. 45s, 5m, 2h, 1d, 1h30m "
+          "or a number of seconds)",
+          "d.yaml:9:42: error: 'poke_every' must be more than 0s",
+          "d.yaml:9:57: error: 'soft_fail' must be true or false",
+          "d.yaml:10:30: error: 'max_poke_every' caps an exponential backoff (add "
+          "poke_backoff: exponential, or remove it)",
+          "d.yaml:11:30: error: unknown key 'poke_evry' (did you mean 'poke_every'?)",
+          "d.yaml:12:15: error: unknown sensor 'zzzzzz' (use 'file', 'time', 'sql', 'http', "
+          "'external' or 'command')"));
 }
 
 TEST(SensorKindTest, TemplatesInTheTypesKeysAreChecked) {

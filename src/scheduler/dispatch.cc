@@ -158,7 +158,7 @@ LaunchRequest Planner::MakeLaunch(ActiveRun& run, int task, std::string* error) 
   LaunchRequest req;
   req.key = AttemptKey{rec.dag_id, rec.run_id, rec.task_id, rec.try_number, rec.map_index};
   req.attempt_path = AttemptPath(options_.logs_dir, req.key);
-  req.timeout = spec.timeout;
+  req.timeout = AttemptTimeout(run, task);
   req.kill_grace = options_.kill_grace;
   req.log_max_bytes = options_.log_max_bytes;
 
@@ -254,6 +254,7 @@ void Planner::OnAttemptEnded(const AttemptOutcome& o, TimePoint now) {
     return;
   }
 
+  if (SensorAttemptEnded(*run, task, o, killed, rec.end.value_or(now_))) return;
   if (success) {
     NoteSuccess(rec);
     FinishTask(*run, task, TaskState::kSuccess, "", rec.end);

@@ -321,6 +321,20 @@ class Planner {
   void NoteSuccess(const AttemptRecord& rec);
   // Fires a timer of this file's kinds; false for another kind.
   bool FireAlertTimer(const Timer& timer);
+  // Command sensors, whose pokes are processes (reschedule.cc).
+  // A `mode: reschedule` sensor: deferred between pokes, each poke an attempt.
+  bool IsRescheduled(const ActiveRun& run, int task) const;
+  // Its Defer: the task (scheduled) waits in the ready queue for its poke's slot.
+  void QueuePoke(ActiveRun& run, int task);
+  // Its RequestPoke: scheduled for the poke, or ended at its timeout, or (loaded deferred with
+  // its next poke ahead) a timer.
+  void PokeDue(ActiveRun& run, int task);
+  // The timeout of the task's next attempt: what is left of a reschedule sensor's.
+  std::optional<Duration> AttemptTimeout(const ActiveRun& run, int task) const;
+  // An attempt of a command sensor ended: true when handled here (a poke of a reschedule sensor;
+  // a timeout, which is not retried), false for the usual path.
+  bool SensorAttemptEnded(ActiveRun& run, int task, const AttemptOutcome& o, bool killed,
+                          TimePoint end);
 
   // Runs and readiness (run_progress.cc).
   // Takes charge of a run. `stored`: the records are as the store holds them (else they are

@@ -23,10 +23,14 @@ std::string Pokes(int n) { return std::to_string(n) + (n == 1 ? " poke" : " poke
 bool Planner::IsDeferredSensor(const ActiveRun& run, int task) const {
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
   const Operator* op = FindOperator(spec.kind);
-  return op != nullptr && op->run_style(spec.config) == RunStyle::kSensor;
+  return op != nullptr && op->run_style(spec.config) != RunStyle::kProcess;
 }
 
 void Planner::Defer(ActiveRun& run, int task) {
+  if (IsRescheduled(run, task)) {
+    QueuePoke(run, task);  // its pokes are processes (reschedule.cc)
+    return;
+  }
   auto& slot = run.tasks[static_cast<size_t>(task)];
   auto& rec = slot.rec;
   // A new wait: its timeout and its count start now.
@@ -46,6 +50,10 @@ void Planner::Defer(ActiveRun& run, int task) {
 void Planner::RequestPoke(ActiveRun& run, int task) {
   if (IsExternalSensor(run, task)) {  // woken by the other run, not poked (external_waits.cc)
     CheckExternal(run, task, /*wake=*/false);
+    return;
+  }
+  if (IsRescheduled(run, task)) {
+    PokeDue(run, task);
     return;
   }
   auto& slot = run.tasks[static_cast<size_t>(task)];
