@@ -192,9 +192,9 @@ SourceLocation Planner::IdLocation(const std::string& file, const std::string& d
   return SourceLocation{file, 1, 1};
 }
 
-void Planner::ApplyDagVersion(const std::shared_ptr<const DagSpec>& shared, const std::string& file,
-                              bool stored) {
-  const DagSpec& spec = *shared;
+void Planner::ApplyDagVersion(const std::shared_ptr<const DagSpec>& shared_spec,
+                              const std::string& file, bool stored) {
+  const DagSpec& spec = *shared_spec;
   // Every id the store has was loaded at start (LoadDag): one not in memory is new.
   const bool created = dags_.count(spec.id) == 0;
   DagEntry& dag = dags_[spec.id];
@@ -205,7 +205,7 @@ void Planner::ApplyDagVersion(const std::shared_ptr<const DagSpec>& shared, cons
   if (dag.graph && dag.graph->spec().hash == spec.hash) {
     graph = dag.graph;
   } else {
-    auto built = DagGraph::Build(shared);
+    auto built = DagGraph::Build(shared_spec);
     if (!built.ok()) {
       // The loader validated the schedule already; should the two disagree, the file's row
       // says so rather than the DAG silently keeping its old version.

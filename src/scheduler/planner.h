@@ -262,7 +262,7 @@ class Planner {
   };
 
   // DAG files and schedules (dag_updates.cc).
-  void ApplyDagVersion(const std::shared_ptr<const DagSpec>& spec, const std::string& file,
+  void ApplyDagVersion(const std::shared_ptr<const DagSpec>& shared_spec, const std::string& file,
                        bool stored);
   void OnDagScheduleChanged(const std::string& dag_id);
   void ScheduleNextRun(DagEntry& dag);
