@@ -11,6 +11,10 @@ find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# The HTTP API (src/api): cpp-httplib, built by Debian as a shared library with OpenSSL, zlib
+# and brotli (its .pc file carries the defines its ABI needs). Passwords: libsodium (Argon2id).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(GTest REQUIRED)
 if(SLUICE_BENCH AND NOT SLUICE_SANITIZE AND NOT SLUICE_TSAN)
   find_package(benchmark REQUIRED)

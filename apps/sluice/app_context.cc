@@ -35,6 +35,9 @@ int ExitCodeFor(const Status& status) {
     case StatusCode::kIoError:
     case StatusCode::kInternal:
     case StatusCode::kConflict:
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kTooManyRequests:
       break;
   }
   return kExitFailed;

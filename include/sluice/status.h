@@ -20,6 +20,9 @@ enum class StatusCode {
   kConflict,            // a conditional write found its row in another state than expected
   kNoSpace,             // the store's disk is full; nothing was written (exit code 3)
   kCorrupt,             // the store's file is damaged or not a database (exit code 4)
+  kUnauthenticated,     // no credentials, or wrong ones (HTTP 401)
+  kPermissionDenied,    // known user, but the role does not allow it (HTTP 403)
+  kTooManyRequests,     // rate-limited, e.g. too many failed logins (HTTP 429)
 };
 
 class [[nodiscard]] Status {
@@ -34,6 +37,11 @@ class [[nodiscard]] Status {
   static Status Io(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {StatusCode::kConflict, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status Unauthenticated(std::string msg) {
+    return {StatusCode::kUnauthenticated, std::move(msg)};
+  }
+  static Status Denied(std::string msg) { return {StatusCode::kPermissionDenied, std::move(msg)}; }
+  static Status TooMany(std::string msg) { return {StatusCode::kTooManyRequests, std::move(msg)}; }
   // Both carry a message complete for the user (what, where, the fix): WithContext keeps it.
   static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
   static Status Corrupt(std::string msg) { return {StatusCode::kCorrupt, std::move(msg)}; }
