@@ -73,10 +73,6 @@ void PrintTable(const std::vector<std::string>& header,
   std::cout.flush();
 }
 
-nlohmann::json JsonTime(const std::optional<TimePoint>& t) {
-  return t ? nlohmann::json(FormatIsoUtc(*t)) : nlohmann::json(nullptr);
-}
-
 std::string TableTime(const std::optional<TimePoint>& t) {
   if (!t) return "";
   // Whole seconds read better in a table; JSON keeps the full precision.

@@ -10,6 +10,7 @@
 
 #include "control/config.h"
 #include "control/context.h"
+#include "control/record_json.h"
 #include "sluice/clock.h"
 #include "sluice/status.h"
 
@@ -50,8 +51,8 @@ void PrintJson(const nlohmann::json& value);
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
-// ISO-8601 UTC or null.
-nlohmann::json JsonTime(const std::optional<TimePoint>& t);
+// ISO-8601 UTC or null (the API's too).
+using control::JsonTime;
 std::string TableTime(const std::optional<TimePoint>& t);
 
 }  // namespace sluice::cli

@@ -6,6 +6,7 @@
 #include "control/clear.h"
 #include "control/kill.h"
 #include "control/mark.h"
+#include "control/record_json.h"
 #include "control/run_list.h"
 #include "control/run_lookup.h"
 #include "control/task_log.h"
@@ -15,14 +16,6 @@
 
 namespace sluice::cli {
 namespace {
-
-// Seconds (to the microsecond) from `start` to `end`, or to now while it goes on; null before
-// it started.
-nlohmann::json JsonDuration(const std::optional<TimePoint>& start,
-                            const std::optional<TimePoint>& end, TimePoint now) {
-  if (!start) return nullptr;
-  return std::chrono::duration<double>(end.value_or(now) - *start).count();
-}
 
 std::string TableDuration(const std::optional<TimePoint>& start,
                           const std::optional<TimePoint>& end, TimePoint now) {
@@ -44,17 +37,7 @@ void ListRuns(Invocation& inv, const control::RunListQuery& query) {
   const TimePoint now = SystemClock().Now();
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : *runs) {
-      rows.push_back({{"dag", r.dag_id},
-                      {"run_id", r.run_id},
-                      {"state", RunStateName(r.state)},
-                      {"logical_date", JsonTime(r.logical_date)},
-                      {"start", JsonTime(r.start)},
-                      {"end", JsonTime(r.end)},
-                      {"duration", JsonDuration(r.start, r.end, now)},
-                      {"sla_missed", r.sla_missed_at.has_value()},
-                      {"sla_missed_at", JsonTime(r.sla_missed_at)}});
-    }
+    for (const auto& r : *runs) rows.push_back(control::RunJson(r, now));
     return PrintJson(rows);
   }
   std::vector<std::vector<std::string>> rows;
@@ -66,17 +49,6 @@ void ListRuns(Invocation& inv, const control::RunListQuery& query) {
                     TableTime(r.end), TableDuration(r.start, r.end, now)});
   }
   PrintTable({"DAG", "RUN", "STATE", "LOGICAL_DATE", "START", "END", "DURATION"}, rows);
-}
-
-nlohmann::json JsonExplanations(const std::vector<Explanation>& explanations) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : explanations) {
-    nlohmann::json item = e.fields;
-    item["rule"] = e.rule;
-    item["text"] = e.text;
-    out.push_back(std::move(item));
-  }
-  return out;
 }
 
 // What the REASON column says: why it failed, or what holds it, or that its log was cut.
@@ -99,16 +71,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
   auto attempts = session->store->ListAttempts(dag, run, "");
   if (!attempts.ok()) return void(inv.exit_code = ReportError(attempts.status()));
   const TimePoint now = SystemClock().Now();
-  auto newest = [&](const TaskInstanceRecord& t) {
-    const AttemptRecord* last = nullptr;
-    for (const auto& a : *attempts) {
-      if (a.task_id == t.task_id && a.map_index == t.map_index &&
-          (!last || a.try_number > last->try_number)) {
-        last = &a;
-      }
-    }
-    return last;
-  };
+  auto newest = [&](const TaskInstanceRecord& t) { return control::NewestAttempt(*attempts, t); };
   // Why the task's newest try failed, from its recorded result; empty unless it failed.
   auto failure = [&](const TaskInstanceRecord& t) {
     const AttemptRecord* last = newest(t);
@@ -122,23 +85,7 @@ void ListTasks(Invocation& inv, const std::string& dag, const std::string& run) 
   if (inv.flags.output == "json") {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& why : *whys) {
-      const TaskInstanceRecord& t = why.task;
-      const std::string failed = failure(t);
-      const std::string note = log_note(t);
-      rows.push_back(
-          {{"task", t.task_id},
-           {"map_index", t.map_index ? nlohmann::json(*t.map_index) : nlohmann::json()},
-           {"state", TaskStateName(t.state)},
-           {"tries", t.try_number},
-           {"start", JsonTime(t.start)},
-           {"end", JsonTime(t.end)},
-           {"duration", JsonDuration(t.start, t.end, now)},
-           {"failure", failed.empty() ? nlohmann::json() : nlohmann::json(failed)},
-           {"log_note", note.empty() ? nlohmann::json() : nlohmann::json(note)},
-           {"pokes", t.pokes},
-           {"last_poke", t.last_poke_at ? nlohmann::json(t.last_poke) : nlohmann::json()},
-           {"last_poke_at", JsonTime(t.last_poke_at)},
-           {"blocked_by", JsonExplanations(why.blocked_by)}});
+      rows.push_back(control::TaskJson(why, control::NewestAttempt(*attempts, why.task), now));
     }
     return PrintJson(rows);
   }
@@ -163,7 +110,7 @@ void Why(Invocation& inv, const std::string& dag, const std::string& run, const 
                       {"task", task},
                       {"state", TaskStateName(why->task.state)},
                       {"summary", why->summary},
-                      {"blocked_by", JsonExplanations(why->blocked_by)}});
+                      {"blocked_by", control::JsonExplanations(why->blocked_by)}});
   }
   std::cout << task << " is " << TaskStateName(why->task.state) << ": " << why->summary << "\n";
   for (const auto& e : why->blocked_by) std::cout << "  " << e.rule << ": " << e.text << "\n";

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "api_server.h"
 #include "commands.h"
 #include "control/scheduler_lock.h"
 #include "control/store_open.h"
@@ -28,7 +29,8 @@ std::string Hostname() {
   return buf;
 }
 
-void RunScheduler(Invocation& inv, const char* what) {
+// `listen`: also serve the HTTP API there (standalone); empty: no API (scheduler).
+void RunScheduler(Invocation& inv, const char* what, const std::string& listen) {
   auto config = LoadConfig(inv.flags);
   if (!config.ok()) return void(inv.exit_code = ReportError(config.status()));
   Status st = MakeDirs(config->logs_dir());
@@ -82,12 +84,21 @@ void RunScheduler(Invocation& inv, const char* what) {
                                 notify::DeliveryWorkerOptions(), SystemClock());
   st = scheduler.Start();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
+  std::unique_ptr<api::ApiServer> server;
+  if (!listen.empty()) {
+    st = CreateFirstAdmin({*config, **store, SystemClock()});
+    if (!st.ok()) return void(inv.exit_code = ReportError(st));
+    auto started = StartApiServer(*config, listen, nullptr);
+    if (!started.ok()) return void(inv.exit_code = ReportError(started.status()));
+    server = std::move(*started);
+  }
   SLUICE_LOG_INFO(
       "sluice {}: home {}, dags {}, parallelism {}, {} open run(s), {} attempt(s) adopted", what,
       config->home, config->dags_folder, config->parallelism, scheduler.active_runs(),
       scheduler.running_attempts());
   st = scheduler.Run();
   g_scheduler = nullptr;
+  if (server) server->Stop();
   if (!st.ok()) return void(inv.exit_code = ReportError(st));
   SLUICE_LOG_INFO("sluice {}: stopped; {} attempt(s) left running under their supervisors", what,
                   scheduler.running_attempts());
@@ -97,11 +108,14 @@ void RunScheduler(Invocation& inv, const char* what) {
 
 void AddSchedulerCommands(CLI::App& app, Invocation& inv) {
   app.add_subcommand("scheduler", "Run the scheduler (with the local executor)")->callback([&inv] {
-    RunScheduler(inv, "scheduler");
+    RunScheduler(inv, "scheduler", "");
   });
-  app.add_subcommand("standalone", "Scheduler and local executor in one process")->callback([&inv] {
-    RunScheduler(inv, "standalone");
-  });
+  auto* standalone = app.add_subcommand(
+      "standalone", "Scheduler, local executor and the HTTP API (web UI, /metrics) in one process");
+  static std::string listen = "127.0.0.1:8080";
+  standalone->add_option("--listen", listen, "HOST:PORT for the API (port 0: any free port)")
+      ->capture_default_str();
+  standalone->callback([&inv] { RunScheduler(inv, "standalone", listen); });
 }
 
 }  // namespace sluice::cli

@@ -237,6 +237,14 @@ struct RunFilter {
   std::vector<RunState> states;    // any of these (when non-empty)
   std::optional<TimePoint> since;  // only runs whose logical date is at or after it
   std::optional<int> limit;
+  // Keyset paging: only the runs that come after this one in the list's order, which is newest
+  // logical date first, then run id, then DAG id, each descending (a total order).
+  struct Position {
+    TimePoint logical_date;
+    std::string run_id;
+    std::string dag_id;
+  };
+  std::optional<Position> after;
 };
 
 // One thing `sluice db check` found wrong, and what fixes it.

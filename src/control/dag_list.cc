@@ -82,6 +82,12 @@ Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
     if (d && d->schedule) row.schedule = ScheduleText(*d);
     if (d) row.next_due = NextDue(*d, rec, now);
     row.errors = errors;
+    if (d) {
+      row.description = d->description;
+      row.owner = d->owner;
+      row.tags = d->tags;
+      row.timezone = d->timezone;
+    }
     rows.push_back(std::move(row));
   };
   std::set<std::string> files = FolderFiles(ctx.config.dags_folder);

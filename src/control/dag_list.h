@@ -17,6 +17,11 @@ struct DagListRow {
   std::optional<std::string> schedule;  // as written; " (trigger)" added for mode trigger
   std::optional<TimePoint> next_due;    // when the next scheduled run becomes due
   std::vector<std::string> errors;      // "FILE:LINE:COL: error: MSG" of its file
+  // From the DAG's spec, for the API's list (empty for a file that yields no DAG).
+  std::string description;
+  std::string owner;
+  std::vector<std::string> tags;
+  std::string timezone;
 };
 
 // One row per DAG and one per file that yields no DAG (DESIGN.md §3 `dags list`), by file. DAGs

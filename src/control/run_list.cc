@@ -44,6 +44,7 @@ Result<std::vector<RunRecord>> ListRuns(const Context& ctx, const RunListQuery& 
                            " (use a number of runs, 1 or more)");
   }
   if (query.limit > 0) filter.limit = query.limit;
+  filter.after = query.after;
   if (!query.dag.empty()) {
     // A DAG neither the store nor the DAGs folder knows is a typo, not an empty history. A
     // deleted DAG's row stays in the store, so its runs can still be listed.

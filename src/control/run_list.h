@@ -16,6 +16,8 @@ struct RunListQuery {
   std::string state;  // empty: any; else queued, running, success or failed
   std::string since;  // empty: no bound; else as ParseSince reads it
   int limit = 0;      // 0: no limit; else at most this many runs (after the other filters)
+  // Paging: only the runs after this one in the list's order (RunFilter::after).
+  std::optional<RunFilter::Position> after;
 };
 
 // `--since`: a UTC date `2025-03-04`, a UTC date and time `2025-03-04T05:06[:07]` (a `Z` or an

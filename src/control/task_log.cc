@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -213,6 +214,7 @@ Status ShowAttemptLog(const Context& ctx, const TaskLogRequest& request, Attempt
   SLUICE_RETURN_IF_ERROR(ReadMore(fd.get(), path, &offset, &printer).status());
   int free_polls = 0;
   while (request.follow && !printer.SawResult()) {
+    if (out.stopped && out.stopped()) break;
     out.sleep(request.poll_interval);
     SLUICE_ASSIGN_OR_RETURN(bool grew, ReadMore(fd.get(), path, &offset, &printer));
     // Between creating the log and locking it a supervisor holds no lock for an instant; twice
@@ -248,6 +250,50 @@ Result<uint64_t> LastLinesOffset(const std::string& path, int lines, size_t bloc
     end = begin;
   }
   return 0;
+}
+
+Result<TaskLogPart> ReadTaskLogRange(const Context& ctx, const TaskLogRange& range) {
+  SLUICE_ASSIGN_OR_RETURN(RunRecord run, FindRun(ctx.store, range.dag_id, range.run_id));
+  SLUICE_ASSIGN_OR_RETURN(AttemptRecord attempt,
+                          FindAttempt(ctx.store, run, range.task_id, range.try_number));
+  TaskLogPart part;
+  part.complete = attempt.state != AttemptState::kRunning;
+  const std::string path = attempt.log_path;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno != ENOENT) return Status::Errno("open(\"" + path + "\")");
+    Status missing = MissingLog(ctx, run, attempt, Status::Ok());
+    if (!missing.ok()) return missing;
+    if (attempt.state == AttemptState::kRunning) {
+      // The store records an attempt before its supervisor creates the log.
+      part.attempt = std::move(attempt);
+      return part;
+    }
+    return Status::NotFound("the log of " + AttemptName(attempt) + " does not exist");
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::Errno("fstat(\"" + path + "\")");
+  part.size = static_cast<uint64_t>(st.st_size);
+  uint64_t from = std::min(range.offset, part.size);
+  if (range.tail > 0) {
+    SLUICE_ASSIGN_OR_RETURN(from, LastLinesOffset(path, range.tail));
+    if (part.size - from > range.length) from = part.size - range.length;
+  }
+  const uint64_t n = std::min(range.length, part.size - from);
+  part.content.resize(n);
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd.get(), part.content.data() + done, n - done,
+                                static_cast<off_t>(from + done));
+    if (got < 0) return Status::Errno("read(\"" + path + "\")");
+    if (got == 0) break;  // cut meanwhile (log_max_bytes never cuts; retention may delete)
+    done += static_cast<size_t>(got);
+  }
+  part.content.resize(done);
+  part.offset = from;
+  part.next_offset = from + done;
+  part.attempt = std::move(attempt);
+  return part;
 }
 
 Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const TaskLogOutput& out) {

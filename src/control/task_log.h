@@ -27,6 +27,8 @@ struct TaskLogOutput {
   std::function<void(std::string_view)> write;   // the log's text (stdout)
   std::function<void(const std::string&)> note;  // a line for the person waiting (stderr)
   std::function<void(Duration)> sleep;           // waits one poll interval
+  // Asked before each wait while following: true ends the follow early (the reader left).
+  std::function<bool()> stopped;
 };
 
 // Writes the attempt's log. A `mode: reschedule` command sensor's pokes are tries of their own:
@@ -39,6 +41,30 @@ struct TaskLogOutput {
 // "the log of D/R/T try N was removed by log_retention (30d)" when the retention removed it,
 // "task 'T' of run 'R' ended STATE without an attempt"; kIoError for the file.
 Status ShowTaskLog(const Context& ctx, const TaskLogRequest& request, const TaskLogOutput& out);
+
+// A part of an attempt's log, for the HTTP API: the bytes [offset, offset + length) of the file
+// as they are (no escaping), or its last `tail` lines.
+struct TaskLogRange {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 0;  // 0: the last attempt
+  uint64_t offset = 0;
+  uint64_t length = uint64_t{256} * 1024;
+  int tail = 0;  // > 0: the last `tail` lines (at most `length` bytes of them), not `offset`
+};
+struct TaskLogPart {
+  AttemptRecord attempt;
+  uint64_t offset = 0;       // where `content` starts
+  uint64_t next_offset = 0;  // where the next read starts
+  uint64_t size = 0;         // of the file now
+  bool complete = false;     // the attempt has ended: the file will not grow
+  std::string content;
+};
+// Errors: as FindRun/FindAttempt; the log_retention message (kFailedPrecondition) when the
+// retention removed it; kNotFound "the log of D/R/T try N does not exist yet" for an attempt
+// whose supervisor has not created it; kIoError for the file.
+Result<TaskLogPart> ReadTaskLogRange(const Context& ctx, const TaskLogRange& range);
 
 // The offset where the last `lines` lines of the file begin (0 when it has fewer), read
 // backwards from its end `block` bytes at a time, so a 100 MB log is not read whole. A last line

@@ -258,6 +258,36 @@ TEST_P(StoreSuite, ListRunsFilters) {
   EXPECT_THAT(ids({.since = Jan2(6)}), ElementsAre());
 }
 
+// Two DAGs on one schedule share logical dates and run ids: the DAG id breaks the tie, so the
+// order is total and a page boundary (`after`) never skips or repeats a run.
+TEST_P(StoreSuite, ListRunsPagesByPositionWithoutSkippingOrRepeatingTies) {
+  WriteBatch b;
+  b.runs = {FullRun("a", "scheduled__1", Jan2(1)), FullRun("b", "scheduled__1", Jan2(1)),
+            FullRun("c", "scheduled__1", Jan2(1)), FullRun("a", "scheduled__2", Jan2(2)),
+            FullRun("a", "manual__1", Jan2(1)), FullRun("b", "backfill__0", Jan2(0))};
+  ASSERT_TRUE(IsOk(Apply(b)));
+  auto name = [](const RunRecord& r) { return r.dag_id + "/" + r.run_id; };
+  std::vector<std::string> all;
+  for (const RunRecord& r : Must(store_->ListRuns({}))) all.push_back(name(r));
+  EXPECT_THAT(all, ElementsAre("a/scheduled__2", "c/scheduled__1", "b/scheduled__1",
+                               "a/scheduled__1", "a/manual__1", "b/backfill__0"));
+  // Pages of two, each starting after the last run of the one before.
+  std::vector<std::string> paged;
+  RunFilter f{.limit = 2};
+  for (int page = 0; page < 4; ++page) {
+    const auto runs = Must(store_->ListRuns(f));
+    if (runs.empty()) break;
+    for (const RunRecord& r : runs) paged.push_back(name(r));
+    f.after = RunFilter::Position{runs.back().logical_date, runs.back().run_id, runs.back().dag_id};
+  }
+  EXPECT_EQ(paged, all);
+  // With other filters: after, then the DAG.
+  f = {.dag_id = "a", .after = RunFilter::Position{Jan2(1), "scheduled__1", "b"}};
+  std::vector<std::string> of_a;
+  for (const RunRecord& r : Must(store_->ListRuns(f))) of_a.push_back(name(r));
+  EXPECT_THAT(of_a, ElementsAre("a/scheduled__1", "a/manual__1"));
+}
+
 TEST_P(StoreSuite, TaskInstanceRoundTripsEveryState) {
   const TaskState all[] = {
       TaskState::kNone,       TaskState::kScheduled, TaskState::kQueued,

@@ -93,7 +93,7 @@ class DiskFullTest(SluiceTestCase):
                      ["tasks", "mark", "waiter", run_id, "wait", "--state", "failed"]):
             r = self.sluice(*args)
             self.assertEqual((r.code, r.err), (3, self.full_message()), f"{args}: {r}")
-        p = subprocess.run([self.sluice_bin(), "standalone"], env=self.env, capture_output=True,
+        p = subprocess.run([self.sluice_bin(), "standalone", "--listen", "127.0.0.1:0"], env=self.env, capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertTrue(p.stderr.endswith(self.full_message()), p.stderr)
@@ -158,7 +158,7 @@ class CorruptDatabaseTest(SluiceTestCase):
                              "(database disk image is malformed): stop the scheduler, then run: "
                              f"{recover_command(self.db)}\n"), f"{args}: {r}")
 
-        p = subprocess.run([self.sluice_bin(), "standalone"], env=self.env, capture_output=True,
+        p = subprocess.run([self.sluice_bin(), "standalone", "--listen", "127.0.0.1:0"], env=self.env, capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn(f"error: the database {self.db} is corrupt (", p.stderr)
@@ -185,7 +185,7 @@ class CorruptDatabaseTest(SluiceTestCase):
             self.assertEqual((r.code, r.err), (4, expected), f"{args}: {r}")
         r = self.sluice("db", "check")
         self.assertEqual((r.code, r.err), (1, expected), r)
-        p = subprocess.run([self.sluice_bin(), "standalone"], env=self.env, capture_output=True,
+        p = subprocess.run([self.sluice_bin(), "standalone", "--listen", "127.0.0.1:0"], env=self.env, capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertTrue(p.stderr.endswith(expected), p.stderr)

@@ -225,7 +225,7 @@ class StandaloneTest(SluiceTestCase):
         os.symlink(self.home, os.path.join(self.root, "link"))
         env = dict(self.env, SLUICE_HOME=other_home,
                    SLUICE_DB=os.path.join(self.root, "link", "sluice.db"))
-        second = subprocess.run([SLUICE, "standalone"], env=env, capture_output=True, text=True,
+        second = subprocess.run([SLUICE, "standalone", "--listen", "127.0.0.1:0"], env=env, capture_output=True, text=True,
                                 timeout=60)
         self.assertEqual(second.returncode, 1, second)
         self.assertEqual(second.stderr, f"error: another scheduler (pid {first.pid} on "

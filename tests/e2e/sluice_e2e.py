@@ -70,7 +70,9 @@ class SluiceTestCase(unittest.TestCase):
         path = os.path.join(self.root, f"scheduler-{len(self.procs)}.log")
         log = open(path, "w")
         self.logs.append(log)
-        p = subprocess.Popen([SLUICE, "standalone", *args], env=self.env, stdout=log,
+        # Port 0: suites run side by side, and each standalone serves its API on a free port.
+        listen = [] if "--listen" in args else ["--listen", "127.0.0.1:0"]
+        p = subprocess.Popen([SLUICE, "standalone", *listen, *args], env=self.env, stdout=log,
                              stderr=subprocess.STDOUT)
         p.log_path = path
         self.procs.append(p)

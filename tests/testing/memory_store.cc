@@ -303,22 +303,17 @@ Result<std::vector<RunRecord>> MemoryStore::ListRuns(const RunFilter& filter) {
   } else {
     for (const auto& [key, r] : db.tables->runs()) consider(key, r);
   }
-  // Newest logical date first, then newest run id. Ties (one date and run id in several DAGs,
-  // as two DAGs on one schedule have) come as the SQLite store's query plan leaves them (SQLite
-  // 3.40, EXPLAIN QUERY PLAN): in first-insertion (rowid) order, except that a filter on states
-  // without a DAG reads the index runs_by_state state by state, by name, before a stable sort.
-  const bool by_state = !filter.dag_id && (filter.state || !filter.states.empty());
-  auto tie = [by_state](const StoredRun* r) {
-    return std::make_pair(std::string_view(by_state ? RunStateName(r->record.state) : ""),
-                          r->rowid);
+  // Newest logical date first, then newest run id, then DAG id descending: a total order.
+  auto key = [](const StoredRun* r) {
+    return std::tie(r->record.logical_date, r->record.run_id, r->record.dag_id);
   };
-  std::sort(rows.begin(), rows.end(), [&](const StoredRun* a, const StoredRun* b) {
-    if (a->record.logical_date != b->record.logical_date) {
-      return a->record.logical_date > b->record.logical_date;
-    }
-    if (a->record.run_id != b->record.run_id) return a->record.run_id > b->record.run_id;
-    return tie(a) < tie(b);
-  });
+  if (filter.after) {
+    const auto& p = *filter.after;
+    const auto bound = std::tie(p.logical_date, p.run_id, p.dag_id);
+    std::erase_if(rows, [&](const StoredRun* r) { return !(key(r) < bound); });
+  }
+  std::sort(rows.begin(), rows.end(),
+            [&](const StoredRun* a, const StoredRun* b) { return key(b) < key(a); });
   // As SQLite's LIMIT: a negative limit is none.
   if (filter.limit && *filter.limit >= 0 && rows.size() > static_cast<size_t>(*filter.limit)) {
     rows.resize(*filter.limit);

@@ -196,11 +196,22 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
     args.push_back(std::to_string(filter.since->time_since_epoch().count()));
     add("logical_date_us >= ?" + std::to_string(args.size()));
   }
+  if (filter.after) {
+    args.push_back(std::to_string(filter.after->logical_date.time_since_epoch().count()));
+    const std::string d = "?" + std::to_string(args.size());
+    args.push_back(filter.after->run_id);
+    const std::string r = "?" + std::to_string(args.size());
+    args.push_back(filter.after->dag_id);
+    const std::string g = "?" + std::to_string(args.size());
+    add("(logical_date_us < " + d + " OR (logical_date_us = " + d + " AND (run_id < " + r +
+        " OR (run_id = " + r + " AND dag_id < " + g + "))))");
+  }
   // LIMIT is bound, not spliced in, so each limit does not cache a statement of its own.
   // SQLite reads the text as an integer; -1 means no limit.
   args.push_back(std::to_string(filter.limit.value_or(-1)));
   sql +=
-      where + " ORDER BY logical_date_us DESC, run_id DESC LIMIT ?" + std::to_string(args.size());
+      where + " ORDER BY logical_date_us DESC, run_id DESC, dag_id DESC LIMIT ?" +
+      std::to_string(args.size());
   return SelectAll(*db_, sql, args, "list runs", ReadRun);
 }
 

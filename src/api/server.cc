@@ -1,0 +1,259 @@
+#include "api/server.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+#include "api/api_error.h"
+#include "api/auth.h"
+#include "api/web_assets.h"
+#include "util/log.h"
+
+namespace sluice::api {
+namespace {
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    const size_t end = std::min(path.find('/', i), path.size());
+    out.push_back(path.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+// A route's path template, split once: literal segments and {name} parameters.
+struct CompiledRoute {
+  Route route;
+  std::vector<std::string> segments;  // "{dag}" kept with its braces
+};
+
+// Whether `path` has the template's shape; fills `params`. A parameter matches one non-empty
+// segment other than "." and "..": an id never names a parent folder.
+bool Match(const CompiledRoute& r, const std::vector<std::string_view>& path,
+           std::map<std::string, std::string>* params) {
+  if (path.size() != r.segments.size()) return false;
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const std::string& seg = r.segments[i];
+    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+      if (path[i] == "." || path[i] == ".." || path[i].find('\0') != std::string_view::npos) {
+        return false;
+      }
+      found.emplace(seg.substr(1, seg.size() - 2), std::string(path[i]));
+    } else if (seg != path[i]) {
+      return false;
+    }
+  }
+  *params = std::move(found);
+  return true;
+}
+
+void WriteError(httplib::Response& res, const ApiError& error) {
+  res.status = error.http_status;
+  res.set_content(ErrorBody(error), "application/json");
+}
+
+void ServeWebAsset(const httplib::Request& req, httplib::Response& res) {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!WebAssetsBuilt()) {
+    return WriteError(res, {404, "not_found",
+                            "this binary was built without the web UI (web/dist): build it "
+                            "with ./dev build; the API is under /api/v1"});
+  }
+  const WebAsset* asset = FindWebAsset(req.path);
+  if (asset && req.path.rfind("/assets/", 0) == 0) {
+    // Bundles are named by their content's hash: a new build is a new name.
+    res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+  } else {
+    if (!asset) asset = FindWebAsset("/index.html");
+    if (!asset) return WriteError(res, {404, "not_found", "no file " + req.path});
+    res.set_header("Cache-Control", "no-cache");
+    // The app loads only its own scripts and styles, and no page may frame it.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                   "frame-ancestors 'none'");
+    res.set_header("X-Frame-Options", "DENY");
+  }
+  res.set_content(std::string(asset->body), std::string(asset->content_type));
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(const control::Config& config, const Clock& clock, StorePool::Opener open,
+       ServerOptions options)
+      : state(config, clock, std::move(open), std::move(options)) {}
+  ServerState state;
+  httplib::Server http;
+  std::vector<CompiledRoute> routes;
+  std::thread serving;
+  int port = 0;
+
+  void Dispatch(const httplib::Request& req, httplib::Response& res);
+};
+
+void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& res) {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Cache-Control", "no-store");
+  const auto path = Segments(req.path);
+  const CompiledRoute* matched = nullptr;
+  bool other_method = false;
+  std::map<std::string, std::string> params;
+  for (const CompiledRoute& r : routes) {
+    std::map<std::string, std::string> p;
+    if (!Match(r, path, &p)) continue;
+    if (r.route.method != req.method && !(req.method == "HEAD" && r.route.method == "GET")) {
+      other_method = true;
+      continue;
+    }
+    matched = &r;
+    params = std::move(p);
+    break;
+  }
+  if (!matched) {
+    if (other_method) {
+      return WriteError(res, {405, "method_not_allowed",
+                              req.method + " is not allowed on " + req.path});
+    }
+    return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
+  }
+  if (!req.body.empty() && req.method != "GET") {
+    const std::string type = req.get_header_value("Content-Type");
+    if (type.rfind("application/json", 0) != 0) {
+      return WriteError(res, {415, "unsupported_media_type",
+                              "send the body as application/json"});
+    }
+  }
+  auto lease = state.stores.Borrow();
+  if (!lease.ok()) return WriteError(res, ErrorFor(lease.status()));
+  const control::Context ctx{state.config, lease->store(), state.clock};
+  std::optional<Principal> principal;
+  if (matched->route.access != Access::kPublic) {
+    auto who = Authenticate(req, ctx);
+    if (!who.ok()) return WriteError(res, ErrorFor(who.status()));
+    if (Status st = CheckRole(*who, matched->route.access); !st.ok()) {
+      return WriteError(res, ErrorFor(st));
+    }
+    if (!CsrfOk(req, *who)) {
+      return WriteError(res, {403, "csrf",
+                              "missing or wrong X-CSRF-Token: send the csrf_token the login "
+                              "answered with every change"});
+    }
+    principal = std::move(*who);
+  }
+  const ApiRequest request{req, ctx, principal, std::move(params), req.remote_addr};
+  auto answer = matched->route.handler(request);
+  if (!answer.ok()) return WriteError(res, ErrorFor(answer.status()));
+  res.status = answer->status;
+  for (const auto& [name, value] : answer->headers) res.set_header(name, value);
+  if (answer->stream) {
+    // The stream outlives this call: it runs as the client reads, on this thread.
+    res.set_chunked_content_provider(
+        answer->content_type,
+        [stream = std::move(answer->stream)](size_t, httplib::DataSink& sink) {
+          if (!stream(sink)) sink.done();
+          return true;
+        });
+  } else if (!answer->content_type.empty()) {
+    res.set_content(std::move(answer->body), answer->content_type);
+  }
+}
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& config,
+                                                    const Clock& clock,
+                                                    StorePool::Opener open_store,
+                                                    ServerOptions options) {
+  auto impl = std::make_unique<Impl>(config, clock, std::move(open_store), std::move(options));
+  Impl* p = impl.get();
+  for (Route& route : ApiRoutes(p->state)) {
+    CompiledRoute c;
+    for (std::string_view seg : Segments(route.path)) c.segments.emplace_back(seg);
+    c.route = std::move(route);
+    p->routes.push_back(std::move(c));
+  }
+  const int threads = p->state.options.threads;
+  p->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  p->http.set_payload_max_length(p->state.options.max_body_bytes);
+  p->http.set_keep_alive_max_count(1000);
+  p->http.set_read_timeout(30, 0);
+  p->http.set_write_timeout(30, 0);
+  auto dispatch = [p](const httplib::Request& req, httplib::Response& res) {
+    p->Dispatch(req, res);
+  };
+  for (const char* pattern : {R"(/api/.*)", R"(/metrics)"}) {
+    p->http.Get(pattern, dispatch);
+    p->http.Post(pattern, dispatch);
+    p->http.Put(pattern, dispatch);
+    p->http.Patch(pattern, dispatch);
+    p->http.Delete(pattern, dispatch);
+    p->http.Options(pattern, dispatch);
+  }
+  // Everything else is the web UI: its files, and index.html for the app's own routes
+  // (/dags/nightly), which the app draws once it is loaded.
+  p->http.Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
+    ServeWebAsset(req, res);
+  });
+  // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
+  p->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || res.is_chunked_content_provider_) return;
+    if (res.status == 413) {
+      WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
+    } else if (res.status == 404) {
+      WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
+    } else {
+      WriteError(res, {res.status, "bad_request", "the request could not be read"});
+    }
+  });
+  p->http.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        SLUICE_LOG_ERROR("api: {} {}: {}", req.method, req.path, what);
+        WriteError(res, {500, "internal", "internal error: " + what});
+      });
+  const ListenAddress& at = p->state.options.listen;
+  if (at.port == 0) {
+    p->port = p->http.bind_to_any_port(at.host);
+  } else {
+    p->port = p->http.bind_to_port(at.host, at.port) ? at.port : -1;
+  }
+  if (p->port <= 0) {
+    return Status::Io("cannot listen on " + at.host + ":" + std::to_string(at.port) +
+                      ": the address is in use or not this machine's");
+  }
+  p->serving = std::thread([p] { p->http.listen_after_bind(); });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+int ApiServer::port() const { return impl_->port; }
+
+std::string ApiServer::url() const {
+  const std::string& host = impl_->state.options.listen.host;
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
+}
+
+ServerState& ApiServer::state() { return impl_->state; }
+
+void ApiServer::Stop() {
+  if (!impl_ || !impl_->serving.joinable()) return;
+  impl_->http.stop();
+  impl_->serving.join();
+}
+
+}  // namespace sluice::api
