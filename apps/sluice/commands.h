@@ -22,6 +22,7 @@ void AddDbCommands(CLI::App& app, Invocation& inv);
 void AddPoolsCommands(CLI::App& app, Invocation& inv);
 void AddAlertsCommands(CLI::App& app, Invocation& inv);
 void AddImportCrontabCommand(CLI::App& app, Invocation& inv);
+void AddUsersCommands(CLI::App& app, Invocation& inv);  // users and tokens
 void AddCompletionCommand(CLI::App& app);
 
 // `sluice __complete WORD...`, which the completion scripts call: prints the candidates for the

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   AddPoolsCommands(app, inv);
   AddAlertsCommands(app, inv);
   AddImportCrontabCommand(app, inv);
+  AddUsersCommands(app, inv);
   AddCompletionCommand(app);
 
   const std::vector<std::string> words(argv + 1, argv + argc);
