@@ -29,11 +29,11 @@ Result<std::string> ReadHidden(const char* prompt) {
   if (tty) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
   std::string line;
   const bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   std::fputs("\n", stderr);
   if (!got) return Status::Invalid("no password given");
   return line;
