@@ -125,6 +125,11 @@ class MemoryStore final : public Store {
       const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) override;
   Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) override;
 
+  Result<std::vector<StateCount>> CountRunsByState() override;
+  Result<std::vector<StateCount>> CountTaskInstancesByState() override;
+  Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) override;
+
  private:
   enum class InjectedFault { kNone, kNothingWritten, kWritten };
 

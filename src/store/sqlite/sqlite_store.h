@@ -82,6 +82,11 @@ class SqliteStore final : public Store {
       const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) override;
   Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) override;
 
+  Result<std::vector<StateCount>> CountRunsByState() override;
+  Result<std::vector<StateCount>> CountTaskInstancesByState() override;
+  Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) override;
+
  private:
   // Inspect(); with `stop_at_schema`, a schema finding is returned without the integrity check.
   Result<StoreReport> InspectSchemaThenFile(bool stop_at_schema);
