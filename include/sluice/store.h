@@ -442,6 +442,36 @@ class Store {
   virtual Status DeleteSession(const std::string& id_hash) = 0;
   // Deletes every session that expired at or before `now`; returns how many.
   virtual Result<int> DeleteExpiredSessions(TimePoint now) = 0;
+
+  // Aggregates for /metrics (src/api/metrics.h), which a process without a scheduler (`sluice
+  // api`) serves from the store alone. Each is one query, counted by the store: no table is read
+  // into memory, whatever its size.
+  //
+  // How many rows are in one state of one DAG. States are named as the CLI prints them.
+  struct StateCount {
+    std::string dag_id;
+    std::string state;
+    int64_t count = 0;
+    bool operator==(const StateCount&) const = default;
+  };
+  // Runs, and task instances (mapped ones each counted), by DAG and state; ordered by DAG id then
+  // state name (byte order). A (DAG, state) that has no row is absent, not zero.
+  virtual Result<std::vector<StateCount>> CountRunsByState() = 0;
+  virtual Result<std::vector<StateCount>> CountTaskInstancesByState() = 0;
+  // The durations (end - start, a negative one taken as zero) of one DAG's ended attempts
+  // (state other than running, end set), as a histogram: cumulative[i] counts those of at most
+  // bounds[i], as Prometheus' buckets do.
+  struct DurationHistogram {
+    std::string dag_id;
+    std::vector<int64_t> cumulative;  // one per bound, non-decreasing
+    int64_t count = 0;                // every ended attempt (the +Inf bucket)
+    Duration sum{};                   // of their durations
+    bool operator==(const DurationHistogram&) const = default;
+  };
+  // One histogram per DAG that has an ended attempt, ordered by DAG id. `bounds` must increase
+  // strictly: otherwise kInvalidArgument and nothing is read.
+  virtual Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode with

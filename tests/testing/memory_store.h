@@ -142,6 +142,11 @@ class MemoryStore final : public Store {
   Status DeleteSession(const std::string& id_hash) override;
   Result<int> DeleteExpiredSessions(TimePoint now) override;
 
+  Result<std::vector<StateCount>> CountRunsByState() override;
+  Result<std::vector<StateCount>> CountTaskInstancesByState() override;
+  Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) override;
+
  private:
   enum class InjectedFault { kNone, kNothingWritten, kWritten };
 

@@ -99,6 +99,11 @@ class SqliteStore final : public Store {
   Status DeleteSession(const std::string& id_hash) override;
   Result<int> DeleteExpiredSessions(TimePoint now) override;
 
+  Result<std::vector<StateCount>> CountRunsByState() override;
+  Result<std::vector<StateCount>> CountTaskInstancesByState() override;
+  Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) override;
+
  private:
   // Inspect(); with `stop_at_schema`, a schema finding is returned without the integrity check.
   Result<StoreReport> InspectSchemaThenFile(bool stop_at_schema);
