@@ -16,9 +16,9 @@ Result<std::unique_ptr<api::ApiServer>> StartApiServer(const control::Config& co
   options.version = SLUICE_VERSION;
   options.scheduler_stats = stats;
   SLUICE_ASSIGN_OR_RETURN(
-      auto server, api::ApiServer::Start(
-                       config, SystemClock(), [&config] { return control::OpenStore(config); },
-                       options));
+      auto server,
+      api::ApiServer::Start(
+          config, SystemClock(), [&config] { return control::OpenStore(config); }, options));
   // Tests and scripts read the port from this line when they asked for port 0.
   std::printf("sluice api: serving %s\n", server->url().c_str());
   std::fflush(stdout);

@@ -67,6 +67,9 @@ void RunScheduler(Invocation& inv, const char* what, const std::string& listen) 
   auto sensor_store = control::OpenStore(*config);
   if (!sensor_store.ok()) return void(inv.exit_code = ReportError(sensor_store.status()));
   options.sensor_store = sensor_store->get();
+  // Its figures for /metrics (the API below reads them from its threads).
+  SchedulerStats stats;
+  options.stats = &stats;
   Driver scheduler(options, **store, **executor, **loop, *source);
   g_scheduler = &scheduler;
   struct sigaction sa;
@@ -82,16 +85,17 @@ void RunScheduler(Invocation& inv, const char* what, const std::string& listen) 
   notify::DeliveryThread alerts(std::move(*alerts_store),
                                 notify::CreateSender(notify::ProcessEnvLookup()), config->notifiers,
                                 notify::DeliveryWorkerOptions(), SystemClock());
-  st = scheduler.Start();
-  if (!st.ok()) return void(inv.exit_code = ReportError(st));
+  // The API binds before the scheduler starts, so a port in use stops us before any work.
   std::unique_ptr<api::ApiServer> server;
   if (!listen.empty()) {
     st = CreateFirstAdmin({*config, **store, SystemClock()});
     if (!st.ok()) return void(inv.exit_code = ReportError(st));
-    auto started = StartApiServer(*config, listen, nullptr);
+    auto started = StartApiServer(*config, listen, &stats);
     if (!started.ok()) return void(inv.exit_code = ReportError(started.status()));
     server = std::move(*started);
   }
+  st = scheduler.Start();
+  if (!st.ok()) return void(inv.exit_code = ReportError(st));
   SLUICE_LOG_INFO(
       "sluice {}: home {}, dags {}, parallelism {}, {} open run(s), {} attempt(s) adopted", what,
       config->home, config->dags_folder, config->parallelism, scheduler.active_runs(),

@@ -23,6 +23,7 @@ void AddPoolsCommands(CLI::App& app, Invocation& inv);
 void AddAlertsCommands(CLI::App& app, Invocation& inv);
 void AddImportCrontabCommand(CLI::App& app, Invocation& inv);
 void AddApiCommand(CLI::App& app, Invocation& inv);
+void AddUsersCommands(CLI::App& app, Invocation& inv);  // users and tokens
 void AddCompletionCommand(CLI::App& app);
 
 // `sluice __complete WORD...`, which the completion scripts call: prints the candidates for the

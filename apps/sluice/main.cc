@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   AddAlertsCommands(app, inv);
   AddImportCrontabCommand(app, inv);
   AddApiCommand(app, inv);
+  AddUsersCommands(app, inv);
   AddCompletionCommand(app);
 
   const std::vector<std::string> words(argv + 1, argv + argc);

@@ -188,6 +188,39 @@ struct DeliveryFilter {
   std::optional<int> limit;
 };
 
+// A user of the API and the UI (src/control/users.h owns the rules: names, roles, passwords).
+// Only the password's Argon2id hash is stored, never the password.
+struct UserRecord {
+  std::string name;           // unique
+  std::string role;           // "viewer", "operator" or "admin"
+  std::string password_hash;  // crypto_pwhash_str's encoded string (algorithm, limits, salt)
+  TimePoint created;
+  std::optional<TimePoint> last_login;
+  bool operator==(const UserRecord&) const = default;
+};
+
+// An API token of a user: only the hash of the token is stored (the token is shown once).
+struct ApiTokenRecord {
+  int64_t id = 0;  // assigned by the store; ids increase
+  std::string user;
+  std::string label;
+  std::string token_hash;  // hex BLAKE2b-256 of the token; unique
+  TimePoint created;
+  std::optional<TimePoint> last_used;
+  bool revoked = false;
+  bool operator==(const ApiTokenRecord&) const = default;
+};
+
+// A browser session: named by the hash of its id (the cookie holds the id itself).
+struct SessionRecord {
+  std::string id_hash;  // hex BLAKE2b-256 of the session id; unique
+  std::string user;
+  std::string csrf_token;  // sent back with the session; not a credential on its own
+  TimePoint created;
+  TimePoint expires;
+  bool operator==(const SessionRecord&) const = default;
+};
+
 // A task instance written only if its stored state is still `from`: `to` names the row and
 // holds every field to write, as an upsert would. How a scheduler moves a row that another
 // process (an executor claiming work, a CLI command) may have moved meanwhile.
@@ -384,6 +417,69 @@ class Store {
       const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) = 0;
   // A delivery's attempts, oldest first; none for an unknown id.
   virtual Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) = 0;
+
+  // Users, API tokens and sessions (0011_users.sql). Each call is one transaction. Users are
+  // named in errors as `user 'NAME'`.
+  //
+  // Inserts `user`. Errors: kConflict "user 'NAME' exists".
+  virtual Status CreateUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> GetUser(const std::string& name) = 0;
+  // Every user, by name.
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  // Deletes the user, its API tokens (revoked ones too) and its sessions, all or nothing.
+  // Errors: kNotFound "no user 'NAME'" (the same for the setters below).
+  virtual Status DeleteUser(const std::string& name) = 0;
+  // Replaces the password hash and deletes the user's sessions, in one transaction.
+  virtual Status SetUserPassword(const std::string& name, const std::string& password_hash) = 0;
+  virtual Status SetUserRole(const std::string& name, const std::string& role) = 0;
+  virtual Status SetUserLastLogin(const std::string& name, TimePoint when) = 0;
+  // Inserts `token` (its id ignored) and returns its id. Errors: kNotFound "no user 'NAME'";
+  // kConflict when a token with the same hash exists.
+  virtual Result<int64_t> CreateApiToken(const ApiTokenRecord& token) = 0;
+  // The tokens of `user` ("" for every user's), revoked ones included, by id.
+  virtual Result<std::vector<ApiTokenRecord>> ListApiTokens(const std::string& user) = 0;
+  virtual Result<std::optional<ApiTokenRecord>> FindApiToken(const std::string& token_hash) = 0;
+  // Marks the token revoked (again: no change). Errors: kNotFound "no API token ID".
+  virtual Status RevokeApiToken(int64_t id) = 0;
+  // Sets the token's last_used. Errors: kNotFound "no API token ID".
+  virtual Status SetApiTokenLastUsed(int64_t id, TimePoint when) = 0;
+  // Inserts `session`. Errors: kNotFound "no user 'NAME'"; kConflict for a hash that exists.
+  virtual Status CreateSession(const SessionRecord& session) = 0;
+  virtual Result<std::optional<SessionRecord>> GetSession(const std::string& id_hash) = 0;
+  // Deletes the session; none with that hash is no error.
+  virtual Status DeleteSession(const std::string& id_hash) = 0;
+  // Deletes every session that expired at or before `now`; returns how many.
+  virtual Result<int> DeleteExpiredSessions(TimePoint now) = 0;
+
+  // Aggregates for /metrics (src/api/metrics.h), which a process without a scheduler (`sluice
+  // api`) serves from the store alone. Each is one query, counted by the store: no table is read
+  // into memory, whatever its size.
+  //
+  // How many rows are in one state of one DAG. States are named as the CLI prints them.
+  struct StateCount {
+    std::string dag_id;
+    std::string state;
+    int64_t count = 0;
+    bool operator==(const StateCount&) const = default;
+  };
+  // Runs, and task instances (mapped ones each counted), by DAG and state; ordered by DAG id then
+  // state name (byte order). A (DAG, state) that has no row is absent, not zero.
+  virtual Result<std::vector<StateCount>> CountRunsByState() = 0;
+  virtual Result<std::vector<StateCount>> CountTaskInstancesByState() = 0;
+  // The durations (end - start, a negative one taken as zero) of one DAG's ended attempts
+  // (state other than running, end set), as a histogram: cumulative[i] counts those of at most
+  // bounds[i], as Prometheus' buckets do.
+  struct DurationHistogram {
+    std::string dag_id;
+    std::vector<int64_t> cumulative;  // one per bound, non-decreasing
+    int64_t count = 0;                // every ended attempt (the +Inf bucket)
+    Duration sum{};                   // of their durations
+    bool operator==(const DurationHistogram&) const = default;
+  };
+  // One histogram per DAG that has an ended attempt, ordered by DAG id. `bounds` must increase
+  // strictly: otherwise kInvalidArgument and nothing is read.
+  virtual Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode with

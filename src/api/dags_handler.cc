@@ -84,8 +84,9 @@ Result<ApiResponse> ListDagsHandler(const ApiRequest& req) {
                    {"recent_runs", std::move(recent)}});
   }
   (void)now;
-  return ApiResponse::Json(
-      {{"dags", std::move(out)}, {"broken_files", std::move(broken)}, {"next_cursor", next_cursor}});
+  return ApiResponse::Json({{"dags", std::move(out)},
+                            {"broken_files", std::move(broken)},
+                            {"next_cursor", next_cursor}});
 }
 
 Result<ApiResponse> GetDagHandler(const ApiRequest& req) {
@@ -105,20 +106,20 @@ Result<ApiResponse> GetDagHandler(const ApiRequest& req) {
     auto parsed = nlohmann::json::parse(record->errors_json, nullptr, false);
     if (parsed.is_array()) errors = parsed;
   }
-  return ApiResponse::Json({{"dag", dag.id},
-                            {"file", dag.file},
-                            {"description", dag.description},
-                            {"owner", dag.owner},
-                            {"tags", dag.tags},
-                            {"paused", record && record->paused},
-                            {"schedule", dag.schedule ? nlohmann::json(control::ScheduleText(dag))
-                                                      : nlohmann::json()},
-                            {"timezone", dag.timezone},
-                            {"version", dag.hash},
-                            {"params", dag.params},
-                            {"errors", errors},
-                            {"tasks", std::move(tasks)},
-                            {"spec", std::move(spec)}});
+  return ApiResponse::Json(
+      {{"dag", dag.id},
+       {"file", dag.file},
+       {"description", dag.description},
+       {"owner", dag.owner},
+       {"tags", dag.tags},
+       {"paused", record && record->paused},
+       {"schedule", dag.schedule ? nlohmann::json(control::ScheduleText(dag)) : nlohmann::json()},
+       {"timezone", dag.timezone},
+       {"version", dag.hash},
+       {"params", dag.params},
+       {"errors", errors},
+       {"tasks", std::move(tasks)},
+       {"spec", std::move(spec)}});
 }
 
 Result<ApiResponse> DagSourceHandler(const ApiRequest& req) {
@@ -126,8 +127,8 @@ Result<ApiResponse> DagSourceHandler(const ApiRequest& req) {
   // The file the DAG came from, named by the store or the folder, never by the request.
   auto text = ReadFile(dag.file);
   if (!text.ok()) {
-    return Status::NotFound("the file of dag '" + dag.id + "' cannot be read now: " +
-                            text.status().message());
+    return Status::NotFound("the file of dag '" + dag.id +
+                            "' cannot be read now: " + text.status().message());
   }
   return ApiResponse::Json({{"dag", dag.id}, {"file", dag.file}, {"source", *text}});
 }

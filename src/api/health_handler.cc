@@ -8,15 +8,14 @@
 namespace sluice::api {
 
 void AddHealthRoutes(ServerState& state, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/api/v1/health", Access::kPublic,
-                    [](const ApiRequest& req) -> Result<ApiResponse> {
-                      auto version = req.ctx.store.SchemaVersion();
-                      if (!version.ok()) {
-                        return ApiResponse::Json(
-                            {{"status", "unavailable"}, {"store", "cannot be read"}}, 503);
-                      }
-                      return ApiResponse::Json({{"status", "ok"}});
-                    }});
+  routes.push_back(
+      {"GET", "/api/v1/health", Access::kPublic, [](const ApiRequest& req) -> Result<ApiResponse> {
+         auto version = req.ctx.store.SchemaVersion();
+         if (!version.ok()) {
+           return ApiResponse::Json({{"status", "unavailable"}, {"store", "cannot be read"}}, 503);
+         }
+         return ApiResponse::Json({{"status", "ok"}});
+       }});
   routes.push_back({"GET", "/api/v1/openapi.json", Access::kPublic,
                     [](const ApiRequest&) -> Result<ApiResponse> {
                       ApiResponse res;

@@ -67,9 +67,10 @@ Handler StreamLogHandler(ServerState& state) {
   return [&state](const ApiRequest& req) -> Result<ApiResponse> {
     SLUICE_ASSIGN_OR_RETURN(int64_t try_number, req.QueryInt("try", 0, 0, 1'000'000));
     // What exists is checked now, so a typo is a 404 rather than an event stream of one error.
-    SLUICE_ASSIGN_OR_RETURN(RunRecord run, control::FindRun(req.ctx.store, req.Param("dag"),
-                                                            req.Param("run")));
-    SLUICE_RETURN_IF_ERROR(control::FindTaskInstance(req.ctx.store, run, req.Param("task")).status());
+    SLUICE_ASSIGN_OR_RETURN(RunRecord run,
+                            control::FindRun(req.ctx.store, req.Param("dag"), req.Param("run")));
+    SLUICE_RETURN_IF_ERROR(
+        control::FindTaskInstance(req.ctx.store, run, req.Param("task")).status());
     if (state.streams.load() >= state.options.threads / 2) {
       return Status::TooMany("too many logs followed at once; try again later");
     }

@@ -111,6 +111,8 @@ def lim(d, m): return P("limit", "query", S("integer", minimum=1, maximum=m), f"
 paths = {
  "/api/v1/health": {"get": op("Whether the store answers", "public", {**ok("Health"), "503": {"description": "the store cannot be read", "content": {"application/json": {"schema": ref("Health")}}}}, tag="health")},
  "/api/v1/version": {"get": op("The server's version", "viewer", ok("Version"), tag="health")},
+ "/metrics": {"get": op("Prometheus metrics (docs/metrics.md)", "viewer",
+   {"200": {"description": "the text exposition format 0.0.4", "content": {"text/plain": {"schema": STR}}}}, tag="health")},
  "/api/v1/openapi.json": {"get": op("This document", "public", {"200": {"description": "the OpenAPI document", "content": {"application/json": {"schema": S("object")}}}}, tag="health")},
  "/api/v1/session": {
    "post": op("Log in: sets the sluice_session cookie", "public", ok("Login"), body="LoginBody", tag="session"),

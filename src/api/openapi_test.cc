@@ -20,8 +20,9 @@ TEST(OpenApiTest, EveryRouteIsDocumentedWithItsRoleAndNothingElseIs) {
   const auto doc = nlohmann::json::parse(OpenApiDocument());
   ASSERT_EQ(doc["openapi"], "3.0.3");
   control::Config config;
-  ServerState state(config, SystemClock(), [] { return Result<std::unique_ptr<Store>>(nullptr); },
-                    ServerOptions());
+  ServerState state(
+      config, SystemClock(), [] { return Result<std::unique_ptr<Store>>(nullptr); },
+      ServerOptions());
   std::set<std::pair<std::string, std::string>> served;
   for (const Route& r : ApiRoutes(state)) {
     const std::string method = Lower(r.method);
@@ -33,8 +34,8 @@ TEST(OpenApiTest, EveryRouteIsDocumentedWithItsRoleAndNothingElseIs) {
   }
   for (const auto& [path, ops] : doc["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
-      EXPECT_TRUE(served.count({path, method})) << "documented, not served: " << method << " "
-                                                << path;
+      EXPECT_TRUE(served.count({path, method}))
+          << "documented, not served: " << method << " " << path;
     }
   }
 }

@@ -4,12 +4,11 @@
 // the OpenAPI document, so the two cannot drift apart.
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "control/context.h"
 #include "sluice/status.h"
@@ -91,5 +90,6 @@ void AddLogRoutes(ServerState& state, std::vector<Route>& routes);
 void AddGridRoutes(ServerState& state, std::vector<Route>& routes);
 void AddUserRoutes(ServerState& state, std::vector<Route>& routes);
 void AddTokenRoutes(ServerState& state, std::vector<Route>& routes);
+void AddMetricsRoutes(ServerState& state, std::vector<Route>& routes);
 
 }  // namespace sluice::api

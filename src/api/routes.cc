@@ -13,6 +13,7 @@ std::vector<Route> ApiRoutes(ServerState& state) {
   AddRunRoutes(state, routes);
   AddTaskRoutes(state, routes);
   AddLogRoutes(state, routes);
+  AddMetricsRoutes(state, routes);
   return routes;
 }
 

@@ -15,8 +15,7 @@ namespace {
 // when read back.
 std::string EncodeCursor(const RunRecord& run) {
   const std::string text =
-      nlohmann::json::array(
-          {run.logical_date.time_since_epoch().count(), run.run_id, run.dag_id})
+      nlohmann::json::array({run.logical_date.time_since_epoch().count(), run.run_id, run.dag_id})
           .dump();
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -103,8 +102,7 @@ Result<ApiResponse> TriggerHandler(const ApiRequest& req) {
       }
     }
   }
-  SLUICE_ASSIGN_OR_RETURN(auto triggered,
-                          control::Trigger(req.ctx, req.Param("dag"), assignments));
+  SLUICE_ASSIGN_OR_RETURN(auto triggered, control::Trigger(req.ctx, req.Param("dag"), assignments));
   SLUICE_ASSIGN_OR_RETURN(RunRecord run,
                           control::FindRun(req.ctx.store, triggered.dag_id, triggered.run_id));
   nlohmann::json out = control::RunDetailJson(run, req.ctx.clock.Now());

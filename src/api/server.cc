@@ -118,16 +118,15 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
   }
   if (!matched) {
     if (other_method) {
-      return WriteError(res, {405, "method_not_allowed",
-                              req.method + " is not allowed on " + req.path});
+      return WriteError(res,
+                        {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
     }
     return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
   }
   if (!req.body.empty() && req.method != "GET") {
     const std::string type = req.get_header_value("Content-Type");
     if (type.rfind("application/json", 0) != 0) {
-      return WriteError(res, {415, "unsupported_media_type",
-                              "send the body as application/json"});
+      return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
     }
   }
   auto lease = state.stores.Borrow();
@@ -154,12 +153,11 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
   for (const auto& [name, value] : answer->headers) res.set_header(name, value);
   if (answer->stream) {
     // The stream outlives this call: it runs as the client reads, on this thread.
-    res.set_chunked_content_provider(
-        answer->content_type,
-        [stream = std::move(answer->stream)](size_t, httplib::DataSink& sink) {
-          if (!stream(sink)) sink.done();
-          return true;
-        });
+    res.set_chunked_content_provider(answer->content_type, [stream = std::move(answer->stream)](
+                                                               size_t, httplib::DataSink& sink) {
+      if (!stream(sink)) sink.done();
+      return true;
+    });
   } else if (!answer->content_type.empty()) {
     res.set_content(std::move(answer->body), answer->content_type);
   }
@@ -200,9 +198,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
   }
   // Everything else is the web UI: its files, and index.html for the app's own routes
   // (/dags/nightly), which the app draws once it is loaded.
-  p->http.Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
-    ServeWebAsset(req, res);
-  });
+  p->http.Get(R"(/.*)",
+              [](const httplib::Request& req, httplib::Response& res) { ServeWebAsset(req, res); });
   // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
   p->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.is_chunked_content_provider_) return;

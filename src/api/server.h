@@ -34,8 +34,8 @@ struct ServerOptions {
 // What the handlers share. Borrowed members outlive the server.
 class ServerState {
  public:
-  ServerState(const control::Config& config_in, const Clock& clock_in,
-              StorePool::Opener open_store, ServerOptions options_in)
+  ServerState(const control::Config& config_in, const Clock& clock_in, StorePool::Opener open_store,
+              ServerOptions options_in)
       : config(config_in),
         clock(clock_in),
         stores(std::move(open_store)),
@@ -60,8 +60,8 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  int port() const;           // the bound port (the chosen one when 0 was asked)
-  std::string url() const;    // "http://127.0.0.1:PORT"
+  int port() const;         // the bound port (the chosen one when 0 was asked)
+  std::string url() const;  // "http://127.0.0.1:PORT"
   ServerState& state();
   void Stop();  // stops accepting, waits for the serving thread
 

@@ -26,8 +26,9 @@ bool OverTls(const httplib::Request& req) {
 }
 
 std::string SessionCookie(const std::string& value, int64_t max_age, bool secure) {
-  return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" +
-         std::to_string(max_age) + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+  return std::string(kSessionCookie) + "=" + value +
+         "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (secure ? "; Secure" : "");
 }
 
 Result<std::string> StringField(const nlohmann::json& body, const char* name) {

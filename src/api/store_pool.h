@@ -20,8 +20,7 @@ class StorePool {
   // A borrowed connection, given back when the lease is destroyed.
   class Lease {
    public:
-    Lease(StorePool* pool, std::unique_ptr<Store> store)
-        : pool_(pool), store_(std::move(store)) {}
+    Lease(StorePool* pool, std::unique_ptr<Store> store) : pool_(pool), store_(std::move(store)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;

@@ -28,9 +28,8 @@ Result<ApiResponse> ListTasksHandler(const ApiRequest& req) {
 Result<ApiResponse> GetTaskHandler(const ApiRequest& req) {
   SLUICE_ASSIGN_OR_RETURN(
       auto why, control::WhyTask(req.ctx, req.Param("dag"), req.Param("run"), req.Param("task")));
-  SLUICE_ASSIGN_OR_RETURN(auto attempts, req.ctx.store.ListAttempts(why.task.dag_id,
-                                                                    why.task.run_id,
-                                                                    why.task.task_id));
+  SLUICE_ASSIGN_OR_RETURN(auto attempts, req.ctx.store.ListAttempts(
+                                             why.task.dag_id, why.task.run_id, why.task.task_id));
   nlohmann::json out =
       control::TaskJson(why, control::NewestAttempt(attempts, why.task), req.ctx.clock.Now());
   out["dag"] = why.task.dag_id;
@@ -79,12 +78,13 @@ Result<ApiResponse> ClearHandler(const ApiRequest& req) {
   SLUICE_RETURN_IF_ERROR(OnlyFields(body, {"downstream"}));
   bool downstream = false;
   if (body.contains("downstream")) {
-    if (!body["downstream"].is_boolean()) return Status::Invalid("downstream must be true or false");
+    if (!body["downstream"].is_boolean())
+      return Status::Invalid("downstream must be true or false");
     downstream = body["downstream"].get<bool>();
   }
-  SLUICE_ASSIGN_OR_RETURN(std::string message,
-                          control::Clear(req.ctx, req.Param("dag"), req.Param("run"),
-                                         req.Param("task"), downstream));
+  SLUICE_ASSIGN_OR_RETURN(
+      std::string message,
+      control::Clear(req.ctx, req.Param("dag"), req.Param("run"), req.Param("task"), downstream));
   return CommandAnswer(req, message);
 }
 
@@ -105,9 +105,8 @@ Result<ApiResponse> MarkHandler(const ApiRequest& req) {
 Result<ApiResponse> KillHandler(const ApiRequest& req) {
   SLUICE_ASSIGN_OR_RETURN(nlohmann::json body, req.JsonBody());
   SLUICE_RETURN_IF_ERROR(OnlyFields(body, {}));
-  SLUICE_ASSIGN_OR_RETURN(
-      std::string message,
-      control::Kill(req.ctx, req.Param("dag"), req.Param("run"), req.Param("task")));
+  SLUICE_ASSIGN_OR_RETURN(std::string message, control::Kill(req.ctx, req.Param("dag"),
+                                                             req.Param("run"), req.Param("task")));
   return CommandAnswer(req, message);
 }
 

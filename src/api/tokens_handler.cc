@@ -52,9 +52,8 @@ Result<ApiResponse> CreateTokenHandler(const ApiRequest& req) {
     user = body["user"].get<std::string>();
   }
   SLUICE_ASSIGN_OR_RETURN(auto token, control::CreateToken(req.ctx, user, label));
-  return ApiResponse::Json({{"id", token.id}, {"user", user}, {"label", label},
-                            {"token", token.token}},
-                           201);
+  return ApiResponse::Json(
+      {{"id", token.id}, {"user", user}, {"label", label}, {"token", token.token}}, 201);
 }
 
 Result<ApiResponse> RevokeTokenHandler(const ApiRequest& req) {
@@ -69,7 +68,8 @@ Result<ApiResponse> RevokeTokenHandler(const ApiRequest& req) {
     const bool mine =
         std::any_of(own.begin(), own.end(), [&](const auto& t) { return t.id == id; });
     // Someone else's token is "not found" to a non-admin: ids do not tell what exists.
-    if (!mine) return Status::NotFound("no token " + text + " of user '" + req.principal->user + "'");
+    if (!mine)
+      return Status::NotFound("no token " + text + " of user '" + req.principal->user + "'");
   }
   SLUICE_RETURN_IF_ERROR(control::RevokeToken(req.ctx, id));
   return ApiResponse::NoContent();

@@ -109,6 +109,7 @@ Status Driver::Start() {
   planner_->ResumeRuns(now);
   if (!stop_error_.ok()) return stop_error_;
   SLUICE_RETURN_IF_ERROR(Commit());
+  if (options_.stats) options_.stats->Publish(Figures());
   if (log_retention_) log_retention_->Step(now);
   return Status::Ok();
 }
@@ -167,6 +168,8 @@ Status Driver::Turn(Duration max_wait) {
   planner_->OnTick(now);
   if (!stop_error_.ok()) return stop_error_;
   SLUICE_RETURN_IF_ERROR(Commit());
+  // From the moment the loop woke with this turn's events to their commit done.
+  if (options_.stats) options_.stats->RecordTurn(clock_.Now() - now, Figures());
   // After the commit, so a run that just ended is in the store as the sweep reads it.
   if (log_retention_) log_retention_->Step(now);
   return Status::Ok();
@@ -251,6 +254,7 @@ Status Driver::Commit() {
     Status st = store_.Apply(decision.writes);
     if (st.code() == StatusCode::kConflict) return Reload(st);
     SLUICE_RETURN_IF_ERROR(st.WithContext("store"));
+    ++commits_;
     // Said once committed, from what was written: the log never reports an uncommitted change.
     if (options_.log_progress) {
       for (const std::string& line : DecisionLogLines(decision.writes)) {
@@ -334,6 +338,20 @@ bool Driver::NoteStop(const Status& st) {
   if (st.code() != StatusCode::kNoSpace && st.code() != StatusCode::kCorrupt) return false;
   if (stop_error_.ok()) stop_error_ = st;
   return true;
+}
+
+SchedulerFigures Driver::Figures() const {
+  SchedulerFigures f;
+  f.queued_tasks = static_cast<int64_t>(planner_->ready_tasks());
+  f.running_attempts = static_cast<int64_t>(planner_->running_attempts());
+  f.parallelism = options_.planner.parallelism;
+  // Every file the planner has seen has an entry; a good one's is empty.
+  for (const auto& [file, errors] : planner_->file_errors()) {
+    if (!errors.empty()) ++f.dag_file_errors;
+  }
+  f.active_runs = static_cast<int64_t>(planner_->active_runs());
+  f.commits = commits_;
+  return f;
 }
 
 // The loop's timers only wake it; a timer that fires after it was re-armed does no harm.

@@ -26,6 +26,7 @@
 #include "scheduler/log_retention.h"
 #include "scheduler/planner.h"
 #include "scheduler/poker.h"
+#include "scheduler/scheduler_stats.h"
 #include "sluice/store.h"
 #include "util/event_loop.h"
 
@@ -61,6 +62,9 @@ struct DriverOptions {
   // Each commit also writes the alert deliveries its transitions cause (alert_events.h), for
   // the delivery worker (src/notify/) to send. False: no alerts (dags test).
   bool alerts = true;
+  // Where the driver reports its figures after Start and each turn (scheduler_stats.h), for
+  // /metrics; borrowed, and read by other threads. Null: not reported.
+  SchedulerStats* stats = nullptr;
 };
 
 class Driver {
@@ -134,6 +138,8 @@ class Driver {
   // logged and tried again: trying again cannot help, so the turn returns it and the loop stops.
   // Returns whether `st` was one.
   bool NoteStop(const Status& st);
+  // What options_.stats reports: the planner's counts, read without a store read.
+  SchedulerFigures Figures() const;
 
   DriverOptions options_;
   Store& store_;
@@ -151,6 +157,7 @@ class Driver {
   std::vector<AttemptOutcome> launch_failures_;  // handed to the planner at the next turn
   Status stop_error_;         // the first NoteStop() error; ends the loop at the end of the turn
   bool dags_loaded_ = false;  // DAG files were loaded since the last commit (Commit trims)
+  uint64_t commits_ = 0;      // store transactions committed (for options_.stats)
   std::map<std::string, bool> closed_runs_to_read_;  // dag id -> scheduled, after a read failed
   // (dag id, task id) whose successes could not be read yet (ReadSuccessHistory).
   std::set<std::pair<std::string, std::string>> history_to_read_;

@@ -169,6 +169,8 @@ class Planner {
   bool HasReadyWork() const;
   size_t active_runs() const { return runs_.size(); }
   size_t running_attempts() const { return attempts_.size(); }
+  // Task instances ready to start and waiting for a slot (the ready queue), for /metrics.
+  size_t ready_tasks() const { return ready_.size(); }
   bool HoldsRun(const std::string& dag_id, const std::string& run_id) const;
   std::optional<RunState> RunStateOf(const std::string& dag_id, const std::string& run_id) const;
   // The logical date of a run the planner holds (alert_events.h asks it).

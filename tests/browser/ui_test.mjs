@@ -31,7 +31,7 @@ tasks:
 tasks:
   a: {run: "echo a", needs: [nowhere]}
 `);
-  world.createUser(...OPERATOR, 'operator');
+  world.createUser(OPERATOR[0], 'operator', OPERATOR[1]);
   world.createUser(VIEWER[0], 'viewer', VIEWER[1]);
   await world.start();
   await world.launchBrowser();
@@ -43,14 +43,12 @@ after(async () => {
 
 let page; // the operator's
 
-test('the first page shows in under a second', async () => {
+// How fast the first page shows is measured by bench/ui_first_page, not asserted here.
+test('the first page, and a client-side route, answer with the app and its login', async () => {
   const context = await world.browser.newContext();
   const p = await context.newPage();
-  const t0 = Date.now();
   await p.goto(world.url + '/');
   await p.getByRole('button', { name: 'Log in' }).waitFor();
-  const ms = Date.now() - t0;
-  assert.ok(ms < 1000, `the login page took ${ms} ms`);
   // A client-side route is answered with the app too, which then asks to log in.
   await p.goto(world.url + '/dags/browser_demo');
   await p.getByRole('button', { name: 'Log in' }).waitFor();

@@ -77,8 +77,8 @@ class DagsTestCommandTest(SluiceTestCase):
         # The fields DESIGN.md names, and those added since (never renamed).
         self.assertEqual(sorted(listed.json()[0]), ["blocked_by", "duration", "end", "failure",
                                                     "last_poke", "last_poke_at", "log_note",
-                                                    "map_index", "pokes", "start", "state",
-                                                    "task", "tries"])
+                                                    "map_index", "next_try_at", "pokes", "start",
+                                                    "state", "summary", "task", "tries"])
         # A task that is no sensor has no pokes.
         self.assertEqual([(t["pokes"], t["last_poke"], t["last_poke_at"])
                           for t in listed.json()], [(0, None, None)] * 3)

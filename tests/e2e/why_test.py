@@ -117,7 +117,7 @@ class FailureAndDurationTest(SluiceTestCase):
         for t in tasks.values():
             self.assertEqual(set(t), {"task", "map_index", "state", "tries", "start", "end",
                                       "duration", "failure", "log_note", "pokes", "last_poke",
-                                      "last_poke_at", "blocked_by"})
+                                      "last_poke_at", "blocked_by", "next_try_at", "summary"})
         table = self.sluice("tasks", "list", "failing", run_id)
         self.assertEqual(table.code, 0, table)
         lines = table.out.splitlines()

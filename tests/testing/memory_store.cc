@@ -11,6 +11,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/histogram_bounds.h"
 #include "store/migrations.h"
 #include "store/record_names.h"
 #include "tests/testing/memory_tables.h"
@@ -605,6 +606,59 @@ Result<std::vector<DeliveryAttemptRecord>> MemoryStore::ListDeliveryAttempts(int
   auto it = db.tables->delivery_attempts().find(delivery_id);
   if (it == db.tables->delivery_attempts().end()) return std::vector<DeliveryAttemptRecord>();
   return it->second;
+}
+
+namespace {
+
+// Counts rows by (dag, state), ordered as the SQLite store's GROUP BY ... ORDER BY dag_id, state.
+template <typename Rows, typename StateOf>
+std::vector<Store::StateCount> CountByState(const Rows& rows, StateOf state_of) {
+  std::map<std::pair<std::string, std::string>, int64_t> counts;
+  for (const auto& [key, row] : rows) ++counts[state_of(row)];
+  std::vector<Store::StateCount> out;
+  for (const auto& [group, n] : counts) out.push_back({group.first, group.second, n});
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Store::StateCount>> MemoryStore::CountRunsByState() {
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("count runs by state"));
+  return CountByState(db.tables->runs(), [](const StoredRun& r) {
+    return std::make_pair(r.record.dag_id, std::string(RunStateName(r.record.state)));
+  });
+}
+
+Result<std::vector<Store::StateCount>> MemoryStore::CountTaskInstancesByState() {
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("count task instances by state"));
+  return CountByState(db.tables->task_instances(), [](const StoredTaskInstance& t) {
+    return std::make_pair(t.record.dag_id, std::string(TaskStateName(t.record.state)));
+  });
+}
+
+Result<std::vector<Store::DurationHistogram>> MemoryStore::AttemptDurations(
+    const std::vector<Duration>& bounds) {
+  SLUICE_RETURN_IF_ERROR(CheckHistogramBounds(bounds));
+  SLUICE_ASSIGN_OR_RETURN(Locked db, Lock("read attempt durations"));
+  std::map<std::string, DurationHistogram> by_dag;
+  for (const auto& [key, a] : db.tables->attempts()) {
+    if (a.state == AttemptState::kRunning || !a.end) continue;
+    const Duration d = std::max(*a.end - a.start, Duration::zero());
+    auto [it, added] = by_dag.try_emplace(a.dag_id);
+    DurationHistogram& h = it->second;
+    if (added) {
+      h.dag_id = a.dag_id;
+      h.cumulative.assign(bounds.size(), 0);
+    }
+    ++h.count;
+    h.sum += d;
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      if (d <= bounds[i]) ++h.cumulative[i];
+    }
+  }
+  std::vector<DurationHistogram> out;
+  for (auto& [dag_id, h] : by_dag) out.push_back(std::move(h));
+  return out;
 }
 
 }  // namespace sluice

@@ -76,6 +76,14 @@ class Tables {
   const std::map<int64_t, std::vector<DeliveryAttemptRecord>>& delivery_attempts() const {
     return delivery_attempts_;
   }
+  // Users, API tokens (by id) and sessions (by id hash). Their store calls each change them
+  // outside any Apply transaction, checking before writing, so they are plain maps that those
+  // calls write directly (nothing to undo).
+  std::map<std::string, UserRecord>& users() { return users_; }
+  std::map<int64_t, ApiTokenRecord>& api_tokens() { return api_tokens_; }
+  std::map<std::string, SessionRecord>& sessions() { return sessions_; }
+  // The id of the next API token: as SQLite's AUTOINCREMENT, never one used before.
+  int64_t NextApiTokenId() { return ++last_api_token_id_; }
   const std::set<RunKey>& open_runs() const { return open_runs_; }            // queued or running
   const std::map<int64_t, TaskInstanceKey>& queue() const { return queue_; }  // by queued_order
 
@@ -116,6 +124,10 @@ class Tables {
   std::vector<CommandRecord> commands_;
   std::vector<DeliveryRecord> deliveries_;
   std::map<int64_t, std::vector<DeliveryAttemptRecord>> delivery_attempts_;
+  std::map<std::string, UserRecord> users_;
+  std::map<int64_t, ApiTokenRecord> api_tokens_;
+  std::map<std::string, SessionRecord> sessions_;
+  int64_t last_api_token_id_ = 0;
   std::set<RunKey> open_runs_;
   std::map<int64_t, TaskInstanceKey> queue_;
 

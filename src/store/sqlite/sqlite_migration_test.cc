@@ -23,7 +23,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedInSchemaVersion) {
                           "5 0005_mapped_task_instances_and_claims.sql",
                           "6 0006_attempt_kill_requested.sql", "7 0007_attempt_log_note.sql",
                           "8 0008_sensor_pokes.sql", "9 0009_alert_deliveries.sql",
-                          "10 0010_sla_miss.sql"));
+                          "10 0010_sla_miss.sql", "11 0011_users.sql"));
 }
 
 // Builds the database a build at schema `version` left behind: its migrations, then rows

@@ -82,6 +82,28 @@ class SqliteStore final : public Store {
       const std::vector<std::pair<std::string, std::string>>& tasks, int per_task) override;
   Result<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(int64_t delivery_id) override;
 
+  Status CreateUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> GetUser(const std::string& name) override;
+  Result<std::vector<UserRecord>> ListUsers() override;
+  Status DeleteUser(const std::string& name) override;
+  Status SetUserPassword(const std::string& name, const std::string& password_hash) override;
+  Status SetUserRole(const std::string& name, const std::string& role) override;
+  Status SetUserLastLogin(const std::string& name, TimePoint when) override;
+  Result<int64_t> CreateApiToken(const ApiTokenRecord& token) override;
+  Result<std::vector<ApiTokenRecord>> ListApiTokens(const std::string& user) override;
+  Result<std::optional<ApiTokenRecord>> FindApiToken(const std::string& token_hash) override;
+  Status RevokeApiToken(int64_t id) override;
+  Status SetApiTokenLastUsed(int64_t id, TimePoint when) override;
+  Status CreateSession(const SessionRecord& session) override;
+  Result<std::optional<SessionRecord>> GetSession(const std::string& id_hash) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Result<int> DeleteExpiredSessions(TimePoint now) override;
+
+  Result<std::vector<StateCount>> CountRunsByState() override;
+  Result<std::vector<StateCount>> CountTaskInstancesByState() override;
+  Result<std::vector<DurationHistogram>> AttemptDurations(
+      const std::vector<Duration>& bounds) override;
+
  private:
   // Inspect(); with `stop_at_schema`, a schema finding is returned without the integrity check.
   Result<StoreReport> InspectSchemaThenFile(bool stop_at_schema);
