@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "control/cancel.h"
 #include "control/clear.h"
 #include "control/kill.h"
 #include "control/mark.h"
@@ -171,12 +172,26 @@ void Finish(Invocation& inv, const Result<std::string>& message, nlohmann::json 
   std::cout << *message << std::endl;
 }
 
-void Clear(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
-           bool downstream) {
+// `tasks clear` (scope.task set) and `runs clear` (the whole run).
+void Clear(Invocation& inv, const std::string& dag, const std::string& run,
+           const ClearScope& scope) {
   auto session = OpenSession(inv.flags);
   if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
-  Finish(inv, control::Clear(session->ctx(), dag, run, task, downstream),
-         {{"dag", dag}, {"run_id", run}, {"task", task}, {"downstream", downstream}});
+  nlohmann::json command = {{"dag", dag}, {"run_id", run}};
+  if (scope.task.empty()) {
+    command["only_failed"] = scope.only_failed;
+  } else {
+    command["task"] = scope.task;
+    command["downstream"] = scope.downstream;
+    command["upstream"] = scope.upstream;
+  }
+  Finish(inv, control::Clear(session->ctx(), dag, run, scope), command);
+}
+
+void Cancel(Invocation& inv, const std::string& dag, const std::string& run) {
+  auto session = OpenSession(inv.flags);
+  if (!session.ok()) return void(inv.exit_code = ReportError(session.status()));
+  Finish(inv, control::CancelRun(session->ctx(), dag, run), {{"dag", dag}, {"run_id", run}});
 }
 
 void Mark(Invocation& inv, const std::string& dag, const std::string& run, const std::string& task,
@@ -211,6 +226,23 @@ void AddRunsCommands(CLI::App& app, Invocation& inv) {
       ->check(CLI::PositiveNumber);
   AddOutputFlag(list, inv);
   list->callback([&inv] { ListRuns(inv, query); });
+
+  static std::string dag, run;
+  static bool only_failed = false;
+  auto* clear = runs->add_subcommand("clear", "Run a run's tasks again (or only its failed ones)");
+  clear->add_option("dag", dag, "DAG id")->required();
+  clear->add_option("run", run, "run id (see runs list)")->required();
+  clear->add_flag("--only-failed", only_failed,
+                  "only the tasks that failed or whose upstream failed");
+  AddOutputFlag(clear, inv);
+  clear->callback([&inv] { Clear(inv, dag, run, ClearScope{.only_failed = only_failed}); });
+
+  auto* cancel = runs->add_subcommand(
+      "cancel", "Stop a run: its running tasks are killed, the rest never start; it ends failed");
+  cancel->add_option("dag", dag, "DAG id")->required();
+  cancel->add_option("run", run, "run id (see runs list)")->required();
+  AddOutputFlag(cancel, inv);
+  cancel->callback([&inv] { Cancel(inv, dag, run); });
 }
 
 void AddTasksCommands(CLI::App& app, Invocation& inv) {
@@ -219,6 +251,7 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   static std::string dag, run, task, state;
   static int try_number = 0;
   static bool downstream = false;
+  static bool upstream = false;
   auto* list = tasks->add_subcommand("list", "The tasks of a run and their states");
   list->add_option("dag", dag, "DAG id")->required();
   list->add_option("run", run, "run id (see runs list)")->required();
@@ -254,14 +287,17 @@ void AddTasksCommands(CLI::App& app, Invocation& inv) {
   });
 
   auto* clear = tasks->add_subcommand("clear",
-                                      "Run a task (and with --downstream, its "
-                                      "downstream tasks) again");
+                                      "Run a task again (with --downstream and --upstream, "
+                                      "the tasks after and before it too)");
   clear->add_option("dag", dag, "DAG id")->required();
   clear->add_option("run", run, "run id (see runs list)")->required();
   clear->add_option("task", task, "task id")->required();
   clear->add_flag("--downstream", downstream, "also clear every task downstream of it");
+  clear->add_flag("--upstream", upstream, "also clear every task upstream of it");
   AddOutputFlag(clear, inv);
-  clear->callback([&inv] { Clear(inv, dag, run, task, downstream); });
+  clear->callback([&inv] {
+    Clear(inv, dag, run, ClearScope{.task = task, .downstream = downstream, .upstream = upstream});
+  });
 
   auto* mark = tasks->add_subcommand("mark", "Set a task's state to success or failed by hand");
   mark->add_option("dag", dag, "DAG id")->required();

@@ -53,6 +53,29 @@ Result<nlohmann::json> ApiRequest::JsonBody() const {
   return body;
 }
 
+Status OnlyFields(const nlohmann::json& body, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    std::string names;
+    for (const char* a : allowed) {
+      known = known || key == a;
+      names += (names.empty() ? "" : ", ") + std::string(a);
+    }
+    if (!known) {
+      return Status::Invalid("unknown field '" + key + "' in the body" +
+                             (names.empty() ? " (it takes none)" : " (use " + names + ")"));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<bool> BoolField(const nlohmann::json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end()) return false;
+  if (!it->is_boolean()) return Status::Invalid(std::string(name) + " must be true or false");
+  return it->get<bool>();
+}
+
 ApiResponse ApiResponse::Json(const nlohmann::json& value, int status) {
   ApiResponse r;
   r.status = status;

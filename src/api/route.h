@@ -67,6 +67,12 @@ struct ApiResponse {
   static ApiResponse NoContent();
 };
 
+// A body's checks. OnlyFields: kInvalidArgument "unknown field 'x' in the body (use a, b)" or
+// "(it takes none)". BoolField: the field, false when absent; kInvalidArgument "NAME must be
+// true or false".
+Status OnlyFields(const nlohmann::json& body, std::initializer_list<const char*> allowed);
+Result<bool> BoolField(const nlohmann::json& body, const char* name);
+
 using Handler = std::function<Result<ApiResponse>(const ApiRequest& request)>;
 
 struct Route {

@@ -2,6 +2,8 @@
 // and a trigger.
 #include "api/route.h"
 #include "api/server.h"
+#include "control/cancel.h"
+#include "control/clear.h"
 #include "control/record_json.h"
 #include "control/run_list.h"
 #include "control/run_lookup.h"
@@ -110,6 +112,31 @@ Result<ApiResponse> TriggerHandler(const ApiRequest& req) {
   return ApiResponse::Json(out, 201);
 }
 
+// POST .../runs/{run}/clear {"only_failed": bool} and .../cancel {}: as `sluice runs clear`
+// and `sluice runs cancel`.
+ApiResponse RunCommandAnswer(const ApiRequest& req, const std::string& message) {
+  return ApiResponse::Json(
+      {{"dag", req.Param("dag")}, {"run_id", req.Param("run")}, {"message", message}});
+}
+
+Result<ApiResponse> ClearRunHandler(const ApiRequest& req) {
+  SLUICE_ASSIGN_OR_RETURN(nlohmann::json body, req.JsonBody());
+  SLUICE_RETURN_IF_ERROR(OnlyFields(body, {"only_failed"}));
+  ClearScope scope;
+  SLUICE_ASSIGN_OR_RETURN(scope.only_failed, BoolField(body, "only_failed"));
+  SLUICE_ASSIGN_OR_RETURN(std::string message,
+                          control::Clear(req.ctx, req.Param("dag"), req.Param("run"), scope));
+  return RunCommandAnswer(req, message);
+}
+
+Result<ApiResponse> CancelRunHandler(const ApiRequest& req) {
+  SLUICE_ASSIGN_OR_RETURN(nlohmann::json body, req.JsonBody());
+  SLUICE_RETURN_IF_ERROR(OnlyFields(body, {}));
+  SLUICE_ASSIGN_OR_RETURN(std::string message,
+                          control::CancelRun(req.ctx, req.Param("dag"), req.Param("run")));
+  return RunCommandAnswer(req, message);
+}
+
 }  // namespace
 
 void AddRunRoutes(ServerState&, std::vector<Route>& routes) {
@@ -120,6 +147,10 @@ void AddRunRoutes(ServerState&, std::vector<Route>& routes) {
                     [](const ApiRequest& req) { return ListRunsFor(req, req.Param("dag")); }});
   routes.push_back({"POST", "/api/v1/dags/{dag}/runs", Access::kOperator, TriggerHandler});
   routes.push_back({"GET", "/api/v1/dags/{dag}/runs/{run}", Access::kViewer, GetRunHandler});
+  routes.push_back(
+      {"POST", "/api/v1/dags/{dag}/runs/{run}/clear", Access::kOperator, ClearRunHandler});
+  routes.push_back(
+      {"POST", "/api/v1/dags/{dag}/runs/{run}/cancel", Access::kOperator, CancelRunHandler});
 }
 
 }  // namespace sluice::api

@@ -49,23 +49,6 @@ Result<ApiResponse> ListAttemptsHandler(const ApiRequest& req) {
   return ApiResponse::Json({{"attempts", out}});
 }
 
-// Checks that the body has only `allowed` fields.
-Status OnlyFields(const nlohmann::json& body, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : body.items()) {
-    bool known = false;
-    std::string names;
-    for (const char* a : allowed) {
-      known = known || key == a;
-      names += (names.empty() ? "" : ", ") + std::string(a);
-    }
-    if (!known) {
-      return Status::Invalid("unknown field '" + key + "' in the body" +
-                             (names.empty() ? " (it takes none)" : " (use " + names + ")"));
-    }
-  }
-  return Status::Ok();
-}
-
 ApiResponse CommandAnswer(const ApiRequest& req, const std::string& message) {
   return ApiResponse::Json({{"dag", req.Param("dag")},
                             {"run_id", req.Param("run")},
@@ -75,16 +58,12 @@ ApiResponse CommandAnswer(const ApiRequest& req, const std::string& message) {
 
 Result<ApiResponse> ClearHandler(const ApiRequest& req) {
   SLUICE_ASSIGN_OR_RETURN(nlohmann::json body, req.JsonBody());
-  SLUICE_RETURN_IF_ERROR(OnlyFields(body, {"downstream"}));
-  bool downstream = false;
-  if (body.contains("downstream")) {
-    if (!body["downstream"].is_boolean())
-      return Status::Invalid("downstream must be true or false");
-    downstream = body["downstream"].get<bool>();
-  }
-  SLUICE_ASSIGN_OR_RETURN(
-      std::string message,
-      control::Clear(req.ctx, req.Param("dag"), req.Param("run"), req.Param("task"), downstream));
+  SLUICE_RETURN_IF_ERROR(OnlyFields(body, {"downstream", "upstream"}));
+  ClearScope scope{.task = req.Param("task")};
+  SLUICE_ASSIGN_OR_RETURN(scope.downstream, BoolField(body, "downstream"));
+  SLUICE_ASSIGN_OR_RETURN(scope.upstream, BoolField(body, "upstream"));
+  SLUICE_ASSIGN_OR_RETURN(std::string message,
+                          control::Clear(req.ctx, req.Param("dag"), req.Param("run"), scope));
   return CommandAnswer(req, message);
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "scheduler/decision.h"
+#include "scheduler/run_builder.h"
 
 namespace sluice {
 namespace {
@@ -51,6 +52,8 @@ void AddAlertDeliveries(WriteBatch* writes, const AlertLookup& lookup) {
     const std::string event = timer_event ? e.kind : EventName(e.to);
     // A run alerts on its end only; a task may also be retried.
     if (event.empty() || (!task && event == "retry")) continue;
+    // A cancelled run's tasks did not fail on their own: the run's end alerts, once.
+    if (task && e.detail == kCancelledByHand) continue;
     const DagSpec* dag = lookup.dag ? lookup.dag(e.dag_id) : nullptr;
     if (dag == nullptr) continue;
     std::vector<std::string> names;

@@ -7,7 +7,8 @@
 // Events: a task that becomes failed (`failure`), up_for_retry (`retry`) or success (`success`)
 // alerts the task's list and its DAG's (a DAG-level list applies to every task); a run that
 // ends failed or success alerts the DAG's list. A notifier named twice is alerted once.
-// upstream_failed and skipped alert no one.
+// upstream_failed and skipped alert no one, nor do the tasks `runs cancel` fails (its run's end
+// alerts).
 // The planner's alert timers (alert_timers.cc) add events of their own: "sla_miss" (a run not
 // done `sla` after its due time) alerts the DAG's on_sla_miss; "long_running" (an attempt past
 // its threshold) alerts the task's and its DAG's on_long_running. Their detail goes into the

@@ -16,8 +16,13 @@ CommandArgs CommandArgs::Parse(const std::string& args_json) {
   str("run", &out.run);
   str("task", &out.task);
   str("state", &out.state);
-  auto downstream = args.find("downstream");
-  out.downstream = downstream != args.end() && downstream->is_boolean() && downstream->get<bool>();
+  auto flag = [&](const char* key, bool* field) {
+    auto it = args.find(key);
+    *field = it != args.end() && it->is_boolean() && it->get<bool>();
+  };
+  flag("downstream", &out.downstream);
+  flag("upstream", &out.upstream);
+  flag("only_failed", &out.only_failed);
   return out;
 }
 

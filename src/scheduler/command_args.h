@@ -11,7 +11,9 @@ struct CommandArgs {
   std::string run;
   std::string task;
   std::string state;        // mark: success or failed
-  bool downstream = false;  // clear: the task's downstream tasks too
+  bool downstream = false;   // clear: the task's downstream tasks too
+  bool upstream = false;     // clear: the task's upstream tasks too
+  bool only_failed = false;  // clear of a whole run (task empty): its failed tasks only
 
   // Reads the JSON object; a missing or mistyped field stays empty (the command then fails on
   // an unknown DAG, run or task, with that name in its message).

@@ -36,7 +36,15 @@ void Planner::OnCommand(const CommandRecord& command, const CommandInput& input,
     }
   } else if (command.kind == "clear") {
     bool ok = true;
-    done.result = Clear(dag_id, run_id, args.task, args.downstream, input, &ok);
+    const ClearScope scope{.task = args.task,
+                           .downstream = args.downstream,
+                           .upstream = args.upstream,
+                           .only_failed = args.only_failed};
+    done.result = Clear(dag_id, run_id, scope, input, &ok);
+    if (!ok) done.state = "failed";
+  } else if (command.kind == "cancel") {
+    bool ok = true;
+    done.result = CancelRun(dag_id, run_id, input, &ok);
     if (!ok) done.state = "failed";
   } else if (command.kind == "kill") {
     bool ok = true;
@@ -56,8 +64,7 @@ void Planner::OnCommand(const CommandRecord& command, const CommandInput& input,
 // Clears task instances of a run the planner holds, or of one the driver read from the store
 // (a finished run, which goes back to queued). Returns the command's result message.
 std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
-                           const std::string& task_id, bool downstream, const CommandInput& input,
-                           bool* ok) {
+                           const ClearScope& scope, const CommandInput& input, bool* ok) {
   auto it = runs_.find({dag_id, run_id});
   ActiveRun* held = it == runs_.end() ? nullptr : it->second.get();
   if (!held && !input.run) {
@@ -65,14 +72,18 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
     return "no run '" + run_id + "' of dag '" + dag_id + "'";
   }
   DagGraphPtr graph = held ? held->graph : input.run->graph;
-  const int index = graph->IndexOf(task_id);
-  if (index < 0) {
+  std::vector<TaskInstanceRecord> current;
+  if (held) {
+    for (const auto* slots : {&held->tasks, &held->removed}) {
+      for (const auto& slot : *slots) current.push_back(slot.rec);
+    }
+  }
+  auto targets = ClearTargets(*graph, run_id, held ? current : input.run->task_instances, scope);
+  if (!targets.ok()) {
     *ok = false;
-    return "dag '" + dag_id + "' has no task '" + task_id + "'";
+    return targets.status().message();
   }
-  for (int i : downstream ? graph->WithDownstream(index) : std::vector<int>{index}) {
-    StopAttempts(dag_id, run_id, graph->task(static_cast<size_t>(i)).id);
-  }
+  for (const auto& id : *targets) StopAttempts(dag_id, run_id, id);
   // The run as it stands, cleared, then taken in again as if loaded. What the store holds
   // stays what it held before: the cleared records are written with this decision, as
   // transitions from those states.
@@ -103,9 +114,8 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
     for (const auto& ti : stored.task_instances) stored_states[ti.task_id] = ti.state;
     run_stored = stored.run.state;
   }
-  std::vector<std::string> cleared;
-  WriteBatch writes = ClearTaskInstances(*stored.graph, stored.run, stored.task_instances, task_id,
-                                         downstream, now_, &cleared);
+  const std::vector<std::string>& cleared = *targets;
+  WriteBatch writes = ClearTaskInstances(stored.run, stored.task_instances, cleared, now_);
   for (auto& e : writes.events) decision_.writes.events.push_back(std::move(e));
   LoadRun(std::move(stored));
   ActiveRun& run = *runs_[{dag_id, run_id}];
@@ -125,6 +135,42 @@ std::string Planner::Clear(const std::string& dag_id, const std::string& run_id,
   std::string list;
   for (const auto& id : cleared) list += (list.empty() ? "" : ", ") + id;
   return "cleared " + std::to_string(cleared.size()) + " task(s): " + list;
+}
+
+// Ends an open run by hand. Its tasks fail in the DAG's order with nothing evaluated meanwhile
+// (`cancelled`), so no downstream task starts, not even an all_done one; the run ends failed
+// once its stopped attempts have ended (MaybeFinishRun). A queued run is started first so that
+// it ends like any other.
+std::string Planner::CancelRun(const std::string& dag_id, const std::string& run_id,
+                               const CommandInput& input, bool* ok) {
+  auto it = runs_.find({dag_id, run_id});
+  if (it == runs_.end()) {
+    *ok = false;
+    if (input.run) {
+      return "run '" + run_id + "' of dag '" + dag_id + "' has already ended (" +
+             RunStateName(input.run->run.state) + "): nothing to cancel";
+    }
+    return "no run '" + run_id + "' of dag '" + dag_id + "'";
+  }
+  ActiveRun& run = *it->second;
+  run.cancelled = true;
+  ForgetReady({dag_id, run_id});
+  if (run.rec.state == RunState::kQueued) StartRun(run);
+  int stopped = 0;
+  int failed = 0;
+  for (size_t i = 0; i < run.tasks.size(); ++i) {
+    TaskSlot& slot = run.tasks[i];
+    if (IsTerminal(slot.rec.state)) continue;
+    if (slot.rec.state == TaskState::kRunning || slot.rec.state == TaskState::kDeferred) ++stopped;
+    StopAttempts(dag_id, run_id, slot.rec.task_id);
+    slot.poke_in_flight = 0;
+    slot.waiting_on_past = false;
+    FinishTask(run, static_cast<int>(i), TaskState::kFailed, kCancelledByHand);
+    ++failed;
+  }
+  MaybeFinishRun(run);
+  return "cancelled run '" + run_id + "' of dag '" + dag_id + "': " + std::to_string(failed) +
+         " task(s) failed, " + std::to_string(stopped) + " of them stopped while running";
 }
 
 // Stops the task's running attempts (after the commit); their ends are recorded for the

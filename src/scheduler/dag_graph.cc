@@ -41,12 +41,15 @@ int DagGraph::IndexOf(const std::string& task_id) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-std::vector<int> DagGraph::WithDownstream(int task) const {
+namespace {
+
+// `task` and every task reachable from it through `edges`, each once, breadth first.
+std::vector<int> Reachable(int task, const std::vector<std::vector<int>>& edges) {
   std::vector<int> out{task};
-  std::vector<bool> seen(size(), false);
+  std::vector<bool> seen(edges.size(), false);
   seen[static_cast<size_t>(task)] = true;
   for (size_t k = 0; k < out.size(); ++k) {
-    for (int d : downstream_[static_cast<size_t>(out[k])]) {
+    for (int d : edges[static_cast<size_t>(out[k])]) {
       if (!seen[static_cast<size_t>(d)]) {
         seen[static_cast<size_t>(d)] = true;
         out.push_back(d);
@@ -55,5 +58,11 @@ std::vector<int> DagGraph::WithDownstream(int task) const {
   }
   return out;
 }
+
+}  // namespace
+
+std::vector<int> DagGraph::WithDownstream(int task) const { return Reachable(task, downstream_); }
+
+std::vector<int> DagGraph::WithUpstream(int task) const { return Reachable(task, upstream_); }
 
 }  // namespace sluice

@@ -37,6 +37,8 @@ class DagGraph {
   const Timetable* timetable() const { return timetable_ ? &*timetable_ : nullptr; }
   // `task` and everything downstream of it, each once, `task` first.
   std::vector<int> WithDownstream(int task) const;
+  // `task` and everything upstream of it, each once, `task` first.
+  std::vector<int> WithUpstream(int task) const;
 
  private:
   std::shared_ptr<const DagSpec> spec_;

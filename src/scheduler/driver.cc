@@ -450,7 +450,8 @@ CommandInput Driver::ReadCommandInput(const CommandRecord& command) {
     } else if (*rec) {
       input.dag = **rec;
     }
-  } else if ((command.kind == "trigger" || command.kind == "clear" || command.kind == "mark") &&
+  } else if ((command.kind == "trigger" || command.kind == "clear" || command.kind == "mark" ||
+              command.kind == "cancel") &&
              !planner_->HoldsRun(dag_id, run_id)) {
     auto run = store_.GetRun(dag_id, run_id);
     if (!run.ok()) {

@@ -27,6 +27,7 @@
 #include "scheduler/explanation.h"
 #include "scheduler/external_waits.h"
 #include "scheduler/pool_limit.h"
+#include "scheduler/run_builder.h"
 #include "scheduler/trigger_rule.h"
 #include "sluice/store.h"
 
@@ -227,6 +228,8 @@ class Planner {
     std::vector<TaskSlot> removed;        // task instances no longer in the graph
     std::optional<RunOutcomes> previous;  // for depends_on_past, when loaded from the store
     int unfinished = 0;                   // tasks not in a terminal state
+    // `runs cancel` ended its tasks: nothing more starts, and it ends failed.
+    bool cancelled = false;
     // Template values shared by the run's attempts, built at its first launch for
     // `launch_template_graph`; rebuilt when the run moves to another DAG version, whose params
     // or zone may differ.
@@ -272,8 +275,11 @@ class Planner {
 
   // Commands (commands.cc).
   std::string Clear(const std::string& dag_id, const std::string& run_id,
-                    const std::string& task_id, bool downstream, const CommandInput& input,
-                    bool* ok);
+                    const ClearScope& scope, const CommandInput& input, bool* ok);
+  // `runs cancel`: every task not ended fails (a running attempt or a waiting sensor is
+  // stopped), nothing more starts, and the run ends failed.
+  std::string CancelRun(const std::string& dag_id, const std::string& run_id,
+                        const CommandInput& input, bool* ok);
   std::string KillTask(const std::string& dag_id, const std::string& run_id,
                        const std::string& task_id, bool* ok);
   std::string Mark(const std::string& dag_id, const std::string& run_id, const std::string& task_id,

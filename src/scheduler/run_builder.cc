@@ -72,19 +72,44 @@ EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string
   return e;
 }
 
-WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
-                              std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
-                              bool downstream, TimePoint now, std::vector<std::string>* cleared) {
-  std::set<std::string> targets;
-  int index = dag.IndexOf(task_id);
-  if (index >= 0) {
-    for (int i : downstream ? dag.WithDownstream(index) : std::vector<int>{index}) {
-      targets.insert(dag.task(static_cast<size_t>(i)).id);
+Result<std::vector<std::string>> ClearTargets(const DagGraph& dag, const std::string& run_id,
+                                              const std::vector<TaskInstanceRecord>& tis,
+                                              const ClearScope& scope) {
+  std::vector<bool> chosen(dag.size(), scope.task.empty());
+  if (!scope.task.empty()) {
+    const int index = dag.IndexOf(scope.task);
+    if (index < 0)
+      return Status::NotFound("dag '" + dag.id() + "' has no task '" + scope.task + "'");
+    chosen[static_cast<size_t>(index)] = true;
+    if (scope.downstream) {
+      for (int i : dag.WithDownstream(index)) chosen[static_cast<size_t>(i)] = true;
+    }
+    if (scope.upstream) {
+      for (int i : dag.WithUpstream(index)) chosen[static_cast<size_t>(i)] = true;
     }
   }
+  std::vector<std::string> out;
+  for (const auto& ti : tis) {
+    const int index = dag.IndexOf(ti.task_id);
+    if (index < 0 || !chosen[static_cast<size_t>(index)]) continue;
+    if (scope.only_failed && ti.state != TaskState::kFailed &&
+        ti.state != TaskState::kUpstreamFailed) {
+      continue;
+    }
+    out.push_back(ti.task_id);
+  }
+  if (scope.only_failed && out.empty()) {
+    return Status::Precondition("run '" + run_id + "' has no failed task to clear");
+  }
+  return out;
+}
+
+WriteBatch ClearTaskInstances(RunRecord& run, std::vector<TaskInstanceRecord>& tis,
+                              const std::vector<std::string>& targets, TimePoint now) {
+  const std::set<std::string> chosen(targets.begin(), targets.end());
   WriteBatch batch;
   for (auto& ti : tis) {
-    if (!targets.count(ti.task_id)) continue;
+    if (!chosen.count(ti.task_id)) continue;
     TaskState from = ti.state;
     ti.state = TaskState::kNone;
     ti.retry_base = ti.try_number;
@@ -95,7 +120,6 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
     ti.last_poke_at.reset();
     ti.last_poke.clear();
     batch.events.push_back(TaskStateEvent(now, ti, from, "cleared"));
-    if (cleared) cleared->push_back(ti.task_id);
     batch.task_transitions.push_back({ti, from});
   }
   if (IsTerminal(run.state)) {
@@ -106,6 +130,27 @@ WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
     batch.events.push_back(RunStateEvent(now, run, RunStateName(from), "cleared"));
     batch.run_transitions.push_back({run, from});
   }
+  return batch;
+}
+
+WriteBatch CancelRunRecords(RunRecord& run, std::vector<TaskInstanceRecord>& tis, TimePoint now) {
+  WriteBatch batch;
+  for (auto& ti : tis) {
+    if (IsTerminal(ti.state)) continue;
+    const TaskState from = ti.state;
+    ti.state = TaskState::kFailed;
+    ti.end = now;
+    ti.next_try_at.reset();
+    ti.lease_until.reset();
+    batch.events.push_back(TaskStateEvent(now, ti, from, kCancelledByHand));
+    batch.task_transitions.push_back({ti, from});
+  }
+  const RunState from = run.state;
+  run.state = RunState::kFailed;
+  if (!run.start) run.start = now;
+  run.end = now;
+  batch.events.push_back(RunStateEvent(now, run, RunStateName(from), kCancelledByHand));
+  batch.run_transitions.push_back({run, from});
   return batch;
 }
 
@@ -158,15 +203,14 @@ std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
 }
 
 Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
-                             const std::string& task_id, bool downstream, TimePoint now,
+                             const ClearScope& scope, TimePoint now,
                              std::vector<std::string>* cleared) {
   SLUICE_ASSIGN_OR_RETURN(auto run, store.GetRun(dag.id(), run_id));
   if (!run) return Status::NotFound("no run '" + run_id + "' of dag '" + dag.id() + "'");
-  if (dag.IndexOf(task_id) < 0) {
-    return Status::NotFound("dag '" + dag.id() + "' has no task '" + task_id + "'");
-  }
   SLUICE_ASSIGN_OR_RETURN(auto tis, store.ListTaskInstances(dag.id(), run_id));
-  return ClearTaskInstances(dag, *run, tis, task_id, downstream, now, cleared);
+  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> targets, ClearTargets(dag, run_id, tis, scope));
+  if (cleared) *cleared = targets;
+  return ClearTaskInstances(*run, tis, targets, now);
 }
 
 }  // namespace sluice

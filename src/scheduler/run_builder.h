@@ -32,14 +32,40 @@ EventRecord TaskStateEvent(TimePoint now, const TaskInstanceRecord& ti, TaskStat
 EventRecord RunStateEvent(TimePoint now, const RunRecord& run, const std::string& from,
                           const std::string& detail = "");
 
-// Resets `task_id` (and with `downstream`, everything downstream of it) among `tis`, the task
-// instances of `run`, to state none, so it runs again; retries count afresh. A finished run goes
-// back to queued. `run` and `tis` are updated in place; the returned writes record the same, as
-// transitions from the states they had (a row moved meanwhile fails the commit).
-// `cleared` receives the task ids reset. Running attempts must be stopped by the caller.
-WriteBatch ClearTaskInstances(const DagGraph& dag, RunRecord& run,
-                              std::vector<TaskInstanceRecord>& tis, const std::string& task_id,
-                              bool downstream, TimePoint now, std::vector<std::string>* cleared);
+// What a clear resets: one task, with its downstream and/or upstream tasks (`tasks clear`), or
+// with `task` empty the whole run (`runs clear`), only its failed and upstream_failed tasks when
+// `only_failed`.
+struct ClearScope {
+  std::string task;  // empty: every task of the run
+  bool downstream = false;
+  bool upstream = false;
+  bool only_failed = false;
+
+  // As a scheduler command's arguments (command_args.h) carry it.
+  bool operator==(const ClearScope&) const = default;
+};
+
+// The ids of the task instances among `tis` that `scope` resets, in the DAG's order. Errors:
+// kNotFound "dag 'D' has no task 'T'"; kFailedPrecondition "run 'R' has no failed task to
+// clear" when only_failed finds none.
+Result<std::vector<std::string>> ClearTargets(const DagGraph& dag, const std::string& run_id,
+                                              const std::vector<TaskInstanceRecord>& tis,
+                                              const ClearScope& scope);
+
+// Resets `targets` (ClearTargets) among `tis`, the task instances of `run`, to state none, so
+// they run again; retries count afresh. A finished run goes back to queued. `run` and `tis` are
+// updated in place; the returned writes record the same, as transitions from the states they
+// had (a row moved meanwhile fails the commit). Running attempts must be stopped by the caller.
+WriteBatch ClearTaskInstances(RunRecord& run, std::vector<TaskInstanceRecord>& tis,
+                              const std::vector<std::string>& targets, TimePoint now);
+
+// The detail of the events `runs cancel` writes; alert_events.h alerts no task for them.
+inline constexpr const char* kCancelledByHand = "run cancelled by hand";
+
+// `runs cancel` of a run no scheduler holds: every task instance that has not ended fails
+// (kCancelledByHand) and the run ends failed. `run` and `tis` are updated in place; the writes
+// go to the returned batch. The caller checks that no attempt of the run still runs.
+WriteBatch CancelRunRecords(RunRecord& run, std::vector<TaskInstanceRecord>& tis, TimePoint now);
 
 // Marks `task_id` among `tis`, the task instances of `run`, `state` (success or failed) by hand:
 // its state, end time and an event ("marked by hand"); and, when every task of the run has then
@@ -52,8 +78,9 @@ std::string MarkTaskInstance(const DagGraph& dag, RunRecord& run,
                              TaskState state, TimePoint now, WriteBatch* batch);
 
 // ClearTaskInstances on the run as `store` holds it, for a CLI command while no scheduler runs.
+// `cleared` receives the task ids reset.
 Result<WriteBatch> PlanClear(Store& store, const DagGraph& dag, const std::string& run_id,
-                             const std::string& task_id, bool downstream, TimePoint now,
+                             const ClearScope& scope, TimePoint now,
                              std::vector<std::string>* cleared);
 
 }  // namespace sluice

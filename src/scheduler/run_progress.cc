@@ -249,7 +249,10 @@ void Planner::SetTaskState(ActiveRun& run, int task, TaskState state, const std:
 // Decides what a task in state none does now, from its upstream counters.
 void Planner::Evaluate(ActiveRun& run, int task) {
   auto& slot = run.tasks[static_cast<size_t>(task)];
-  if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning) return;
+  if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning ||
+      run.cancelled) {
+    return;
+  }
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));
   switch (EvaluateTriggerRule(spec.trigger, slot.counts)) {
     case Readiness::kWait:
@@ -316,7 +319,7 @@ void Planner::MaybeFinishRun(ActiveRun& run) {
       live->first.run_id == run.rec.run_id) {
     return;
   }
-  run.rec.state = LeafState(run);
+  run.rec.state = run.cancelled ? RunState::kFailed : LeafState(run);
   // When its last task ended, which is before now when that task's attempt ended while no
   // scheduler watched it (adopted after a restart).
   run.rec.end = std::optional<TimePoint>();
@@ -324,7 +327,8 @@ void Planner::MaybeFinishRun(ActiveRun& run) {
     if (slot.rec.end && (!run.rec.end || *slot.rec.end > *run.rec.end)) run.rec.end = slot.rec.end;
   }
   if (!run.rec.end || *run.rec.end > now_) run.rec.end = now_;
-  decision_.writes.events.push_back(RunStateEvent(now_, run.rec, "running"));
+  decision_.writes.events.push_back(
+      RunStateEvent(now_, run.rec, "running", run.cancelled ? kCancelledByHand : ""));
   MarkRunDirty(run);
   finished_runs_.emplace_back(run.rec.dag_id, run.rec.run_id);
 }
