@@ -315,5 +315,60 @@ class ResourcesTest(ApiTestCase):
                                        token=self.olga), 409, "failed_precondition")
 
 
+    def test_cancel_a_run_then_clear_only_its_failed_tasks(self):
+        status, run, _ = self.request("POST", "/api/v1/dags/slow/runs", {}, token=self.olga)
+        run_id = run["run_id"]
+        base = f"/api/v1/dags/slow/runs/{run_id}"
+
+        def states():
+            _, tasks, _ = self.request("GET", base + "/tasks", token=self.vera)
+            return {t["task"]: (t["state"], t["tries"]) for t in tasks["tasks"]}
+        self.wait_until(lambda: states() == {"talk": ("success", 1), "nap": ("running", 1)},
+                        timeout=30, what="talk done and nap running")
+        self.expect_error(self.request("POST", base + "/cancel", token=self.vera), 403,
+                          "permission_denied")
+        self.expect_error(self.request("POST", base + "/cancel", {"now": True}, token=self.olga),
+                          400, "invalid_argument", "unknown field 'now' in the body (it takes none)")
+        status, cancelled, _ = self.request("POST", base + "/cancel", token=self.olga)
+        self.assertEqual(status, 200, cancelled)
+        self.assertEqual(cancelled, {"dag": "slow", "run_id": run_id, "message":
+                                     f"cancelled run '{run_id}' of dag 'slow': 1 task(s) failed, "
+                                     "1 of them stopped while running"})
+        self.wait_run("slow", run_id, state="failed")
+        self.assertEqual(states(), {"talk": ("success", 1), "nap": ("failed", 1)})
+        self.expect_error(self.request("POST", base + "/cancel", token=self.olga), 409,
+                          "failed_precondition",
+                          f"run '{run_id}' of dag 'slow' has already ended (failed): "
+                          "nothing to cancel")
+
+        status, cleared, _ = self.request("POST", base + "/clear", {"only_failed": True},
+                                          token=self.olga)
+        self.assertEqual(status, 200, cleared)
+        self.assertEqual(cleared["message"], "cleared 1 task(s): nap")
+        self.wait_until(lambda: states() == {"talk": ("success", 1), "nap": ("running", 2)},
+                        timeout=30, what="nap to run again, talk kept")
+        self.expect_error(self.request("POST", base + "/clear", {"only_failed": "yes"},
+                                       token=self.olga),
+                          400, "invalid_argument", "only_failed must be true or false")
+
+    def test_metrics_for_a_viewer_with_the_schedulers_own_figures(self):
+        status, run, _ = self.request("POST", "/api/v1/dags/hello/runs", {}, token=self.olga)
+        self.wait_run("hello", run["run_id"])
+        self.expect_error(self.request("GET", "/metrics"), 401, "unauthenticated")
+        status, _, res = self.request("GET", "/metrics", token=self.vera)
+        self.assertEqual(status, 200)
+        self.assertEqual(res.getheader("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + self.vera})
+        text = conn.getresponse().read().decode()
+        conn.close()
+        self.assertIn('sluice_runs{dag="hello",state="success"} 1\n', text)
+        self.assertIn('sluice_task_instances{dag="hello",state="success"} 2\n', text)
+        self.assertIn('sluice_attempt_duration_seconds_count{dag="hello"} 2\n', text)
+        # standalone runs the scheduler in this process: its own figures are there.
+        self.assertRegex(text, r"\nsluice_scheduler_turns_total [1-9]\d*\n")
+        self.assertIn("\nsluice_executor_slots_capacity ", text)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -223,6 +223,58 @@ class MarkKillWithoutSchedulerTest(SluiceTestCase):
                                 f"(task 'b' of run '{run_id}' is none)\n")
 
 
+
+class RunsClearCancelTest(SluiceTestCase):
+    """`runs cancel` and `runs clear` with a scheduler (it carries them out) and without."""
+
+    def test_cancel_a_running_run_then_clear_only_its_failed_tasks(self):
+        self.write_dag("nap.yaml", "dag: nap\ntasks:\n  quick: {run: \"true\"}\n"
+                                   "  long: {run: \"sleep 60\"}\n"
+                                   "  after: {run: \"true\", needs: [long]}\n")
+        self.start_scheduler()
+        run_id = self.sluice("dags", "trigger", "nap", "--output", "json").json()["run_id"]
+        self.wait_until(lambda: self.tasks("nap", run_id)["long"]["state"] == "running"
+                        and self.tasks("nap", run_id)["quick"]["state"] == "success",
+                        what="long to run")
+        r = self.sluice("runs", "cancel", "nap", run_id)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, f"cancelled run '{run_id}' of dag 'nap': 2 task(s) failed, "
+                                "1 of them stopped while running\n")
+        self.wait_until(lambda: self.runs("nap")[0]["state"] == "failed", what="the run to end")
+        tasks = self.tasks("nap", run_id)
+        self.assertEqual({t: (v["state"], v["tries"]) for t, v in tasks.items()},
+                         {"quick": ("success", 1), "long": ("failed", 1), "after": ("failed", 0)})
+        r = self.sluice("runs", "cancel", "nap", run_id)
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(r.err, f"error: run '{run_id}' of dag 'nap' has already ended (failed): "
+                                "nothing to cancel\n")
+        r = self.sluice("runs", "clear", "nap", run_id, "--only-failed", "--output", "json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.json(), {"dag": "nap", "run_id": run_id, "only_failed": True,
+                                    "message": "cleared 2 task(s): long, after"})
+        self.wait_until(lambda: self.tasks("nap", run_id)["long"]["tries"] == 2,
+                        what="long to run again")
+        self.assertEqual(self.tasks("nap", run_id)["quick"]["tries"], 1)
+
+    def test_without_a_scheduler_the_store_is_written(self):
+        self.write_dag("chain.yaml", CHAIN)
+        run_id = self.sluice("dags", "trigger", "chain", "--output", "json").json()["run_id"]
+        r = self.sluice("runs", "clear", "chain", run_id, "--only-failed")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(r.err, f"error: run '{run_id}' has no failed task to clear\n")
+        r = self.sluice("runs", "cancel", "chain", run_id)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, f"cancelled run '{run_id}' of dag 'chain': 3 task(s) failed; "
+                                "the run is failed\n")
+        self.assertEqual(self.runs("chain")[0]["state"], "failed")
+        r = self.sluice("tasks", "clear", "chain", run_id, "b", "--upstream")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, "cleared 2 task(s): a, b; they run when a scheduler is running\n")
+        self.assertEqual(self.runs("chain")[0]["state"], "queued")
+        r = self.sluice("runs", "cancel", "chain", "manual__nope")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.err, "error: no run 'manual__nope' of dag 'chain'\n")
+
 class DbTest(SluiceTestCase):
     def test_migrate_then_check(self):
         r = self.sluice("db", "check")
