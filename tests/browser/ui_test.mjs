@@ -174,6 +174,37 @@ test('a refused action shows the API message in its dialog', async () => {
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 });
 
+test('cancel a running run from its panel, then clear only its failed task', async () => {
+  await page.goto(world.url + '/dags/slow_report');
+  await page.getByRole('button', { name: 'Trigger' }).click();
+  await page.getByRole('form', { name: 'Trigger slow_report?' }).getByRole('button', { name: 'Trigger' }).click();
+  const triggered = await page.getByRole('status').filter({ hasText: /Triggered manual__/ }).textContent();
+  const runId = triggered.match(/Triggered (\S+)\./)[1];
+  await page.locator(`[data-testid=grid] th.run-head[data-run="${runId}"] a`).click();
+  const panel = page.getByTestId('run-panel');
+  await page.waitForFunction(() => document.querySelector('[data-testid=gantt] .bar')?.classList.contains('st-running'),
+    null, { timeout: 60000 });
+  await panel.getByRole('button', { name: 'Cancel run' }).click();
+  const cancel = page.getByRole('form', { name: `Cancel run ${runId}?` });
+  await cancel.getByRole('button', { name: 'Cancel run' }).click();
+  assert.match(await panel.getByRole('status').textContent(),
+    new RegExp(`cancelled run '${runId}' of dag 'slow_report': 1 task\\(s\\) failed, 1 of them stopped while running`));
+  await page.waitForFunction(() => document.querySelector('[data-testid=run-panel] h3 .badge')?.getAttribute('data-state') === 'failed',
+    null, { timeout: 60000 });
+  await screenshot(page, '11-run-cancelled');
+  await panel.getByRole('button', { name: 'Clear run' }).click();
+  const clear = page.getByRole('form', { name: `Clear run ${runId}?` });
+  assert.equal(await clear.getByLabel('only its failed tasks (and those whose upstream failed)').isChecked(), true);
+  await clear.getByRole('button', { name: 'Clear' }).click();
+  await panel.getByRole('status').filter({ hasText: 'cleared 1 task(s): crunch' }).waitFor();
+  // Runs again: stop it, so nothing is left running when the server stops.
+  await page.waitForFunction(() => document.querySelector('[data-testid=run-panel] h3 .badge')?.getAttribute('data-state') === 'running',
+    null, { timeout: 60000 });
+  await panel.getByRole('button', { name: 'Cancel run' }).click();
+  await page.getByRole('form', { name: `Cancel run ${runId}?` }).getByRole('button', { name: 'Cancel run' }).click();
+  await panel.getByRole('status').filter({ hasText: /cancelled run/ }).waitFor();
+});
+
 test('a viewer sees every action disabled and is refused by the API', async () => {
   const vpage = await logIn(world, ...VIEWER);
   assert.equal(await vpage.getByTestId('role').textContent(), 'viewer');
@@ -186,6 +217,6 @@ test('a viewer sees every action disabled and is refused by the API', async () =
     assert.equal(await vpage.getByRole('button', { name, exact: true }).isDisabled(), true, name);
   }
   assert.match(await vpage.locator('.ti .actions').textContent(), /Your role \(viewer\) may only look/);
-  await screenshot(vpage, '11-viewer');
+  await screenshot(vpage, '12-viewer');
   await vpage.context().close();
 });

@@ -199,7 +199,7 @@ export function DagPage(props: { session: Session; dag: string; tab: string; run
       </nav>
       {props.tab === 'grid' && (grid.data ? <GridView dag={props.dag} grid={grid.data} selected={props.run} /> : <ErrorBanner error={grid.error} />)}
       {props.tab === 'grid' && props.run && (
-        <RunPanel dag={props.dag} run={props.run} taskHref={(task) => taskHref(props.dag, props.run!, task)} />
+        <RunPanel session={props.session} dag={props.dag} run={props.run} onChanged={grid.reload} taskHref={(task) => taskHref(props.dag, props.run!, task)} />
       )}
       {props.tab === 'durations' && grid.data && <DurationsView grid={grid.data} />}
       {props.tab === 'calendar' && <CalendarView dag={props.dag} />}

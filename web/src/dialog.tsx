@@ -6,6 +6,7 @@ export function ConfirmDialog(props: {
   title: string;
   confirmLabel: string;
   danger?: boolean;
+  dismissLabel?: string;  // "Cancel" unless the action itself is a cancel
   children?: ComponentChildren;
   onConfirm: () => Promise<void>;
   onClose: () => void;
@@ -36,7 +37,7 @@ export function ConfirmDialog(props: {
         )}
         <div class="buttons">
           <button type="button" onClick={props.onClose}>
-            Cancel
+            {props.dismissLabel ?? 'Cancel'}
           </button>
           <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={busy}>
             {props.confirmLabel}

@@ -1,8 +1,10 @@
 // Views of runs over time: one run's tasks as a Gantt chart, run durations across runs, and a
 // calendar of daily outcomes.
+import { useState } from 'preact/hooks';
 import {
-  api, dagPath, enc, type Grid, type Run, type TaskInstance,
+  api, canOperate, dagPath, enc, type Grid, type Run, type Session, type TaskInstance,
 } from './api';
+import { ConfirmDialog } from './dialog';
 import { ErrorBanner, fmtDuration, fmtTime, Link, StateBadge, usePoll } from './util';
 
 function seconds(a: string | null, b: string | null): number | null {
@@ -10,11 +12,26 @@ function seconds(a: string | null, b: string | null): number | null {
   return (new Date(b).getTime() - new Date(a).getTime()) / 1000;
 }
 
-// One run: its facts and its tasks as bars on one time axis (a running task's bar grows to now).
-export function RunPanel(props: { dag: string; run: string; taskHref: (task: string) => string }) {
+// One run: its facts, clear and cancel behind a confirmation, and its tasks as bars on one time
+// axis (a running task's bar grows to now).
+export function RunPanel(props: {
+  session: Session; dag: string; run: string; taskHref: (task: string) => string; onChanged?: () => void;
+}) {
   const base = `${dagPath(props.dag)}/runs/${enc(props.run)}`;
   const run = usePoll(() => api<Run>('GET', base), [base]);
   const tasks = usePoll(() => api<{ tasks: TaskInstance[] }>('GET', `${base}/tasks`), [base]);
+  const [action, setAction] = useState<'clear' | 'cancel' | null>(null);
+  const [onlyFailed, setOnlyFailed] = useState(true);
+  const [message, setMessage] = useState<string | null>(null);
+  const allowed = canOperate(props.session.role);
+  const notAllowed = allowed ? undefined : `needs the operator role (you are ${props.session.role})`;
+  const act = async (a: 'clear' | 'cancel') => {
+    const res = await api<{ message?: string } | null>('POST', `${base}/${a}`, a === 'clear' ? { only_failed: onlyFailed } : undefined);
+    setMessage(res?.message || (a === 'clear' ? 'Cleared.' : 'Cancelled.'));
+    run.reload();
+    tasks.reload();
+    props.onChanged?.();
+  };
   const r = run.data;
   const list = tasks.data?.tasks ?? [];
   const now = Date.now();
@@ -38,7 +55,30 @@ export function RunPanel(props: { dag: string; run: string; taskHref: (task: str
               <><dt>Params</dt><dd>{Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ')}</dd></>
             )}
           </dl>
+          <div class="actions">
+            <button disabled={!allowed} title={notAllowed} onClick={() => setAction('clear')}>Clear run</button>
+            {/* Enabled whatever the state shows: it may be 2 s old, and the server says why not. */}
+            <button class="danger" disabled={!allowed} title={notAllowed ?? 'stop it: it ends failed'}
+              onClick={() => setAction('cancel')}>Cancel run</button>
+          </div>
+          {message && <div class="notice" role="status">{message}</div>}
         </>
+      )}
+      {action === 'clear' && (
+        <ConfirmDialog title={`Clear run ${props.run}?`} confirmLabel="Clear"
+          onClose={() => setAction(null)} onConfirm={() => act('clear')}>
+          <label class="check">
+            <input type="checkbox" name="only_failed" checked={onlyFailed}
+              onChange={(e) => setOnlyFailed(e.currentTarget.checked)} />
+            only its failed tasks (and those whose upstream failed)
+          </label>
+        </ConfirmDialog>
+      )}
+      {action === 'cancel' && (
+        <ConfirmDialog title={`Cancel run ${props.run}?`} confirmLabel="Cancel run" dismissLabel="Keep it"
+          danger onClose={() => setAction(null)} onConfirm={() => act('cancel')}>
+          <p>Its running tasks are killed, the rest never start, and the run ends failed.</p>
+        </ConfirmDialog>
       )}
       {started.length > 0 && (
         <table class="gantt" data-testid="gantt">

@@ -122,6 +122,7 @@ export function TaskPage(props: { session: Session; dag: string; run: string; ta
   const attempts = usePoll(() => api<{ attempts: Attempt[] }>('GET', `${path}/attempts`), [path]);
   const [action, setAction] = useState<Action | null>(null);
   const [downstream, setDownstream] = useState(false);
+  const [upstream, setUpstream] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const t = ti.data;
   const list = attempts.data?.attempts ?? [];
@@ -138,7 +139,7 @@ export function TaskPage(props: { session: Session; dag: string; run: string; ta
   const run = async (a: Action) => {
     type Answer = { message?: string } | null;
     let res: Answer;
-    if (a === 'clear') res = await api<Answer>('POST', `${path}/clear`, { downstream });
+    if (a === 'clear') res = await api<Answer>('POST', `${path}/clear`, { downstream, upstream });
     else if (a === 'kill') res = await api<Answer>('POST', `${path}/kill`);
     else res = await api<Answer>('POST', `${path}/mark`, { state: a });
     // The API says what it did ("cleared 3 task instances ..."); a fallback if it says nothing.
@@ -226,6 +227,13 @@ export function TaskPage(props: { session: Session; dag: string; run: string; ta
               <input type="checkbox" name="downstream" checked={downstream}
                 onChange={(e) => setDownstream(e.currentTarget.checked)} />
               also clear its downstream tasks
+            </label>
+          )}
+          {action === 'clear' && (
+            <label class="check">
+              <input type="checkbox" name="upstream" checked={upstream}
+                onChange={(e) => setUpstream(e.currentTarget.checked)} />
+              also clear its upstream tasks
             </label>
           )}
           {action === 'kill' && <p>Its process is stopped; the attempt fails (and may be retried).</p>}
