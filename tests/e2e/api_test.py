@@ -151,6 +151,12 @@ class AccessTest(ApiTestCase):
         self.assertEqual(status, 204)
         self.expect_error(self.request("GET", "/api/v1/session", headers=session), 401,
                           "unauthenticated")
+        # Behind a proxy that terminates TLS the cookie is sent over TLS only.
+        status, _, res = self.request("POST", "/api/v1/session",
+                                      {"user": "olga", "password": "correct horse"},
+                                      headers={"X-Forwarded-Proto": "https"})
+        self.assertEqual(status, 200)
+        self.assertRegex(res.getheader("Set-Cookie"), r"; HttpOnly; SameSite=Strict; Secure$")
 
     def test_failed_logins_are_limited_per_user(self):
         for _ in range(5):
