@@ -9,6 +9,7 @@ find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
 # The sql and http sensors and the alerts: libpq (libpq-dev ships libpq.pc) and libcurl.
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)  # gzip of the API's answers (src/api/compression.h)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # The HTTP API (src/api): cpp-httplib, built by Debian as a shared library with OpenSSL, zlib

@@ -15,6 +15,8 @@ Result<std::unique_ptr<api::ApiServer>> StartApiServer(const control::Config& co
   options.listen = address;
   options.version = SLUICE_VERSION;
   options.scheduler_stats = stats;
+  // Beside a scheduler (standalone) requests yield the CPU to its turns.
+  if (stats != nullptr) options.worker_nice = 10;
   SLUICE_ASSIGN_OR_RETURN(
       auto server,
       api::ApiServer::Start(

@@ -22,7 +22,8 @@ Result<ApiResponse> ReadLogHandler(const ApiRequest& req) {
   range.task_id = req.Param("task");
   SLUICE_ASSIGN_OR_RETURN(int64_t try_number, req.QueryInt("try", 0, 0, 1'000'000));
   SLUICE_ASSIGN_OR_RETURN(int64_t offset, req.QueryInt("offset", 0, 0, INT64_MAX));
-  SLUICE_ASSIGN_OR_RETURN(int64_t length, req.QueryInt("length", 256 * 1024, 0, kMaxLength));
+  SLUICE_ASSIGN_OR_RETURN(int64_t length,
+                          req.QueryInt("length", int64_t{256} * 1024, 0, kMaxLength));
   SLUICE_ASSIGN_OR_RETURN(int64_t tail, req.QueryInt("tail", 0, 0, 100'000));
   if (tail > 0 && req.Query("offset")) {
     return Status::Invalid("give either tail or offset, not both");

@@ -27,8 +27,8 @@ const std::string& ApiRequest::Param(const std::string& name) const {
 }
 
 std::optional<std::string> ApiRequest::Query(const std::string& name) const {
-  if (!http.has_param(name.c_str())) return std::nullopt;
-  return http.get_param_value(name.c_str());
+  if (!http.has_param(name)) return std::nullopt;
+  return http.get_param_value(name);
 }
 
 Result<int64_t> ApiRequest::QueryInt(const std::string& name, int64_t fallback, int64_t min,

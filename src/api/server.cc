@@ -1,11 +1,14 @@
 #include "api/server.h"
 
 #include <httplib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <thread>
 
 #include "api/api_error.h"
 #include "api/auth.h"
+#include "api/compression.h"
 #include "api/web_assets.h"
 #include "util/log.h"
 
@@ -80,8 +83,31 @@ void ServeWebAsset(const httplib::Request& req, httplib::Response& res) {
                    "frame-ancestors 'none'");
     res.set_header("X-Frame-Options", "DENY");
   }
-  res.set_content(std::string(asset->body), std::string(asset->content_type));
+  SetStaticBody(req, res, asset->body, std::string(asset->content_type));
 }
+
+// httplib's pool, whose workers run at `nice` (setpriority(2) of each worker thread, once):
+// beside the scheduler in `sluice standalone`, a burst of requests takes the CPU the loop's
+// turns do not need rather than delaying them.
+class NiceThreadPool : public httplib::TaskQueue {
+ public:
+  NiceThreadPool(int threads, int nice) : pool_(static_cast<size_t>(threads)), nice_(nice) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([nice = nice_, fn = std::move(fn)] {
+      thread_local bool done = false;
+      if (!done && nice != 0) {
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+      }
+      done = true;
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  int nice_;
+};
 
 }  // namespace
 
@@ -159,7 +185,7 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
       return true;
     });
   } else if (!answer->content_type.empty()) {
-    res.set_content(std::move(answer->body), answer->content_type);
+    SetBody(req, res, std::move(answer->body), answer->content_type);
   }
 }
 
@@ -180,9 +206,16 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
     p->routes.push_back(std::move(c));
   }
   const int threads = p->state.options.threads;
-  p->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const int nice = p->state.options.worker_nice;
+  p->http.new_task_queue = [threads, nice] { return new NiceThreadPool(threads, nice); };
   p->http.set_payload_max_length(p->state.options.max_body_bytes);
-  p->http.set_keep_alive_max_count(1000);
+  // A kept-alive connection holds a thread while it lasts: after 100 requests it is closed,
+  // so connections beyond the threads wait for one request's time, not for a client to leave.
+  p->http.set_keep_alive_max_count(100);
+  p->http.set_keep_alive_timeout(5);
+  // Without it the body waits for the client's delayed ACK of the headers: 40 ms per request
+  // on a kept-alive connection.
+  p->http.set_tcp_nodelay(true);
   p->http.set_read_timeout(30, 0);
   p->http.set_write_timeout(30, 0);
   auto dispatch = [p](const httplib::Request& req, httplib::Response& res) {
@@ -202,7 +235,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
               [](const httplib::Request& req, httplib::Response& res) { ServeWebAsset(req, res); });
   // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
   p->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.is_chunked_content_provider_) return;
+    if (!res.body.empty() || res.content_provider_) return;  // a handler answered
     if (res.status == 413) {
       WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
     } else if (res.status == 404) {
@@ -215,7 +248,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
         try {
-          std::rethrow_exception(ep);
+          std::rethrow_exception(std::move(ep));
         } catch (const std::exception& e) {
           what = e.what();
         } catch (...) {

@@ -22,7 +22,8 @@ namespace sluice::api {
 
 struct ServerOptions {
   ListenAddress listen{"127.0.0.1", 8080};
-  int threads = 32;                 // requests served at once (a followed log holds one)
+  int threads = 64;                 // connections served at once (a followed log holds one)
+  int worker_nice = 0;              // the request threads' nice(1) value (standalone: 10)
   size_t max_body_bytes = 1 << 20;  // larger bodies: 413
   std::string version;              // `GET /api/v1/version`
   Duration session_ttl = std::chrono::hours(12);

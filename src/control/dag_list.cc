@@ -6,6 +6,7 @@
 #include <set>
 
 #include "control/dag_lookup.h"
+#include "control/dag_version_cache.h"
 #include "control/scheduler_lock.h"
 #include "time/timetable.h"
 #include "util/strings.h"
@@ -118,8 +119,9 @@ Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
       // As the scheduler last loaded them: the version it runs, and its file's errors (a
       // broken file's DAGs keep their last good version).
       for (const auto& id : stored->second) {
-        SLUICE_ASSIGN_OR_RETURN(auto spec, StoredDag(ctx.store, id));
-        if (spec) add_row(&*spec, path, ErrorsOf(by_id[id]));
+        const DagRecord& rec = by_id[id];
+        SLUICE_ASSIGN_OR_RETURN(auto spec, CachedDagVersion(ctx.store, id, rec.hash));
+        add_row(spec.get(), path, ErrorsOf(rec));
       }
       continue;
     }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "control/dag_version_cache.h"
 #include "control/scheduler_lock.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -55,12 +56,8 @@ bool IsDagFileRef(const std::string& ref) {
 Result<std::optional<DagSpec>> StoredDag(Store& store, const std::string& dag_id) {
   SLUICE_ASSIGN_OR_RETURN(auto rec, store.GetDag(dag_id));
   if (!rec || rec->deleted || rec->hash.empty()) return std::optional<DagSpec>();
-  SLUICE_ASSIGN_OR_RETURN(auto version, store.GetDagVersion(dag_id, rec->hash));
-  if (!version) {
-    return Status::Internal("dag '" + dag_id + "' version " + rec->hash + " is not in the store");
-  }
-  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
-  return std::optional<DagSpec>(std::move(spec));
+  SLUICE_ASSIGN_OR_RETURN(auto spec, CachedDagVersion(store, dag_id, rec->hash));
+  return std::optional<DagSpec>(*spec);
 }
 
 Status UnknownDag(const Context& ctx, const std::string& dag_id,

@@ -1,5 +1,6 @@
 #include "control/run_lookup.h"
 
+#include "control/dag_version_cache.h"
 #include "core/dag_loader.h"
 #include "util/strings.h"
 
@@ -33,12 +34,7 @@ Result<RunRecord> FindRun(Store& store, const std::string& dag_id, const std::st
 }
 
 Result<DagGraphPtr> RunGraph(Store& store, const RunRecord& run) {
-  SLUICE_ASSIGN_OR_RETURN(auto version, store.GetDagVersion(run.dag_id, run.dag_hash));
-  if (!version) {
-    return Status::Internal("the dag version of run '" + run.run_id + "' (" + run.dag_hash +
-                            ") is missing from the store");
-  }
-  SLUICE_ASSIGN_OR_RETURN(DagSpec spec, DagFromJson(version->spec_json));
+  SLUICE_ASSIGN_OR_RETURN(auto spec, CachedDagVersion(store, run.dag_id, run.dag_hash));
   return DagGraph::Build(std::move(spec));
 }
 

@@ -283,8 +283,8 @@ Result<TaskLogPart> ReadTaskLogRange(const Context& ctx, const TaskLogRange& ran
   part.content.resize(n);
   size_t done = 0;
   while (done < n) {
-    const ssize_t got = ::pread(fd.get(), part.content.data() + done, n - done,
-                                static_cast<off_t>(from + done));
+    const ssize_t got =
+        ::pread(fd.get(), part.content.data() + done, n - done, static_cast<off_t>(from + done));
     if (got < 0) return Status::Errno("read(\"" + path + "\")");
     if (got == 0) break;  // cut meanwhile (log_max_bytes never cuts; retention may delete)
     done += static_cast<size_t>(got);
