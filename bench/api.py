@@ -360,7 +360,7 @@ def load(sluice, env, info, duration, baseline_runs):
         paths = [p for _, p in routes(c)]
         db = os.path.join(env["SLUICE_HOME"], "sluice.db")
         chain_runs(sluice, env, lambda ids: True, [])  # warm-up run, not counted
-        # Baseline: the same chain, the same server, no HTTP load but the run polling.
+        # Baseline: the same chain on the same server, with no HTTP load.
         quiet_s = []
         quiet = chain_runs(sluice, env, lambda ids: len(ids) >= baseline_runs, quiet_s)
         quiet_gaps = handoff_gaps(db, "chain_200", CHAIN, set(quiet))
