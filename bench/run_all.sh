@@ -12,3 +12,5 @@ echo "== pure scheduling throughput (no-op executor, durable SQLite)"
 "$BUILD/bench/scheduler_throughput" --benchmark_min_time=1
 echo "== a simulated year of hourly runs, with and without depends_on_past"
 "$BUILD/bench/depends_on_past_year" --repeat 3
+echo "== HTTP API and web UI (issue 15): 1,000 DAGs, big's grid of 365 runs, wrk -c64, chromium"
+python3 bench/api.py "$BUILD" --duration "${API_DURATION:-30}" ${BENCH_ROOT:+--root "$BENCH_ROOT"}

@@ -80,6 +80,29 @@ def percentile(values, q):
     return values[k]
 
 
+def handoff_gaps(db, dag_id, n, run_ids=None):
+    """Milliseconds from each upstream task's end to its downstream's start in the chain
+    t0 -> t1 -> ... -> t{n-1} of DAG dag_id, from the attempt times the supervisors record; every
+    edge of every run (or of the runs in run_ids)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT run_id, task_id, start_us, end_us FROM attempts "
+                           "WHERE dag_id=? AND state='success'", (dag_id,)).fetchall()
+    finally:
+        con.close()
+    by_run = {}
+    for run_id, task, start, end in rows:
+        if run_ids is None or run_id in run_ids:
+            by_run.setdefault(run_id, {})[task] = (start, end)
+    gaps = []
+    for tasks in by_run.values():
+        for i in range(1, n):
+            a, b = tasks.get(f"t{i-1}"), tasks.get(f"t{i}")
+            if a and b:
+                gaps.append((b[0] - a[1]) / 1000.0)
+    return gaps
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build_dir")
@@ -126,19 +149,7 @@ def main():
 
         # Hand-off latency on the chain: downstream start minus upstream end, every edge of
         # every repetition.
-        db = os.path.join(root, "chain_200", "home", "sluice.db")
-        con = sqlite3.connect(db)
-        rows = con.execute("SELECT run_id, task_id, start_us, end_us FROM attempts "
-                           "WHERE dag_id='chain_200' AND state='success'").fetchall()
-        by_run = {}
-        for run_id, task, start, end in rows:
-            by_run.setdefault(run_id, {})[task] = (start, end)
-        gaps = []
-        for tasks in by_run.values():
-            for i in range(1, 200):
-                a, b = tasks.get(f"t{i-1}"), tasks.get(f"t{i}")
-                if a and b:
-                    gaps.append((b[0] - a[1]) / 1000.0)
+        gaps = handoff_gaps(os.path.join(root, "chain_200", "home", "sluice.db"), "chain_200", 200)
         results["handoff_ms"] = {"p50": percentile(gaps, 50), "p99": percentile(gaps, 99),
                                  "n": len(gaps)}
         print(f"upstream end -> downstream start: p50 {percentile(gaps, 50):.3f} ms, "
