@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "api/api_error.h"
@@ -155,6 +156,15 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
       return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
     }
   }
+  // A read holds one of the few read slots while it is computed (not while it is sent).
+  const bool read = req.method == "GET" || req.method == "HEAD";
+  if (read) state.reads.acquire();
+  struct Release {
+    std::counting_semaphore<1024>* slots;
+    ~Release() {
+      if (slots) slots->release();
+    }
+  } release{read ? &state.reads : nullptr};
   auto lease = state.stores.Borrow();
   if (!lease.ok()) return WriteError(res, ErrorFor(lease.status()));
   const control::Context ctx{state.config, lease->store(), state.clock};
@@ -187,6 +197,11 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
   } else if (!answer->content_type.empty()) {
     SetBody(req, res, std::move(answer->body), answer->content_type);
   }
+}
+
+std::ptrdiff_t ServerState::ReadSlots(const ServerOptions& o) {
+  if (o.max_concurrent_reads > 0) return std::min(o.max_concurrent_reads, 1024);
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 1024);
 }
 
 ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -5,6 +5,7 @@
 // (store_pool.h); nothing a request does waits on the scheduler's loop.
 #include <atomic>
 #include <memory>
+#include <semaphore>
 #include <string>
 
 #include "api/listen_address.h"
@@ -22,8 +23,12 @@ namespace sluice::api {
 
 struct ServerOptions {
   ListenAddress listen{"127.0.0.1", 8080};
-  int threads = 64;                 // connections served at once (a followed log holds one)
-  int worker_nice = 0;              // the request threads' nice(1) value (standalone: 10)
+  int threads = 64;     // connections served at once (a followed log holds one)
+  int worker_nice = 0;  // the request threads' nice(1) value (standalone: 10)
+  // GETs computed at once; the others wait their turn (not runnable, so not competing with
+  // the scheduler for the CPU). 0: the machine's cores. Changes (POST...) are not counted:
+  // they mostly wait for the scheduler's answer.
+  int max_concurrent_reads = 0;
   size_t max_body_bytes = 1 << 20;  // larger bodies: 413
   std::string version;              // `GET /api/v1/version`
   Duration session_ttl = std::chrono::hours(12);
@@ -40,7 +45,8 @@ class ServerState {
       : config(config_in),
         clock(clock_in),
         stores(std::move(open_store)),
-        options(std::move(options_in)) {}
+        options(std::move(options_in)),
+        reads(ReadSlots(options)) {}
   const control::Config& config;
   const Clock& clock;
   StorePool stores;
@@ -48,6 +54,10 @@ class ServerState {
   LoginLimiter logins;
   // Followed logs open now: each holds a thread, so at most half the threads may.
   std::atomic<int> streams{0};
+  std::counting_semaphore<1024> reads;  // see ServerOptions::max_concurrent_reads
+
+ private:
+  static std::ptrdiff_t ReadSlots(const ServerOptions& o);
 };
 
 class ApiServer {
