@@ -78,7 +78,7 @@ std::string Ordinal(int n) {
   return std::to_string(n) + suffix;
 }
 
-std::string Plural(int n, const std::string& unit) {
+std::string Plural(long long n, const std::string& unit) {
   return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
 }
 
@@ -272,19 +272,21 @@ Result<std::string> ScheduleInWords(std::string_view expr) {
   if (text[0] == '@') text = PresetCron(text);
   if (StartsWith(text, "every")) {
     SLUICE_ASSIGN_OR_RETURN(Duration every, ParseDuration(Trim(text.substr(5))));
-    using std::chrono::duration_cast;
-    auto seconds = duration_cast<std::chrono::seconds>(every).count();
-    if (every < std::chrono::seconds(1) || every % std::chrono::seconds(1) != Duration(0)) {
-      return "every " + FormatDuration(every);
-    }
-    // "every hour", "every 15 minutes", "every 1 hour and 30 minutes".
-    const std::array<std::pair<long long, const char*>, 4> units = {
-        {{86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}}};
+    // "every hour", "every 15 minutes", "every 1 hour and 30 minutes", down to the microseconds
+    // a duration holds ("every 1 second and 500 milliseconds").
+    const std::array<std::pair<Duration, const char*>, 6> units = {
+        {{std::chrono::days(1), "day"},
+         {std::chrono::hours(1), "hour"},
+         {std::chrono::minutes(1), "minute"},
+         {std::chrono::seconds(1), "second"},
+         {std::chrono::milliseconds(1), "millisecond"},
+         {std::chrono::microseconds(1), "microsecond"}}};
     std::vector<std::string> parts;
+    Duration left = every;
     for (const auto& [size, unit] : units) {
-      if (seconds >= size) {
-        parts.push_back(Plural(int(seconds / size), unit));
-        seconds %= size;
+      if (left >= size) {
+        parts.push_back(Plural(left / size, unit));
+        left %= size;
       }
     }
     if (parts.size() == 1 && StartsWith(parts[0], "1 ")) return "every " + parts[0].substr(2);

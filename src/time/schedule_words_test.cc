@@ -35,6 +35,11 @@ TEST(ScheduleWordsTest, EveryInterval) {
   EXPECT_EQ(Words("every 45s"), "every 45 seconds");
   EXPECT_EQ(Words("every 90"), "every 1 minute and 30 seconds");
   EXPECT_EQ(Words("every 1d2h3m4s"), "every 1 day, 2 hours, 3 minutes and 4 seconds");
+  EXPECT_EQ(Words("every 1500ms"), "every 1 second and 500 milliseconds");
+  EXPECT_EQ(Words("every 250ms"), "every 250 milliseconds");
+  EXPECT_EQ(Words("every 1ms"), "every millisecond");
+  EXPECT_EQ(Words("every 1s5us"), "every 1 second and 5 microseconds");
+  EXPECT_EQ(Words("every\t15m"), "every 15 minutes");
 }
 
 TEST(ScheduleWordsTest, Minutes) {
