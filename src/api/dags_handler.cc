@@ -71,6 +71,8 @@ Result<ApiResponse> ListDagsHandler(const ApiRequest& req) {
                         {"state", RunStateName(r.state)},
                         {"logical_date", control::JsonTime(r.logical_date)}});
     }
+    // The schedule in words, null without a schedule as "schedule" is.
+    nlohmann::json words = row->schedule ? nlohmann::json(row->schedule_text) : nullptr;
     out.push_back({{"dag", *row->dag},
                    {"file", row->file},
                    {"description", row->description},
@@ -78,6 +80,7 @@ Result<ApiResponse> ListDagsHandler(const ApiRequest& req) {
                    {"tags", row->tags},
                    {"paused", row->paused},
                    {"schedule", row->schedule ? nlohmann::json(*row->schedule) : nullptr},
+                   {"schedule_text", std::move(words)},
                    {"timezone", row->timezone},
                    {"next_due", control::JsonTime(row->next_due)},
                    {"errors", row->errors},
@@ -114,6 +117,7 @@ Result<ApiResponse> GetDagHandler(const ApiRequest& req) {
        {"tags", dag.tags},
        {"paused", record && record->paused},
        {"schedule", dag.schedule ? nlohmann::json(control::ScheduleText(dag)) : nlohmann::json()},
+       {"schedule_text", dag.schedule ? nlohmann::json(control::ScheduleWords(dag)) : nullptr},
        {"timezone", dag.timezone},
        {"version", dag.hash},
        {"params", dag.params},

@@ -8,6 +8,7 @@
 #include "control/dag_lookup.h"
 #include "control/dag_version_cache.h"
 #include "control/scheduler_lock.h"
+#include "time/schedule_words.h"
 #include "time/timetable.h"
 #include "util/strings.h"
 
@@ -60,6 +61,13 @@ std::string ScheduleText(const DagSpec& dag) {
                                                       : dag.schedule->expr;
 }
 
+std::string ScheduleWords(const DagSpec& dag) {
+  if (!dag.schedule) return "";
+  // A loaded DAG's expression has been checked; should one still fail, show it as written.
+  Result<std::string> words = ScheduleInWords(dag.schedule->expr);
+  return words.ok() ? *words : dag.schedule->expr;
+}
+
 Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
   SLUICE_ASSIGN_OR_RETURN(auto records, ctx.store.ListDags());
   std::map<std::string, DagRecord> by_id;
@@ -81,6 +89,7 @@ Result<std::vector<DagListRow>> ListDags(const Context& ctx) {
     row.file = file;
     row.paused = rec && rec->paused;
     if (d && d->schedule) row.schedule = ScheduleText(*d);
+    if (d) row.schedule_text = ScheduleWords(*d);
     if (d) row.next_due = NextDue(*d, rec, now);
     row.errors = errors;
     if (d) {

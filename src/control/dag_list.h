@@ -15,6 +15,7 @@ struct DagListRow {
   std::string file;
   bool paused = false;
   std::optional<std::string> schedule;  // as written; " (trigger)" added for mode trigger
+  std::string schedule_text;            // the schedule in words; empty when it has none
   std::optional<TimePoint> next_due;    // when the next scheduled run becomes due
   std::vector<std::string> errors;      // "FILE:LINE:COL: error: MSG" of its file
   // From the DAG's spec, for the API's list (empty for a file that yields no DAG).
@@ -32,5 +33,9 @@ Result<std::vector<DagListRow>> ListDags(const Context& ctx);
 
 // A DAG's schedule as `dags list` and `dags show` print it; empty when it has none.
 std::string ScheduleText(const DagSpec& dag);
+
+// A DAG's schedule in words for the API ("at 18:30, Monday through Friday",
+// time/schedule_words.h); empty when it has none.
+std::string ScheduleWords(const DagSpec& dag);
 
 }  // namespace sluice::control

@@ -34,6 +34,15 @@ class CronExpression {
   bool fixed_time() const { return fixed_time_; }
   const std::string& text() const { return text_; }
 
+  // The fields as parsed, for saying the expression in words (schedule_words.h).
+  const std::bitset<60>& minute_set() const { return minutes_; }
+  const std::bitset<24>& hour_set() const { return hours_; }
+  const std::bitset<32>& day_of_month_set() const { return days_of_month_; }
+  const std::bitset<13>& month_set() const { return months_; }
+  const std::bitset<7>& day_of_week_set() const { return days_of_week_; }
+  // Whether the day fields match together (either begins with `*`) or either one alone.
+  bool days_match_together() const { return dom_star_ || dow_star_; }
+
  private:
   CronExpression() = default;
   friend class CronParser;

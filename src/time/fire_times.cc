@@ -22,6 +22,11 @@ Status BadSchedule(std::string_view expr, const std::string& problem) {
 
 }  // namespace
 
+std::string_view PresetCron(std::string_view preset) {
+  auto it = Presets().find(std::string(preset));
+  return it == Presets().end() ? std::string_view() : std::string_view(it->second);
+}
+
 Result<std::unique_ptr<FireTimes>> FireTimes::Create(std::string_view expr, const TimeZone& zone,
                                                      TimePoint start) {
   std::string_view text = Trim(expr);

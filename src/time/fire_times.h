@@ -46,4 +46,8 @@ class FireTimes {
   TimePoint start_;
 };
 
+// The cron expression a preset stands for ("@daily" -> "0 0 * * *"), or empty for anything else
+// (`@once` included: it has no cron form).
+std::string_view PresetCron(std::string_view preset);
+
 }  // namespace sluice

@@ -247,6 +247,30 @@ class ResourcesTest(ApiTestCase):
         status, source, _ = self.request("GET", "/api/v1/dags/hello/source", token=self.vera)
         self.assertEqual(source["source"], HELLO)
 
+    def test_the_schedule_in_words(self):
+        # Both day fields restricted: cron runs on a day that matches either.
+        self.write_dag("weekdays.yaml", "dag: weekdays\nschedule: \"30 18 1 * mon-fri\"\n"
+                       "timezone: America/New_York\nstart: 2030-01-01\n"
+                       "tasks:\n  t: {run: \"true\"}\n")
+        self.write_dag("often.yaml", "dag: often\nschedule: {cron: \"*/15 9-17 * * *\", "
+                       "mode: trigger}\nstart: 2030-01-01\ntasks:\n  t: {run: \"true\"}\n")
+
+        def listed():
+            _, body, _ = self.request("GET", "/api/v1/dags", token=self.vera)
+            rows = {d["dag"]: d for d in body["dags"]}
+            return rows if "weekdays" in rows and "often" in rows else None
+        rows = self.wait_until(listed, timeout=30, what="the new DAGs in the list")
+        self.assertEqual({d: (r["schedule"], r["schedule_text"]) for d, r in rows.items()},
+                         {"hello": (None, None), "slow": (None, None),
+                          "weekdays": ("30 18 1 * mon-fri", "at 18:30 on day 1 of the month or on "
+                                       "Monday through Friday"),
+                          "often": ("*/15 9-17 * * * (trigger)",
+                                    "every 15 minutes from 09:00 through 17:45")})
+        for dag in ("weekdays", "often", "hello"):
+            status, detail, _ = self.request("GET", f"/api/v1/dags/{dag}", token=self.vera)
+            self.assertEqual(status, 200)
+            self.assertEqual(detail["schedule_text"], rows[dag]["schedule_text"])
+
     def test_trigger_watch_grid_log_and_clear(self):
         status, run, _ = self.request("POST", "/api/v1/dags/hello/runs", {"params": {"who": "api"}},
                                       token=self.olga)

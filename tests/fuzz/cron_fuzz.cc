@@ -1,11 +1,13 @@
 // Schedule expressions (cron, presets, `every N`) from arbitrary bytes: parsing must return a
-// Status, and fire times in a few zones must come back promptly, strictly increasing.
+// Status, and fire times in a few zones must come back promptly, strictly increasing. Every
+// expression that parses has words for the DAG list (schedule_words.h).
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "time/fire_times.h"
+#include "time/schedule_words.h"
 #include "time/time_zone.h"
 #include "util/check.h"
 
@@ -25,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       SLUICE_CHECK(!fire.status().message().empty(), "an error says what is wrong");
       return 0;
     }
+    sluice::Result<std::string> words = sluice::ScheduleInWords(text);
+    SLUICE_CHECK(words.ok() && !words->empty(), "an expression that parses has words");
     TimePoint t = start;
     for (int i = 0; i < 8; ++i) {
       std::optional<TimePoint> next = (*fire)->NextAfter(t);
