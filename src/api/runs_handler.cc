@@ -58,7 +58,8 @@ Result<ApiResponse> ListRunsFor(const ApiRequest& req, const std::string& dag) {
   SLUICE_ASSIGN_OR_RETURN(int64_t limit, req.QueryInt("limit", 100, 1, 1000));
   // One more than asked tells whether a next page exists.
   query.limit = static_cast<int>(limit) + 1;
-  if (auto cursor = req.Query("cursor")) {
+  // An empty cursor is the first page, as an absent one.
+  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
     SLUICE_ASSIGN_OR_RETURN(query.after, DecodeCursor(*cursor));
   }
   SLUICE_ASSIGN_OR_RETURN(auto runs, control::ListRuns(req.ctx, query));

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "api/api_error.h"
@@ -59,15 +60,34 @@ void WriteError(httplib::Response& res, const ApiError& error) {
   res.set_content(ErrorBody(error), "application/json");
 }
 
+// Whether a (decoded) path names a parent or the current folder, or holds a NUL or a backslash:
+// the UI's files are compiled in, so no such path can reach a file, but it is refused rather
+// than answered with the app as if it were one of its routes.
+bool TraversesFolders(std::string_view path) {
+  if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos) {
+    return true;
+  }
+  const auto segments = Segments(path);
+  return std::any_of(segments.begin(), segments.end(),
+                     [](std::string_view s) { return s == "." || s == ".."; });
+}
+
 void ServeWebAsset(const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Content-Type-Options", "nosniff");
+  if (TraversesFolders(req.path)) {
+    return WriteError(res, {400, "invalid_argument",
+                            "a path may not name '.' or '..' or hold a NUL or a backslash"});
+  }
   if (!WebAssetsBuilt()) {
     return WriteError(res, {404, "not_found",
                             "this binary was built without the web UI (web/dist): build it "
                             "with ./dev build; the API is under /api/v1"});
   }
   const WebAsset* asset = FindWebAsset(req.path);
-  if (asset && req.path.rfind("/assets/", 0) == 0) {
+  const bool bundle = req.path.rfind("/assets/", 0) == 0;
+  // A missing bundle is a 404: the app's page in its place would be parsed as a script.
+  if (!asset && bundle) return WriteError(res, {404, "not_found", "no file " + req.path});
+  if (asset && bundle) {
     // Bundles are named by their content's hash: a new build is a new name.
     res.set_header("Cache-Control", "public, max-age=31536000, immutable");
   } else {
@@ -96,39 +116,55 @@ struct ApiServer::Impl {
   int port = 0;
 
   void Dispatch(const httplib::Request& req, httplib::Response& res);
+  std::string Allowed(const std::string& path) const;
+  void WriteNoRoute(const httplib::Request& req, httplib::Response& res) const;
 };
+
+// The methods served on `path` ("GET, HEAD, POST"), empty when no route has its shape.
+std::string ApiServer::Impl::Allowed(const std::string& path) const {
+  const auto segments = Segments(path);
+  std::vector<std::string> methods;
+  for (const CompiledRoute& r : routes) {
+    std::map<std::string, std::string> unused;
+    if (!Match(r, segments, &unused)) continue;
+    methods.push_back(r.route.method);
+    if (r.route.method == "GET") methods.emplace_back("HEAD");
+  }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  std::string out;
+  for (const std::string& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
+// A request no route answers: 405 with the methods that are (Allow) when the path is served,
+// else 404.
+void ApiServer::Impl::WriteNoRoute(const httplib::Request& req, httplib::Response& res) const {
+  const std::string allowed = Allowed(req.path);
+  if (allowed.empty()) {
+    return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
+  }
+  res.set_header("Allow", allowed);
+  WriteError(res, {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
+}
 
 void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Cache-Control", "no-store");
   const auto path = Segments(req.path);
   const CompiledRoute* matched = nullptr;
-  bool other_method = false;
   std::map<std::string, std::string> params;
   for (const CompiledRoute& r : routes) {
     std::map<std::string, std::string> p;
     if (!Match(r, path, &p)) continue;
     if (r.route.method != req.method && !(req.method == "HEAD" && r.route.method == "GET")) {
-      other_method = true;
       continue;
     }
     matched = &r;
     params = std::move(p);
     break;
   }
-  if (!matched) {
-    if (other_method) {
-      return WriteError(res,
-                        {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
-    }
-    return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
-  }
-  if (!req.body.empty() && req.method != "GET") {
-    const std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) != 0) {
-      return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
-    }
-  }
+  if (!matched) return WriteNoRoute(req, res);
   auto lease = state.stores.Borrow();
   if (!lease.ok()) return WriteError(res, ErrorFor(lease.status()));
   const control::Context ctx{state.config, lease->store(), state.clock};
@@ -146,6 +182,13 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
     }
     principal = std::move(*who);
   }
+  // After the gate: a caller who may not call the route learns nothing more than that.
+  if (!req.body.empty() && req.method != "GET") {
+    const std::string type = req.get_header_value("Content-Type");
+    if (type.rfind("application/json", 0) != 0) {
+      return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
+    }
+  }
   const ApiRequest request{req, ctx, principal, std::move(params), req.remote_addr};
   auto answer = matched->route.handler(request);
   if (!answer.ok()) return WriteError(res, ErrorFor(answer.status()));
@@ -159,7 +202,7 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
       return true;
     });
   } else if (!answer->content_type.empty()) {
-    res.set_content(std::move(answer->body), answer->content_type);
+    res.set_content(answer->body, answer->content_type);
   }
 }
 
@@ -201,8 +244,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
   p->http.Get(R"(/.*)",
               [](const httplib::Request& req, httplib::Response& res) { ServeWebAsset(req, res); });
   // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
-  p->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  p->http.set_error_handler([p](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.is_chunked_content_provider_) return;
+    // A method with no handler at all (TRACE, CONNECT) reaches no route: httplib says 400.
+    if (req.method == "TRACE" || req.method == "CONNECT") {
+      res.set_header("X-Content-Type-Options", "nosniff");
+      const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics";
+      if (api) return p->WriteNoRoute(req, res);
+      res.set_header("Allow", "GET, HEAD");
+      return WriteError(res,
+                        {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
+    }
     if (res.status == 413) {
       WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
     } else if (res.status == 404) {
@@ -215,7 +267,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
         try {
-          std::rethrow_exception(ep);
+          std::rethrow_exception(std::move(ep));
         } catch (const std::exception& e) {
           what = e.what();
         } catch (...) {
