@@ -18,7 +18,9 @@ def arr(items): return {"type": "array", "items": items}
 
 # What control/users.cc accepts: a user name, a password (bytes: at most 1024 of them), a label.
 USER_NAME = S("string", pattern="^[A-Za-z0-9_.@-]{1,64}$")
-PASSWORD = S("string", minLength=8, maxLength=1024, description="8 to 1024 bytes")
+# JSON Schema counts characters, the server bytes: a password of 8 characters has 8 bytes or
+# more, so minLength holds; the limit of 1024 bytes is said only in words.
+PASSWORD = S("string", minLength=8, description="8 to 1024 bytes (UTF-8)")
 LABEL = S("string", maxLength=200)
 
 schemas = {

@@ -94,6 +94,10 @@ Result<ApiResponse> TriggerHandler(const ApiRequest& req) {
     const nlohmann::json& params = body["params"];
     if (!params.is_object()) return Status::Invalid("params must be an object of NAME: VALUE");
     for (const auto& [name, value] : params.items()) {
+      // NAME=VALUE is split at the first '=': a name holding one would set another param.
+      if (name.empty() || name.find('=') != std::string::npos) {
+        return Status::Invalid("invalid param name '" + name + "' (empty, or holds '=')");
+      }
       if (value.is_string()) {
         assignments.push_back(name + "=" + value.get<std::string>());
       } else if (value.is_number() || value.is_boolean()) {

@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include "api/api_error.h"
@@ -58,6 +60,28 @@ bool Match(const CompiledRoute& r, const std::vector<std::string_view>& path,
 void WriteError(httplib::Response& res, const ApiError& error) {
   res.status = error.http_status;
   res.set_content(ErrorBody(error), "application/json");
+}
+
+ApiError NotAllowed(const httplib::Request& req, httplib::Response& res, const std::string& allow) {
+  res.set_header("Allow", allow);
+  return {405, "method_not_allowed", req.method + " is not allowed on " + req.path};
+}
+
+// httplib keeps a connection open after every answer, also after some where it did not read the
+// whole request: one it could not parse (a header line over 8 KiB, a URI too long, a method it
+// does not know) or a GET, HEAD or OPTIONS with a body, which it never reads. What is left
+// would be read as the next request on the connection, a desync through which requests could
+// be smuggled past a proxy in front. Such an answer goes out through a provider that reports a
+// failure once the whole body is written, on which httplib closes the connection.
+void WriteErrorAndClose(httplib::Response& res, const ApiError& error) {
+  res.status = error.http_status;
+  res.set_header("Connection", "close");
+  auto body = std::make_shared<const std::string>(ErrorBody(error));
+  res.set_content_provider(body->size(), "application/json",
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, length);
+                             return false;  // closes the connection (above), the body written whole
+                           });
 }
 
 // Whether a (decoded) path names a parent or the current folder, or holds a NUL or a backslash:
@@ -117,7 +141,7 @@ struct ApiServer::Impl {
 
   void Dispatch(const httplib::Request& req, httplib::Response& res);
   std::string Allowed(const std::string& path) const;
-  void WriteNoRoute(const httplib::Request& req, httplib::Response& res) const;
+  ApiError NoRoute(const httplib::Request& req, httplib::Response& res) const;
 };
 
 // The methods served on `path` ("GET, HEAD, POST"), empty when no route has its shape.
@@ -139,13 +163,10 @@ std::string ApiServer::Impl::Allowed(const std::string& path) const {
 
 // A request no route answers: 405 with the methods that are (Allow) when the path is served,
 // else 404.
-void ApiServer::Impl::WriteNoRoute(const httplib::Request& req, httplib::Response& res) const {
+ApiError ApiServer::Impl::NoRoute(const httplib::Request& req, httplib::Response& res) const {
   const std::string allowed = Allowed(req.path);
-  if (allowed.empty()) {
-    return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
-  }
-  res.set_header("Allow", allowed);
-  WriteError(res, {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
+  if (allowed.empty()) return {404, "not_found", "no route " + req.method + " " + req.path};
+  return NotAllowed(req, res, allowed);
 }
 
 void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& res) {
@@ -164,7 +185,7 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
     params = std::move(p);
     break;
   }
-  if (!matched) return WriteNoRoute(req, res);
+  if (!matched) return WriteError(res, NoRoute(req, res));
   auto lease = state.stores.Borrow();
   if (!lease.ok()) return WriteError(res, ErrorFor(lease.status()));
   const control::Context ctx{state.config, lease->store(), state.clock};
@@ -244,24 +265,57 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
   p->http.Get(R"(/.*)",
               [](const httplib::Request& req, httplib::Response& res) { ServeWebAsset(req, res); });
   // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
+  // Bodies httplib would not read (see WriteErrorAndClose) are refused before anything else.
+  p->http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                            req.method == "DELETE";
+    const std::string length = req.get_header_value("Content-Length");
+    const bool has_length =
+        std::any_of(length.begin(), length.end(), [](char c) { return c != '0'; });
+    const bool chunked = req.has_header("Transfer-Encoding");
+    if (chunked && req.has_header("Content-Length")) {
+      WriteErrorAndClose(
+          res, {400, "bad_request", "send Content-Length or Transfer-Encoding, not both"});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!reads_body && (has_length || chunked)) {
+      WriteErrorAndClose(res, {400, "bad_request", req.method + " takes no body"});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // What httplib answers itself (a body too large, a path it cannot route, a request it could
+  // not read) is JSON too.
   p->http.set_error_handler([p](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.is_chunked_content_provider_) return;
-    // A method with no handler at all (TRACE, CONNECT) reaches no route: httplib says 400.
-    if (req.method == "TRACE" || req.method == "CONNECT") {
-      res.set_header("X-Content-Type-Options", "nosniff");
-      const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics";
-      if (api) return p->WriteNoRoute(req, res);
-      res.set_header("Allow", "GET, HEAD");
-      return WriteError(res,
-                        {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
-    }
+    if (!res.body.empty() || res.content_provider_) return;  // a route's own answer
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // The body of a request too large was skipped, and a path no handler takes was read whole:
+    // the connection may serve the next request.
     if (res.status == 413) {
-      WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
-    } else if (res.status == 404) {
-      WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
-    } else {
-      WriteError(res, {res.status, "bad_request", "the request could not be read"});
+      return WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
     }
+    if (res.status == 404) {
+      return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
+    }
+    // A method no handler takes (TRACE, CONNECT, or one httplib does not know, as QUERY)
+    // reaches no route, and httplib says 400: it is a method this server does not allow.
+    static const std::set<std::string> kServed = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+    if (!req.method.empty() && kServed.count(req.method) == 0) {
+      // httplib reads no path after a method it does not know.
+      if (req.path.empty()) {
+        return WriteErrorAndClose(
+            res, {405, "method_not_allowed",
+                  req.method + " is not allowed: this server takes GET, HEAD, POST, PUT, PATCH, "
+                               "DELETE and OPTIONS"});
+      }
+      const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics";
+      return WriteErrorAndClose(res,
+                                api ? p->NoRoute(req, res) : NotAllowed(req, res, "GET, HEAD"));
+    }
+    WriteErrorAndClose(res, {res.status, "bad_request",
+                             res.status == 414 ? "the URI is longer than 8 KiB"
+                                               : "the request could not be read"});
   });
   p->http.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {

@@ -3,6 +3,8 @@ it (so a route added tomorrow is covered without editing this file) is checked f
 roles, CSRF, path traversal, bad bodies and secrets in answers, against a real `sluice
 standalone`. The document's x-sluice-role says who may call each operation."""
 import json
+import re
+import socket
 import unittest
 
 from sluice_api_e2e import CONN_PASSWORD, PASSWORDS, ApiServerTestCase
@@ -274,6 +276,110 @@ class BodyTest(SecurityTestCase):
         self.assertGreater(checked, 6 * len(bad_bodies))
         self.assertEqual(self.state(), before)
         self.assert_passwords_unchanged()
+
+
+class MethodTest(SecurityTestCase):
+    def test_a_method_a_path_does_not_document_is_405_with_allow(self):
+        paths = {}
+        for method, template, _ in self.operations():
+            paths.setdefault(template, set()).add(method)
+        for template, methods in paths.items():
+            allowed = methods | ({"HEAD"} if "GET" in methods else set())
+            path = self.fill(template, self.values)
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+                           "QUERY"):
+                if method in allowed:
+                    continue
+                with self.subTest(method=method, path=template):
+                    # Unauthenticated: which methods a path takes is in the public document.
+                    a = self.request(method, path)
+                    self.assertEqual((a.status, a.code()), (405, "method_not_allowed"), a)
+                    if method != "QUERY":  # httplib reads no path after a method it does not know
+                        self.assertEqual(a.header("Allow"), ", ".join(sorted(allowed)))
+
+
+class TriggerParamsTest(SecurityTestCase):
+    def test_a_param_name_cannot_set_another_param(self):
+        before = self.state()
+        for name in ("who=evil", "=x", ""):
+            with self.subTest(name=name):
+                a = self.request("POST", "/api/v1/dags/hello/runs", {"params": {name: "v"}},
+                                 token=self.tokens["olga"])
+                self.assertEqual((a.status, a.code()), (400, "invalid_argument"), a)
+                self.assertEqual(a.json["error"]["message"],
+                                 f"invalid param name '{name}' (empty, or holds '=')")
+        self.assertEqual(self.state(), before)
+
+
+class ConnectionTest(SecurityTestCase):
+    """A request the server does not read whole must not leave bytes on a kept-alive connection:
+    they would be read as the next request (a desync through which a request can be smuggled
+    past a proxy that reads the message otherwise). Such answers close the connection."""
+
+    def exchange(self, first):
+        """Sends `first`, reads its answer, then sends a plain request on the same connection:
+        returns (the first answer's text, what came after: "" when the server closed)."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        try:
+            s.sendall(first)
+            answer = self.read_answer(s)
+            try:
+                s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                rest = s.recv(65536)
+            except (ConnectionResetError, BrokenPipeError):
+                rest = b""
+            return answer, rest.decode(errors="replace")
+        finally:
+            s.close()
+
+    @staticmethod
+    def read_answer(s):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+        while len(body) < length:
+            body += s.recv(65536)
+        return (head + b"\r\n\r\n" + body).decode(errors="replace")
+
+    def test_a_request_not_read_whole_closes_the_connection(self):
+        smuggled = (b"DELETE /api/v1/users/vera HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                    self.tokens["admin"].encode() + b"\r\n\r\n")
+        length = b"Content-Length: %d\r\n\r\n" % len(smuggled)
+        cases = {
+            "GET with a body": (b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + length,
+                                400, "GET takes no body"),
+            "OPTIONS with a body": (b"OPTIONS /api/v1/dags HTTP/1.1\r\nHost: x\r\n" + length,
+                                    400, "OPTIONS takes no body"),
+            "a UI page with a body": (b"GET /dags HTTP/1.1\r\nHost: x\r\n" + length,
+                                      400, "GET takes no body"),
+            "a header line over 8 KiB": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                                         b"a" * 9000 + b"\r\n" + length,
+                                         400, "the request could not be read"),
+            "a URI over 8 KiB": (b"POST /api/v1/dags/" + b"d" * 9000 + b"/runs HTTP/1.1\r\n"
+                                 b"Host: x\r\n" + length, 414, "the URI is longer than 8 KiB"),
+            "an unknown method": (b"QUERY /api/v1/dags HTTP/1.1\r\nHost: x\r\n" + length, 405,
+                                  "QUERY is not allowed: this server takes GET, HEAD, POST, PUT, "
+                                  "PATCH, DELETE and OPTIONS"),
+            "Content-Length and Transfer-Encoding": (
+                b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" +
+                length, 400, "send Content-Length or Transfer-Encoding, not both"),
+        }
+        for what, (head, status, message) in cases.items():
+            with self.subTest(what):
+                answer, rest = self.exchange(head + smuggled)
+                self.assertTrue(answer.startswith(f"HTTP/1.1 {status} "), answer)
+                self.assertIn("\r\nConnection: close\r\n", answer)
+                self.assertIn(json.dumps(message), answer)
+                self.assertEqual(rest, "", f"{what}: the connection served more: {rest}")
+        # vera is still there: the smuggled DELETE was never read as a request.
+        self.assertIn(["vera", "viewer"], [[u["name"], u["role"]] for u in
+                                           self.get("/api/v1/users").json["users"]])
+        # A request read whole keeps the connection for the next one.
+        answer, rest = self.exchange(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(answer.startswith("HTTP/1.1 200 "), answer)
+        self.assertTrue(rest.startswith("HTTP/1.1 200 "), rest)
 
 
 class SecretsTest(SecurityTestCase):
