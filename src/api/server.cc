@@ -72,7 +72,8 @@ ApiError NotAllowed(const httplib::Request& req, httplib::Response& res, const s
 // does not know) or a GET, HEAD or OPTIONS with a body, which it never reads. What is left
 // would be read as the next request on the connection, a desync through which requests could
 // be smuggled past a proxy in front. Such an answer goes out through a provider that reports a
-// failure once the whole body is written, on which httplib closes the connection.
+// failure once the whole body is written, on which httplib closes the connection. (An answer to
+// HEAD has no body, so its provider never runs: there only Connection: close tells the client.)
 void WriteErrorAndClose(httplib::Response& res, const ApiError& error) {
   res.status = error.http_status;
   res.set_header("Connection", "close");
