@@ -16,6 +16,13 @@ def obj(props, required=None, extra=False):
     return o
 def arr(items): return {"type": "array", "items": items}
 
+# What control/users.cc accepts: a user name, a password (bytes: at most 1024 of them), a label.
+USER_NAME = S("string", pattern="^[A-Za-z0-9_.@-]{1,64}$")
+# JSON Schema counts characters, the server bytes: a password of 8 characters has 8 bytes or
+# more, so minLength holds; the limit of 1024 bytes is said only in words.
+PASSWORD = S("string", minLength=8, description="8 to 1024 bytes (UTF-8)")
+LABEL = S("string", maxLength=200)
+
 schemas = {
  "Error": obj({"error": obj({"code": STR, "message": STR})}),
  "Health": obj({"status": S("string", enum=["ok", "unavailable"])}, ["status"]),
@@ -64,6 +71,8 @@ schemas = {
  "RunCommandResult": obj({"dag": STR, "run_id": STR, "message": STR}),
  "LogPart": obj({"try": INT, "state": STR, "offset": INT, "next_offset": INT, "size": INT,
                  "complete": BOOL, "content": STR}),
+ # One Server-Sent Event of a followed log: a line of the log, a note while it waits, the end.
+ "LogEvent": obj({"event": S("string", enum=["log", "note", "end", "error"]), "data": STR}),
  "GridCell": nullable(obj({"state": STR, "tries": INT, "duration": nullable(NUM)})),
  "GridRun": obj({"run_id": STR, "type": STR, "state": STR, "logical_date": TIME, "start": TIME,
                  "end": TIME, "cells": arr(ref("GridCell"))}),
@@ -77,15 +86,15 @@ schemas = {
               "created": TIME, "last_login": TIME}),
  "UserList": obj({"users": arr(ref("User"))}),
  "NewUserBody": {"type": "object", "additionalProperties": False, "required": ["name", "role", "password"],
-                 "properties": {"name": STR, "role": S("string", enum=["viewer", "operator", "admin"]),
-                                "password": STR}},
+                 "properties": {"name": USER_NAME, "role": S("string", enum=["viewer", "operator", "admin"]),
+                                "password": PASSWORD}},
  "UpdateUserBody": {"type": "object", "additionalProperties": False,
                     "properties": {"role": S("string", enum=["viewer", "operator", "admin"]),
-                                   "password": STR}},
+                                   "password": PASSWORD}},
  "Token": obj({"id": INT, "user": STR, "label": STR, "created": TIME, "last_used": TIME}),
  "TokenList": obj({"tokens": arr(ref("Token"))}),
  "NewTokenBody": {"type": "object", "additionalProperties": False,
-                  "properties": {"label": STR, "user": STR}},
+                  "properties": {"label": LABEL, "user": USER_NAME}},
  "NewToken": obj({"id": INT, "user": STR, "label": STR, "token": STR}),
 }
 
@@ -109,7 +118,8 @@ def op(summary, role, responses, params=(), body=None, tag=None):
          "parameters": list(params), "responses": {**responses, **ERRS}}
     if role != "public": o["security"] = [{"bearer": []}, {"session": []}]
     else: o["security"] = []
-    if body: o["requestBody"] = {"required": False, "content": {"application/json": {"schema": ref(body)}}}
+    # A body whose schema requires fields must be sent; the others may be left out (taken as {}).
+    if body: o["requestBody"] = {"required": bool(schemas[body].get("required")), "content": {"application/json": {"schema": ref(body)}}}
     return o
 dag, run, task = P("dag"), P("run"), P("task")
 def lim(d, m): return P("limit", "query", S("integer", minimum=1, maximum=m), f"default {d}")
@@ -159,9 +169,9 @@ paths = {
  "/api/v1/dags/{dag}/runs/{run}/tasks/{task}/kill": {"post": op("Stop its running attempt", "operator", ok("CommandResult"), [dag, run, task], tag="tasks")},
  "/api/v1/dags/{dag}/runs/{run}/tasks/{task}/log": {"get": op("A part of an attempt's log", "viewer", ok("LogPart"),
    [dag, run, task, P("try", "query", S("integer", minimum=0, maximum=1000000)), P("offset", "query", S("integer", minimum=0)),
-    P("length", "query", S("integer", minimum=0, maximum=1048576)), P("tail", "query", S("integer", minimum=0, maximum=100000))], tag="logs")},
+    P("length", "query", S("integer", minimum=0, maximum=1048576)), P("tail", "query", S("integer", minimum=0, maximum=100000), "the last N lines; not with offset")], tag="logs")},
  "/api/v1/dags/{dag}/runs/{run}/tasks/{task}/log/stream": {"get": op("The log followed, as Server-Sent Events (event: log, note, end, error)", "viewer",
-   {"200": {"description": "an event stream", "content": {"text/event-stream": {"schema": STR}}}},
+   {"200": {"description": "an event stream", "content": {"text/event-stream": {"schema": ref("LogEvent")}}}},
    [dag, run, task, P("try", "query", S("integer", minimum=0, maximum=1000000))], tag="logs")},
 }
 doc = {"openapi": "3.0.3",

@@ -60,7 +60,8 @@ Result<ApiResponse> ListRunsFor(const ApiRequest& req, const std::string& dag) {
   SLUICE_ASSIGN_OR_RETURN(int64_t limit, req.QueryInt("limit", 100, 1, 1000));
   // One more than asked tells whether a next page exists.
   query.limit = static_cast<int>(limit) + 1;
-  if (auto cursor = req.Query("cursor")) {
+  // An empty cursor is the first page, as an absent one.
+  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
     SLUICE_ASSIGN_OR_RETURN(query.after, DecodeCursor(*cursor));
   }
   SLUICE_ASSIGN_OR_RETURN(auto runs, control::ListRuns(req.ctx, query));
@@ -95,6 +96,10 @@ Result<ApiResponse> TriggerHandler(const ApiRequest& req) {
     const nlohmann::json& params = body["params"];
     if (!params.is_object()) return Status::Invalid("params must be an object of NAME: VALUE");
     for (const auto& [name, value] : params.items()) {
+      // NAME=VALUE is split at the first '=': a name holding one would set another param.
+      if (name.empty() || name.find('=') != std::string::npos) {
+        return Status::Invalid("invalid param name '" + name + "' (empty, or holds '=')");
+      }
       if (value.is_string()) {
         assignments.push_back(name + "=" + value.get<std::string>());
       } else if (value.is_number() || value.is_boolean()) {

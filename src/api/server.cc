@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include "api/api_error.h"
@@ -63,15 +65,57 @@ void WriteError(httplib::Response& res, const ApiError& error) {
   res.set_content(ErrorBody(error), "application/json");
 }
 
+ApiError NotAllowed(const httplib::Request& req, httplib::Response& res, const std::string& allow) {
+  res.set_header("Allow", allow);
+  return {405, "method_not_allowed", req.method + " is not allowed on " + req.path};
+}
+
+// httplib keeps a connection open after every answer, also after some where it did not read the
+// whole request: one it could not parse (a header line over 8 KiB, a URI too long, a method it
+// does not know) or a GET, HEAD or OPTIONS with a body, which it never reads. What is left
+// would be read as the next request on the connection, a desync through which requests could
+// be smuggled past a proxy in front. Such an answer goes out through a provider that reports a
+// failure once the whole body is written, on which httplib closes the connection. (An answer to
+// HEAD has no body, so its provider never runs: there only Connection: close tells the client.)
+void WriteErrorAndClose(httplib::Response& res, const ApiError& error) {
+  res.status = error.http_status;
+  res.set_header("Connection", "close");
+  auto body = std::make_shared<const std::string>(ErrorBody(error));
+  res.set_content_provider(body->size(), "application/json",
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, length);
+                             return false;  // closes the connection (above), the body written whole
+                           });
+}
+
+// Whether a (decoded) path names a parent or the current folder, or holds a NUL or a backslash:
+// the UI's files are compiled in, so no such path can reach a file, but it is refused rather
+// than answered with the app as if it were one of its routes.
+bool TraversesFolders(std::string_view path) {
+  if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos) {
+    return true;
+  }
+  const auto segments = Segments(path);
+  return std::any_of(segments.begin(), segments.end(),
+                     [](std::string_view s) { return s == "." || s == ".."; });
+}
+
 void ServeWebAsset(const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Content-Type-Options", "nosniff");
+  if (TraversesFolders(req.path)) {
+    return WriteError(res, {400, "invalid_argument",
+                            "a path may not name '.' or '..' or hold a NUL or a backslash"});
+  }
   if (!WebAssetsBuilt()) {
     return WriteError(res, {404, "not_found",
                             "this binary was built without the web UI (web/dist): build it "
                             "with ./dev build; the API is under /api/v1"});
   }
   const WebAsset* asset = FindWebAsset(req.path);
-  if (asset && req.path.rfind("/assets/", 0) == 0) {
+  const bool bundle = req.path.rfind("/assets/", 0) == 0;
+  // A missing bundle is a 404: the app's page in its place would be parsed as a script.
+  if (!asset && bundle) return WriteError(res, {404, "not_found", "no file " + req.path});
+  if (asset && bundle) {
     // Bundles are named by their content's hash: a new build is a new name.
     res.set_header("Cache-Control", "public, max-age=31536000, immutable");
   } else {
@@ -123,39 +167,52 @@ struct ApiServer::Impl {
   int port = 0;
 
   void Dispatch(const httplib::Request& req, httplib::Response& res);
+  std::string Allowed(const std::string& path) const;
+  ApiError NoRoute(const httplib::Request& req, httplib::Response& res) const;
 };
+
+// The methods served on `path` ("GET, HEAD, POST"), empty when no route has its shape.
+std::string ApiServer::Impl::Allowed(const std::string& path) const {
+  const auto segments = Segments(path);
+  std::vector<std::string> methods;
+  for (const CompiledRoute& r : routes) {
+    std::map<std::string, std::string> unused;
+    if (!Match(r, segments, &unused)) continue;
+    methods.push_back(r.route.method);
+    if (r.route.method == "GET") methods.emplace_back("HEAD");
+  }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  std::string out;
+  for (const std::string& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
+// A request no route answers: 405 with the methods that are (Allow) when the path is served,
+// else 404.
+ApiError ApiServer::Impl::NoRoute(const httplib::Request& req, httplib::Response& res) const {
+  const std::string allowed = Allowed(req.path);
+  if (allowed.empty()) return {404, "not_found", "no route " + req.method + " " + req.path};
+  return NotAllowed(req, res, allowed);
+}
 
 void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Cache-Control", "no-store");
   const auto path = Segments(req.path);
   const CompiledRoute* matched = nullptr;
-  bool other_method = false;
   std::map<std::string, std::string> params;
   for (const CompiledRoute& r : routes) {
     std::map<std::string, std::string> p;
     if (!Match(r, path, &p)) continue;
     if (r.route.method != req.method && !(req.method == "HEAD" && r.route.method == "GET")) {
-      other_method = true;
       continue;
     }
     matched = &r;
     params = std::move(p);
     break;
   }
-  if (!matched) {
-    if (other_method) {
-      return WriteError(res,
-                        {405, "method_not_allowed", req.method + " is not allowed on " + req.path});
-    }
-    return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
-  }
-  if (!req.body.empty() && req.method != "GET") {
-    const std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) != 0) {
-      return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
-    }
-  }
+  if (!matched) return WriteError(res, NoRoute(req, res));
   // A read holds one of the few read slots while it is computed (not while it is sent).
   const bool read = req.method == "GET" || req.method == "HEAD";
   if (read) state.reads.acquire();
@@ -181,6 +238,13 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
                               "answered with every change"});
     }
     principal = std::move(*who);
+  }
+  // After the gate: a caller who may not call the route learns nothing more than that.
+  if (!req.body.empty() && req.method != "GET") {
+    const std::string type = req.get_header_value("Content-Type");
+    if (type.rfind("application/json", 0) != 0) {
+      return WriteError(res, {415, "unsupported_media_type", "send the body as application/json"});
+    }
   }
   const ApiRequest request{req, ctx, principal, std::move(params), req.remote_addr};
   auto answer = matched->route.handler(request);
@@ -249,15 +313,57 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const control::Config& confi
   p->http.Get(R"(/.*)",
               [](const httplib::Request& req, httplib::Response& res) { ServeWebAsset(req, res); });
   // What httplib answers itself (a body too large, a path it cannot route) is JSON too.
-  p->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.content_provider_) return;  // a handler answered
-    if (res.status == 413) {
-      WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
-    } else if (res.status == 404) {
-      WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
-    } else {
-      WriteError(res, {res.status, "bad_request", "the request could not be read"});
+  // Bodies httplib would not read (see WriteErrorAndClose) are refused before anything else.
+  p->http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                            req.method == "DELETE";
+    const std::string length = req.get_header_value("Content-Length");
+    const bool has_length =
+        std::any_of(length.begin(), length.end(), [](char c) { return c != '0'; });
+    const bool chunked = req.has_header("Transfer-Encoding");
+    if (chunked && req.has_header("Content-Length")) {
+      WriteErrorAndClose(
+          res, {400, "bad_request", "send Content-Length or Transfer-Encoding, not both"});
+      return httplib::Server::HandlerResponse::Handled;
     }
+    if (!reads_body && (has_length || chunked)) {
+      WriteErrorAndClose(res, {400, "bad_request", req.method + " takes no body"});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // What httplib answers itself (a body too large, a path it cannot route, a request it could
+  // not read) is JSON too.
+  p->http.set_error_handler([p](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || res.content_provider_) return;  // a route's own answer
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // The body of a request too large was skipped, and a path no handler takes was read whole:
+    // the connection may serve the next request.
+    if (res.status == 413) {
+      return WriteError(res, {413, "payload_too_large", "the body is larger than 1 MiB"});
+    }
+    if (res.status == 404) {
+      return WriteError(res, {404, "not_found", "no route " + req.method + " " + req.path});
+    }
+    // A method no handler takes (TRACE, CONNECT, or one httplib does not know, as QUERY)
+    // reaches no route, and httplib says 400: it is a method this server does not allow.
+    static const std::set<std::string> kServed = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+    if (!req.method.empty() && kServed.count(req.method) == 0) {
+      // httplib reads no path after a method it does not know.
+      if (req.path.empty()) {
+        return WriteErrorAndClose(
+            res, {405, "method_not_allowed",
+                  req.method + " is not allowed: this server takes GET, HEAD, POST, PUT, PATCH, "
+                               "DELETE and OPTIONS"});
+      }
+      const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics";
+      return WriteErrorAndClose(res,
+                                api ? p->NoRoute(req, res) : NotAllowed(req, res, "GET, HEAD"));
+    }
+    WriteErrorAndClose(res, {res.status, "bad_request",
+                             res.status == 414 ? "the URI is longer than 8 KiB"
+                                               : "the request could not be read"});
   });
   p->http.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
