@@ -215,13 +215,7 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
   if (!matched) return WriteError(res, NoRoute(req, res));
   // A read holds one of the few read slots while it is computed (not while it is sent).
   const bool read = req.method == "GET" || req.method == "HEAD";
-  if (read) state.reads.acquire();
-  struct Release {
-    std::counting_semaphore<1024>* slots;
-    ~Release() {
-      if (slots) slots->release();
-    }
-  } release{read ? &state.reads : nullptr};
+  const FairSlots::Hold slot(read ? &state.reads : nullptr);
   auto lease = state.stores.Borrow();
   if (!lease.ok()) return WriteError(res, ErrorFor(lease.status()));
   const control::Context ctx{state.config, lease->store(), state.clock};
@@ -263,7 +257,7 @@ void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& r
   }
 }
 
-std::ptrdiff_t ServerState::ReadSlots(const ServerOptions& o) {
+int ServerState::ReadSlots(const ServerOptions& o) {
   if (o.max_concurrent_reads > 0) return std::min(o.max_concurrent_reads, 1024);
   return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 1024);
 }

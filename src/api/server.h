@@ -5,9 +5,9 @@
 // (store_pool.h); nothing a request does waits on the scheduler's loop.
 #include <atomic>
 #include <memory>
-#include <semaphore>
 #include <string>
 
+#include "api/fair_slots.h"
 #include "api/listen_address.h"
 #include "api/login_limiter.h"
 #include "api/route.h"
@@ -54,10 +54,10 @@ class ServerState {
   LoginLimiter logins;
   // Followed logs open now: each holds a thread, so at most half the threads may.
   std::atomic<int> streams{0};
-  std::counting_semaphore<1024> reads;  // see ServerOptions::max_concurrent_reads
+  FairSlots reads;  // see ServerOptions::max_concurrent_reads
 
  private:
-  static std::ptrdiff_t ReadSlots(const ServerOptions& o);
+  static int ReadSlots(const ServerOptions& o);
 };
 
 class ApiServer {
