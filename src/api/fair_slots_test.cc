@@ -28,9 +28,10 @@ TEST(FairSlotsTest, AtMostNHoldAtOnceAndWaitersGoInArrivalOrder) {
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_TRUE(order.empty()) << "no slot was free";
   }
-  slots.Release();
+  // One slot free at a time: the waiters go one by one, in the order they came.
   slots.Release();
   for (auto& t : waiters) t.join();
+  slots.Release();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
 }
 
