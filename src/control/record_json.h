@@ -2,10 +2,9 @@
 // The JSON shapes of runs, task instances and attempts, shared by the CLI's `--output json`
 // and the HTTP API, so a field means the same in both and is added to both at once (fields are
 // added, never renamed: DESIGN.md §3).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "control/task_why.h"
 #include "sluice/store.h"

@@ -10,7 +10,7 @@ struct CommandArgs {
   std::string dag;
   std::string run;
   std::string task;
-  std::string state;        // mark: success or failed
+  std::string state;         // mark: success or failed
   bool downstream = false;   // clear: the task's downstream tasks too
   bool upstream = false;     // clear: the task's upstream tasks too
   bool only_failed = false;  // clear of a whole run (task empty): its failed tasks only

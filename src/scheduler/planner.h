@@ -274,8 +274,8 @@ class Planner {
   void CreateDueRun(const std::string& dag_id);
 
   // Commands (commands.cc).
-  std::string Clear(const std::string& dag_id, const std::string& run_id,
-                    const ClearScope& scope, const CommandInput& input, bool* ok);
+  std::string Clear(const std::string& dag_id, const std::string& run_id, const ClearScope& scope,
+                    const CommandInput& input, bool* ok);
   // `runs cancel`: every task not ended fails (a running attempt or a waiting sensor is
   // stopped), nothing more starts, and the run ends failed.
   std::string CancelRun(const std::string& dag_id, const std::string& run_id,

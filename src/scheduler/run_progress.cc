@@ -249,8 +249,7 @@ void Planner::SetTaskState(ActiveRun& run, int task, TaskState state, const std:
 // Decides what a task in state none does now, from its upstream counters.
 void Planner::Evaluate(ActiveRun& run, int task) {
   auto& slot = run.tasks[static_cast<size_t>(task)];
-  if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning ||
-      run.cancelled) {
+  if (slot.rec.state != TaskState::kNone || run.rec.state != RunState::kRunning || run.cancelled) {
     return;
   }
   const TaskSpec& spec = run.graph->task(static_cast<size_t>(task));

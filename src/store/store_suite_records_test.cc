@@ -264,7 +264,7 @@ TEST_P(StoreSuite, ListRunsPagesByPositionWithoutSkippingOrRepeatingTies) {
   WriteBatch b;
   b.runs = {FullRun("a", "scheduled__1", Jan2(1)), FullRun("b", "scheduled__1", Jan2(1)),
             FullRun("c", "scheduled__1", Jan2(1)), FullRun("a", "scheduled__2", Jan2(2)),
-            FullRun("a", "manual__1", Jan2(1)), FullRun("b", "backfill__0", Jan2(0))};
+            FullRun("a", "manual__1", Jan2(1)),    FullRun("b", "backfill__0", Jan2(0))};
   ASSERT_TRUE(IsOk(Apply(b)));
   auto name = [](const RunRecord& r) { return r.dag_id + "/" + r.run_id; };
   std::vector<std::string> all;

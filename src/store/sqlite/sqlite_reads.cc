@@ -209,9 +209,8 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const RunFilter& filter) {
   // LIMIT is bound, not spliced in, so each limit does not cache a statement of its own.
   // SQLite reads the text as an integer; -1 means no limit.
   args.push_back(std::to_string(filter.limit.value_or(-1)));
-  sql +=
-      where + " ORDER BY logical_date_us DESC, run_id DESC, dag_id DESC LIMIT ?" +
-      std::to_string(args.size());
+  sql += where + " ORDER BY logical_date_us DESC, run_id DESC, dag_id DESC LIMIT ?" +
+         std::to_string(args.size());
   return SelectAll(*db_, sql, args, "list runs", ReadRun);
 }
 
