@@ -22,7 +22,7 @@ TEST(FairSlotsTest, AtMostNHoldAtOnceAndWaitersGoInArrivalOrder) {
       order.push_back(i);
     });
     // Each waiter has its ticket before the next starts.
-    while (slots.tickets() < static_cast<uint64_t>(3 + i)) std::this_thread::yield();
+    while (slots.tickets() < static_cast<uint64_t>(i) + 3) std::this_thread::yield();
   }
   {
     std::lock_guard<std::mutex> lock(mu);
