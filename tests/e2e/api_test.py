@@ -8,17 +8,8 @@ import subprocess
 import time
 import unittest
 
+from sluice_api_e2e import HELLO
 from sluice_e2e import SLUICE, SluiceTestCase
-
-HELLO = """dag: hello
-description: Says hello twice
-owner: data-eng
-tags: [demo, greet]
-params: {who: world}
-tasks:
-  first: {run: "echo hello {{ params.who }}"}
-  second: {run: "echo second", needs: [first]}
-"""
 
 SLOW = """dag: slow
 tasks:
